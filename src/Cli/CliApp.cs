@@ -1,0 +1,52 @@
+using System.CommandLine;
+using CrossPropertyILGPU.Cli.Verbs;
+
+namespace CrossPropertyILGPU.Cli;
+
+/// <summary>
+/// The command line: verbs, options, exit codes. Results go to <c>Output</c> (stdout), progress and
+/// diagnostics to <c>Error</c> (stderr). Exit codes: 0 success, 1 runtime failure, 2 invalid
+/// arguments or data, 130 interrupted.
+/// </summary>
+public static class CliApp
+{
+    /// <summary>Exit code: success.</summary>
+    public const int Success = 0;
+
+    /// <summary>Exit code: the command ran and failed.</summary>
+    public const int RuntimeFailure = 1;
+
+    /// <summary>Exit code: invalid arguments, configuration or data.</summary>
+    public const int InvalidInput = 2;
+
+    /// <summary>Builds the root command with every verb.</summary>
+    public static RootCommand Build()
+    {
+        var root = new RootCommand(
+            "CrossPropertyILGPU: ElemNet and cross-property transfer learning for small materials data, on a hand-written ILGPU engine.");
+        root.Subcommands.Add(DevicesVerb.Create());
+        return root;
+    }
+
+    /// <summary>Parses and runs <paramref name="args"/>, writing to the given streams (the console by default).</summary>
+    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var configuration = new InvocationConfiguration
+        {
+            Output = output ?? Console.Out,
+            Error = error ?? Console.Error,
+        };
+        var parse = Build().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var parseError in parse.Errors)
+            {
+                configuration.Error.WriteLine(parseError.Message);
+            }
+            configuration.Error.WriteLine("Run with --help to see the verbs and their options.");
+            return InvalidInput;
+        }
+        return parse.Invoke(configuration);
+    }
+}

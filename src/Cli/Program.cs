@@ -1,0 +1,3 @@
+using CrossPropertyILGPU.Cli;
+
+return CliApp.Run(args);

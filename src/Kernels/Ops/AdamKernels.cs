@@ -1,0 +1,47 @@
+using ILGPU;
+
+namespace CrossPropertyILGPU.Kernels.Ops;
+
+/// <summary>
+/// Adam over a range of the flat parameter buffer: parameters, gradients, m, v are [count] views
+/// of four buffers in the same layout, so the whole model updates in one launch and freezing a
+/// layer is leaving its range out. The update is TensorFlow's (see <c>AdamStep</c>):
+/// m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; p ← p − α_t·m/(√v + ε), with α_t, the bias-corrected
+/// step size, computed once per step on the host.
+/// </summary>
+public static class AdamKernels
+{
+    /// <summary>One Adam update of every element in the views.</summary>
+    public static void Update(
+        Index1D thread, WorkSplit split,
+        ArrayView<float> parameters, ArrayView<float> gradients, ArrayView<float> firstMoment, ArrayView<float> secondMoment,
+        float stepSize, float beta1, float beta2, float epsilon)
+    {
+        var end = split.End(thread);
+        for (var i = split.Start(thread); i < end; i += split.Stride)
+        {
+            var g = gradients[i];
+            var m = beta1 * firstMoment[i] + (1f - beta1) * g;
+            var v = beta2 * secondMoment[i] + (1f - beta2) * g * g;
+            firstMoment[i] = m;
+            secondMoment[i] = v;
+            parameters[i] -= stepSize * m / (MathF.Sqrt(v) + epsilon);
+        }
+    }
+
+    /// <summary>Scalar reference of <see cref="Update"/> (double arithmetic, float storage).</summary>
+    public static void UpdateReference(
+        Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> firstMoment, Span<float> secondMoment,
+        double stepSize, double beta1, double beta2, double epsilon)
+    {
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            double g = gradients[i];
+            var m = beta1 * firstMoment[i] + (1.0 - beta1) * g;
+            var v = beta2 * secondMoment[i] + (1.0 - beta2) * g * g;
+            firstMoment[i] = (float)m;
+            secondMoment[i] = (float)v;
+            parameters[i] = (float)(parameters[i] - stepSize * m / (Math.Sqrt(v) + epsilon));
+        }
+    }
+}

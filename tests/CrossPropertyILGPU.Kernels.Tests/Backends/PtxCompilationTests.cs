@@ -1,0 +1,68 @@
+using System.Reflection;
+using CrossPropertyILGPU.Kernels.Backends;
+using CrossPropertyILGPU.Kernels.Tests.Support;
+using ILGPU;
+using ILGPU.Backends;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+
+namespace CrossPropertyILGPU.Kernels.Tests.Backends;
+
+/// <summary>
+/// Every kernel in <c>Ops/</c> compiles to PTX for Ampere (SM_80) and Hopper (SM_90) without a
+/// device (ILGPU.md §5), so a kernel that ILGPU's CUDA code generator rejects breaks CI instead of
+/// a user's first GPU run. Kernels are found by reflection (public static methods of the Ops
+/// types whose first parameter is a thread index), so a new kernel is covered without editing
+/// this test — and the ILGPU backend must load exactly that set.
+/// </summary>
+public sealed class PtxCompilationTests
+{
+    private static readonly MethodInfo[] Kernels = typeof(IlgpuBackend).Assembly.GetTypes()
+        .Where(t => t.Namespace == "CrossPropertyILGPU.Kernels.Ops" && t.IsClass)
+        .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static))
+        .Where(m => m.GetParameters() is [var first, ..] && first.ParameterType == typeof(Index1D))
+        .OrderBy(m => m.DeclaringType!.Name).ThenBy(m => m.Name)
+        .ToArray();
+
+    private static IEnumerable<TestCaseData> KernelsAndArchitectures()
+    {
+        foreach (var kernel in Kernels)
+        {
+            yield return new TestCaseData(kernel, CudaArchitecture.SM_80, CudaInstructionSet.ISA_70)
+                .SetArgDisplayNames($"{kernel.DeclaringType!.Name}.{kernel.Name}", "SM_80");
+            yield return new TestCaseData(kernel, CudaArchitecture.SM_90, CudaInstructionSet.ISA_78)
+                .SetArgDisplayNames($"{kernel.DeclaringType!.Name}.{kernel.Name}", "SM_90");
+        }
+    }
+
+    [Test]
+    public void Discovery_FindsEveryKernelFamily()
+    {
+        var families = Kernels.Select(k => k.DeclaringType!.Name).Distinct().ToArray();
+        Assert.That(families, Is.SupersetOf(new[] { "DenseKernels", "ReluKernels", "DropoutKernels", "LossKernels", "AdamKernels", "FillCopyKernels" }));
+        Assert.That(Kernels, Has.Length.GreaterThanOrEqualTo(13));
+    }
+
+    [Test]
+    public void IlgpuBackend_LoadsExactlyTheDiscoveredKernels()
+    {
+        var backend = (IlgpuBackend)TestBackends.Get(TestBackends.IlgpuCpu)!;
+        Assert.That(backend.LoadedKernels, Is.EquivalentTo(Kernels));
+    }
+
+    [TestCaseSource(nameof(KernelsAndArchitectures))]
+    public void Kernel_CompilesToPtx(MethodInfo kernel, CudaArchitecture architecture, CudaInstructionSet instructionSet)
+    {
+        using var context = Context.Create(builder => builder.EnableAlgorithms());
+        using var backend = new PTXBackend(context, new CudaCapabilityContext(architecture), architecture, instructionSet, null);
+        var compiled = backend.Compile(EntryPointDescription.FromImplicitlyGroupedKernel(kernel), KernelSpecialization.Empty);
+
+        var ptx = ((PTXCompiledKernel)compiled).PTXAssembly;
+        Assert.That(ptx, Does.Contain(".visible .entry"));
+        // ILGPU targets the lowest architecture its capabilities need; the driver JITs upward.
+        Assert.That(ptx, Does.Contain(".target sm_"));
+        Assert.That(ptx, Does.Contain($".version {instructionSet.Major}.{instructionSet.Minor}"));
+    }
+}

@@ -1,0 +1,53 @@
+using CrossPropertyILGPU.Kernels.Tests.Support;
+
+namespace CrossPropertyILGPU.Kernels.Tests.Ops;
+
+/// <summary>Fill, copy, scale on views in the middle of a buffer: neighbours must stay untouched.</summary>
+[TestFixture(TestBackends.IlgpuCpu)]
+[TestFixture(TestBackends.IlgpuCpuInterleaved)]
+[TestFixture(TestBackends.Cuda, Category = "Gpu")]
+public sealed class FillCopyKernelsTests(string backendName) : BackendFixture(backendName)
+{
+    private const int Length = 101;
+    private const int Offset = 13;
+    private const int Count = 71;
+
+    [Test]
+    public void Fill_Slice_SetsOnlyTheSlice()
+    {
+        var initial = TestData.Uniform(Length, 80);
+        var buffer = Put(Backend, initial);
+        Backend.Fill(buffer.Slice(Offset, Count), 2.5f);
+        var expected = initial.Select((v, i) => i is >= Offset and < Offset + Count ? 2.5f : v).ToArray();
+        Assert.That(Get(buffer), Is.EqualTo(expected).AsCollection);
+    }
+
+    [Test]
+    public void Copy_BetweenSlicesOfOneBuffer_CopiesOnlyTheDestination()
+    {
+        var initial = TestData.Uniform(Length, 81);
+        var buffer = Put(Backend, initial);
+        Backend.Copy(buffer.Slice(0, 10), buffer.Slice(50, 10));
+        var expected = (float[])initial.Clone();
+        Array.Copy(initial, 0, expected, 50, 10);
+        Assert.That(Get(buffer), Is.EqualTo(expected).AsCollection);
+    }
+
+    [Test]
+    public void Scale_Slice_MatchesReferenceAndLeavesNeighbours()
+    {
+        var initial = TestData.Uniform(Length, 82);
+        var buffer = Put(Backend, initial);
+        Backend.Scale(buffer.Slice(Offset, Count), -0.37f);
+        var expected = Put(Reference, initial);
+        Reference.Scale(expected.Slice(Offset, Count), -0.37f);
+        // A single float multiply rounds identically everywhere.
+        Assert.That(Get(buffer), Is.EqualTo(Get(expected)).AsCollection);
+    }
+
+    [Test]
+    public void Allocate_NewBuffer_IsZeroed()
+    {
+        Assert.That(Get(Zeros(Backend, 1000)), Is.All.EqualTo(0f));
+    }
+}

@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using CrossPropertyILGPU.Kernels.Backends;
+using CrossPropertyILGPU.Kernels.Devices;
+
+namespace CrossPropertyILGPU.Kernels.Tests.Support;
+
+/// <summary>
+/// The backends under test, created once per test run and shared (an ILGPU context plus 13 kernel
+/// compilations cost about a second). Names used in <c>[TestFixture(...)]</c>:
+/// <list type="bullet">
+/// <item><c>ilgpu-cpu</c>: ILGPU's CPU accelerator as the product launches it (blocked chunks).</item>
+/// <item><c>ilgpu-cpu-interleaved</c>: the same kernels launched the way a GPU launches them
+/// (interleaved grid-stride, groups of 2, an odd thread count smaller than the work), so the GPU
+/// indexing path is exercised without a GPU.</item>
+/// <item><c>cuda</c>: a CUDA device; fixtures using it carry Category "Gpu" and are ignored without one.</item>
+/// </list>
+/// </summary>
+public static class TestBackends
+{
+    public const string IlgpuCpu = "ilgpu-cpu";
+    public const string IlgpuCpuInterleaved = "ilgpu-cpu-interleaved";
+    public const string Cuda = "cuda";
+
+    private static readonly ConcurrentDictionary<string, Lazy<IComputeBackend?>> Cache = new();
+    private static readonly Lazy<ReferenceBackend> SharedReference = new(() => new ReferenceBackend());
+
+    /// <summary>The scalar reference backend: the oracle.</summary>
+    public static ReferenceBackend Reference => SharedReference.Value;
+
+    /// <summary>The backend called <paramref name="name"/>, or null when this machine lacks it.</summary>
+    public static IComputeBackend? Get(string name) => Cache.GetOrAdd(name, n => new Lazy<IComputeBackend?>(() => Create(n))).Value;
+
+    internal static void DisposeAll()
+    {
+        foreach (var lazy in Cache.Values)
+        {
+            if (lazy.IsValueCreated)
+            {
+                lazy.Value?.Dispose();
+            }
+        }
+        Cache.Clear();
+        if (SharedReference.IsValueCreated)
+        {
+            SharedReference.Value.Dispose();
+        }
+    }
+
+    private static IComputeBackend? Create(string name)
+    {
+        switch (name)
+        {
+            case IlgpuCpu:
+                return BackendFactory.CreateIlgpuCpu();
+            case IlgpuCpuInterleaved:
+                return BackendFactory.CreateIlgpuCpu(new IlgpuLaunchOptions(MaxThreads: 7, GroupSize: 2, Blocked: false));
+            case Cuda:
+                try
+                {
+                    return BackendFactory.Create(DeviceKind.Cuda);
+                }
+                catch (DeviceUnavailableException)
+                {
+                    return null;
+                }
+            default:
+                throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown test backend.");
+        }
+    }
+}
+
+/// <summary>Disposes the shared backends once the whole assembly has run.</summary>
+[SetUpFixture]
+public sealed class TestBackendsLifetime
+{
+    [OneTimeTearDown]
+    public void DisposeBackends() => TestBackends.DisposeAll();
+}
