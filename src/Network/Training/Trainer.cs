@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using CrossPropertyILGPU.Autograd;
+using CrossPropertyILGPU.Autograd.Ops;
+using CrossPropertyILGPU.Kernels.Backends;
+using CrossPropertyILGPU.Network.Layers;
+
+namespace CrossPropertyILGPU.Network.Training;
+
+/// <summary>
+/// Minibatch training with Adam and early stopping on the validation MAE, restoring the best
+/// weights at the end (Keras's EarlyStopping(restore_best_weights=True), as ElemNet used).
+/// <para>
+/// Hot-path rules: every buffer is allocated before the first epoch; the training set is shuffled on
+/// the host once per epoch into a preallocated array and uploaded in one copy, so each step's
+/// batch is a slice already on the device; the loss is accumulated on the device and read back
+/// once per epoch (and once for validation); the best weights are kept by a device-side copy.
+/// </para>
+/// </summary>
+public sealed class Trainer
+{
+    private readonly Sequential _model;
+    private readonly TrainerOptions _options;
+
+    /// <summary>Creates a trainer for <paramref name="model"/>.</summary>
+    public Trainer(Sequential model, TrainerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (options.BatchSize > model.MaxRows)
+        {
+            throw new ArgumentException($"Batch size {options.BatchSize} exceeds the model's {model.MaxRows} rows.", nameof(options));
+        }
+        if (model.OutputWidth != 1)
+        {
+            throw new ArgumentException($"The trainer fits one target; the model has {model.OutputWidth} outputs.", nameof(model));
+        }
+        _model = model;
+        _options = options;
+    }
+
+    /// <summary>Trains on <paramref name="train"/>, selecting the epoch by MAE on <paramref name="validation"/>.</summary>
+    public TrainingResult Fit(DataMatrix train, DataMatrix validation, IProgress<EpochMetrics>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(validation);
+        CheckData(train, nameof(train));
+        CheckData(validation, nameof(validation));
+
+        var backend = _model.Backend;
+        var parameters = _model.Parameters;
+        var (trainableOffset, trainableCount) = _model.TrainableRange(_options.FrozenDenseLayers);
+        var width = _model.InputWidth;
+        var n = train.Count;
+
+        using var trainFeatures = backend.Allocate(n * width);
+        using var trainTargets = backend.Allocate(n);
+        using var validationFeatures = backend.Allocate(validation.Count * width);
+        using var validationTargets = backend.Allocate(validation.Count);
+        using var lossSums = backend.Allocate(2);
+        using var bestValues = backend.Allocate(parameters.Count);
+        backend.Upload(validationFeatures.View, validation.Features);
+        backend.Upload(validationTargets.View, validation.Targets);
+        backend.Copy(parameters.Values.View, bestValues.View);
+
+        var order = Enumerable.Range(0, n).ToArray();
+        var shuffledFeatures = new float[n * width];
+        var shuffledTargets = new float[n];
+        var random = new Random(_options.Seed);
+        var tape = new Tape(backend, capacity: _model.Layers.Count + 4);
+        var loss = new LossOp(_options.Loss);
+        var trainLossSum = lossSums.Slice(0, 1);
+        var sum = new float[1];
+
+        var history = new List<EpochMetrics>();
+        var clock = Stopwatch.StartNew();
+        var best = double.PositiveInfinity;
+        var bestEpoch = 0;
+        var sinceBest = 0;
+        var adamStep = 0L;
+        var stopReason = "max-epochs";
+        for (var epoch = 1; epoch <= _options.MaxEpochs; epoch++)
+        {
+            Shuffle(order, random);
+            for (var i = 0; i < n; i++)
+            {
+                var source = order[i];
+                Array.Copy(train.Features, (long)source * width, shuffledFeatures, (long)i * width, width);
+                shuffledTargets[i] = train.Targets[source];
+            }
+            backend.Upload(trainFeatures.View, shuffledFeatures);
+            backend.Upload(trainTargets.View, shuffledTargets);
+            backend.Fill(trainLossSum, 0f);
+
+            var seen = 0;
+            var outOfTime = false;
+            for (var start = 0; start < n; start += _options.BatchSize)
+            {
+                var rows = Math.Min(_options.BatchSize, n - start);
+                adamStep++;
+                var context = new ForwardContext(tape, IsTraining: true, Step: (ulong)adamStep);
+                var prediction = _model.Forward(trainFeatures.Slice(start * width, rows * width), rows, context);
+                loss.Forward(backend, prediction, trainTargets.Slice(start, rows), trainLossSum, tape);
+                tape.Backward();
+                backend.Adam(parameters.Values.View, parameters.Gradients.View, parameters.FirstMoment.View, parameters.SecondMoment.View,
+                    trainableOffset, trainableCount,
+                    new AdamStep(adamStep, _options.LearningRate, _options.Beta1, _options.Beta2, _options.Epsilon));
+                tape.Reset();
+                seen += rows;
+                if (_options.TimeLimit is { } limit && clock.Elapsed >= limit)
+                {
+                    outOfTime = true;
+                    break;
+                }
+                if (cancellation.IsCancellationRequested)
+                {
+                    break;
+                }
+            }
+
+            backend.Download(trainLossSum, sum);
+            var trainLoss = sum[0] / (double)seen;
+            var validationMae = MeanAbsoluteError(validationFeatures.View, validationTargets.View, validation.Count, lossSums.Slice(1, 1));
+            var improved = validationMae < best;
+            if (improved)
+            {
+                best = validationMae;
+                bestEpoch = epoch;
+                sinceBest = 0;
+                backend.Copy(parameters.Values.View, bestValues.View);
+            }
+            else
+            {
+                sinceBest++;
+            }
+            var metrics = new EpochMetrics(epoch, trainLoss, validationMae, clock.Elapsed.TotalSeconds, improved, _options.LearningRate);
+            history.Add(metrics);
+            progress?.Report(metrics);
+
+            if (!double.IsFinite(trainLoss) || !double.IsFinite(validationMae))
+            {
+                stopReason = "non-finite-loss";
+                break;
+            }
+            if (cancellation.IsCancellationRequested)
+            {
+                stopReason = "cancelled";
+                break;
+            }
+            if (outOfTime)
+            {
+                stopReason = "time-limit";
+                break;
+            }
+            if (sinceBest >= _options.Patience)
+            {
+                stopReason = "early-stopping";
+                break;
+            }
+        }
+
+        backend.Copy(bestValues.View, parameters.Values.View);
+        return new TrainingResult(history.Count, bestEpoch, best, stopReason, clock.Elapsed, history);
+    }
+
+    /// <summary>MAE of the model's predictions on <paramref name="data"/> (inference mode).</summary>
+    public double MeanAbsoluteError(DataMatrix data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        CheckData(data, nameof(data));
+        var backend = _model.Backend;
+        using var features = backend.Allocate(data.Count * _model.InputWidth);
+        using var targets = backend.Allocate(data.Count);
+        using var lossSum = backend.Allocate(1);
+        backend.Upload(features.View, data.Features);
+        backend.Upload(targets.View, data.Targets);
+        return MeanAbsoluteError(features.View, targets.View, data.Count, lossSum.View);
+    }
+
+    // Inference in chunks of MaxRows; the MAE kernel's gradient output goes to the prediction's
+    // gradient storage, unused here.
+    private double MeanAbsoluteError(BufferView features, BufferView targets, int count, BufferView lossSum)
+    {
+        var backend = _model.Backend;
+        var mae = new LossOp(LossKind.Mae);
+        backend.Fill(lossSum, 0f);
+        var width = _model.InputWidth;
+        for (var start = 0; start < count; start += _model.MaxRows)
+        {
+            var rows = Math.Min(_model.MaxRows, count - start);
+            var prediction = _model.Forward(features.Slice(start * width, rows * width), rows, ForwardContext.Inference);
+            mae.Forward(backend, prediction, targets.Slice(start, rows), lossSum, tape: null);
+        }
+        var sum = new float[1];
+        backend.Download(lossSum, sum);
+        return sum[0] / (double)count;
+    }
+
+    private void CheckData(DataMatrix data, string name)
+    {
+        if (data.Count == 0)
+        {
+            throw new ArgumentException($"The {name} set is empty.", name);
+        }
+        if (data.Width != _model.InputWidth)
+        {
+            throw new ArgumentException($"The {name} set has {data.Width} features per row; the model takes {_model.InputWidth}.", name);
+        }
+    }
+
+    private static void Shuffle(int[] order, Random random)
+    {
+        for (var i = order.Length - 1; i > 0; i--)
+        {
+            var j = random.Next(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using CrossPropertyILGPU.Kernels.Backends;
+
+namespace CrossPropertyILGPU.Network.Training;
+
+/// <summary>Training hyper-parameters; defaults are ElemNet's (PAPER.md §1).</summary>
+public sealed record TrainerOptions
+{
+    /// <summary>Samples per step (ElemNet: 32).</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Epoch limit (ElemNet: 4000).</summary>
+    public int MaxEpochs { get; init; } = 4000;
+
+    /// <summary>Epochs without a validation improvement before stopping (ElemNet: 200).</summary>
+    public int Patience { get; init; } = 200;
+
+    /// <summary>Wall-clock limit; the run stops after the step that crosses it. Null = none.</summary>
+    public TimeSpan? TimeLimit { get; init; }
+
+    /// <summary>Training loss (ElemNet: MAE).</summary>
+    public LossKind Loss { get; init; } = LossKind.Mae;
+
+    /// <summary>Adam α (ElemNet: 1e-4).</summary>
+    public float LearningRate { get; init; } = 1e-4f;
+
+    /// <summary>Adam β1.</summary>
+    public float Beta1 { get; init; } = 0.9f;
+
+    /// <summary>Adam β2.</summary>
+    public float Beta2 { get; init; } = 0.999f;
+
+    /// <summary>Adam ε (Keras default 1e-7).</summary>
+    public float Epsilon { get; init; } = 1e-7f;
+
+    /// <summary>Seeds the per-epoch shuffling.</summary>
+    public int Seed { get; init; } = 1234567;
+
+    /// <summary>Number of leading dense layers whose parameters stay fixed.</summary>
+    public int FrozenDenseLayers { get; init; }
+
+    /// <summary>Checks the values; throws <see cref="ArgumentOutOfRangeException"/> naming the bad one.</summary>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxEpochs, 1, nameof(MaxEpochs));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Patience, 1, nameof(Patience));
+        ArgumentOutOfRangeException.ThrowIfNegative(FrozenDenseLayers, nameof(FrozenDenseLayers));
+        if (TimeLimit is { } limit && limit <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(TimeLimit), limit, "The time limit must be positive.");
+        }
+        // Throws for bad Adam hyper-parameters.
+        _ = new AdamStep(1, LearningRate, Beta1, Beta2, Epsilon);
+    }
+}
+
+/// <summary>What one epoch did. Losses are in the units of the targets the trainer was given.</summary>
+/// <param name="Epoch">1-based.</param>
+/// <param name="TrainLoss">Mean training loss over the epoch's batches (with dropout active).</param>
+/// <param name="ValidationMae">MAE on the validation set after the epoch.</param>
+/// <param name="Seconds">Wall time since training started.</param>
+/// <param name="Improved">True when this epoch set a new best validation MAE.</param>
+/// <param name="LearningRate">Adam α used.</param>
+public sealed record EpochMetrics(int Epoch, double TrainLoss, double ValidationMae, double Seconds, bool Improved, double LearningRate);
+
+/// <summary>How a training run ended.</summary>
+/// <param name="Epochs">Epochs run.</param>
+/// <param name="BestEpoch">Epoch of the best validation MAE, whose weights the model now holds.</param>
+/// <param name="BestValidationMae">That MAE.</param>
+/// <param name="StopReason">max-epochs, early-stopping, time-limit, cancelled or non-finite-loss.</param>
+/// <param name="Elapsed">Wall time.</param>
+/// <param name="History">Every epoch's metrics.</param>
+public sealed record TrainingResult(int Epochs, int BestEpoch, double BestValidationMae, string StopReason, TimeSpan Elapsed, IReadOnlyList<EpochMetrics> History);
