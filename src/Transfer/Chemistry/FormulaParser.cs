@@ -92,7 +92,7 @@ public static class FormulaParser
             return new Composition(terms);
         }
 
-        // sequence := term+   (inside a group, up to its closing bracket)
+        // sequence := term+   (in a group: up to its closing bracket; ParseGroup reports an empty group)
         private List<KeyValuePair<string, double>> ParseSequence(OpenGroup? group)
         {
             var terms = new List<KeyValuePair<string, double>>();
@@ -108,11 +108,6 @@ public static class FormulaParser
                     break;
                 }
                 ParseTerm(terms);
-            }
-
-            if (terms.Count == 0 && group is { } empty)
-            {
-                throw Error($"Empty group '{empty.Bracket}{ClosingBracketOf(empty.Bracket)}'", empty.Position);
             }
             return terms;
         }
@@ -164,6 +159,10 @@ public static class FormulaParser
                 throw Error(
                     $"Bracket '{Current}' does not match '{open.Bracket}' opened at position {open.Position} (expected '{expected}')",
                     _position);
+            }
+            if (terms.Count == 0)
+            {
+                throw Error($"Empty group '{open.Bracket}{expected}'", open.Position);
             }
             _position++;
 
