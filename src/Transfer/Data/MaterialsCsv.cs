@@ -1,0 +1,261 @@
+using System.Globalization;
+using System.Text;
+using CsvHelper;
+
+namespace CrossPropertyILGPU.Transfer.Data;
+
+/// <summary>
+/// Reads materials data files: CSV with a header, one compound per row, a formula column and
+/// usually one numeric target column, as the JARVIS sets of the paper are shipped
+/// (<c>,pretty_comp,gap expt</c> — an unnamed row-index column first).
+/// </summary>
+/// <remarks>
+/// <para>Columns are found as the command line documents it:</para>
+/// <list type="bullet">
+/// <item>The formula column is the one named by <c>formulaColumn</c>, else the leftmost column named
+/// <c>formula</c>, <c>pretty_comp</c> or <c>composition</c> (case-insensitive).</item>
+/// <item>The target column is the one named by <c>targetColumn</c>, else the last column that is
+/// neither the formula column nor a leading unnamed index column.</item>
+/// <item>A first column with an empty header name is a row index and is ignored.</item>
+/// <item>Names are matched exactly first, then ignoring case; they may contain spaces (<c>gap expt</c>).
+/// Whitespace around names and values is ignored.</item>
+/// </list>
+/// <para>
+/// Numbers are read with the invariant culture (<c>1.5</c>, <c>-2e-3</c>) and must be finite 32-bit
+/// floats. Every row must have as many fields as the header. Empty lines are skipped, a UTF-8 byte
+/// order mark and CRLF line ends are accepted. Any problem throws a <see cref="DataFileException"/>
+/// naming the file and, where it applies, the line, column and value.
+/// </para>
+/// </remarks>
+public static class MaterialsCsv
+{
+    /// <summary>Header names recognised as the formula column, in no particular priority: the leftmost match wins.</summary>
+    public static IReadOnlyList<string> FormulaColumnNames { get; } = Array.AsReadOnly(["formula", "pretty_comp", "composition"]);
+
+    private static readonly CsvReaderOptions Options = new()
+    {
+        // Never guess the separator: a file with a single formula column has no separator to detect.
+        Separator = ',',
+        HasHeader = true,
+        TrimWhitespace = true,
+        SkipEmptyLines = true,
+        TrackLineNumbers = true,
+        MalformedData = CsvMalformedDataHandling.Throw,
+        // Checked here instead, to report the line and the expected count.
+        FieldCountMismatch = CsvFieldCountHandling.Allow,
+        FormatProvider = CultureInfo.InvariantCulture,
+    };
+
+    /// <summary>Reads a materials CSV file.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="formulaColumn">The name of the formula column, or null to find it by name (see remarks).</param>
+    /// <param name="targetColumn">The name of the target column, or null for the last column (see remarks).</param>
+    /// <param name="requireTarget">
+    /// True (training and evaluation) when every row must have a numeric target; false (prediction)
+    /// when the file may lack a target column and empty target cells read as null.
+    /// </param>
+    /// <returns>The rows and the columns they were read from.</returns>
+    /// <exception cref="ArgumentException">A given column name is empty or whitespace.</exception>
+    /// <exception cref="DataFileException">
+    /// The file is missing or unreadable, empty, or has no data rows; the formula column or a given
+    /// target column is not in the header; a required target is missing, or a target is not a finite
+    /// number; a row has the wrong number of fields; or the CSV quoting is malformed.
+    /// </exception>
+    public static MaterialsTable Read(string path, string? formulaColumn = null, string? targetColumn = null, bool requireTarget = true)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (formulaColumn is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(formulaColumn);
+        }
+        if (targetColumn is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(targetColumn);
+        }
+        if (Directory.Exists(path))
+        {
+            throw new DataFileException(path, "is a directory, not a data file");
+        }
+        if (!File.Exists(path))
+        {
+            throw new DataFileException(path, "file not found");
+        }
+
+        try
+        {
+            using var reader = CsvReader.FromFile(path, Options);
+            var header = reader.Headers;
+            if (header.Count == 0)
+            {
+                throw new DataFileException(path, "the file is empty; expected a header line and data rows");
+            }
+
+            var columns = ResolveColumns(path, header, formulaColumn, targetColumn, requireTarget);
+            var records = new List<MaterialsRecord>();
+            while (reader.Read())
+            {
+                records.Add(ReadRecord(path, reader, header, columns, requireTarget));
+            }
+            if (records.Count == 0)
+            {
+                throw new DataFileException(path, "the file has a header but no data rows");
+            }
+
+            return new MaterialsTable(
+                path, header[columns.Formula], columns.Target is { } target ? header[target] : null, records);
+        }
+        catch (CsvFormatException e)
+        {
+            throw new DataFileException(path, e.Message, e.LineNumber > 0 ? checked((int)e.LineNumber) : null, innerException: e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DataFileException(path, $"cannot be read: {e.Message}", innerException: e);
+        }
+    }
+
+    /// <summary>Where the formula and target are among the fields of a row.</summary>
+    private readonly record struct ColumnIndices(int Formula, int? Target);
+
+    private static ColumnIndices ResolveColumns(
+        string path, IReadOnlyList<string> header, string? formulaName, string? targetName, bool requireTarget)
+    {
+        var hasIndexColumn = header[0].Length == 0;
+
+        int formula;
+        if (formulaName is not null)
+        {
+            formula = FindColumn(header, formulaName);
+            if (formula < 0)
+            {
+                throw new DataFileException(
+                    path, $"formula column '{formulaName}' not found; the columns are {ListColumns(header)}", column: formulaName);
+            }
+        }
+        else
+        {
+            formula = FindFormulaColumn(header);
+            if (formula < 0)
+            {
+                throw new DataFileException(
+                    path,
+                    $"no formula column (a column named {string.Join(", ", FormulaColumnNames.Select(n => $"'{n}'"))}); " +
+                    $"the columns are {ListColumns(header)}");
+            }
+        }
+
+        int? target;
+        if (targetName is not null)
+        {
+            var found = FindColumn(header, targetName);
+            if (found < 0)
+            {
+                throw new DataFileException(
+                    path, $"target column '{targetName}' not found; the columns are {ListColumns(header)}", column: targetName);
+            }
+            if (found == formula)
+            {
+                throw new DataFileException(path, $"column '{header[found]}' cannot be both the formula and the target", column: header[found]);
+            }
+            target = found;
+        }
+        else
+        {
+            target = null;
+            for (var i = header.Count - 1; i >= 0; i--)
+            {
+                if (i != formula && !(i == 0 && hasIndexColumn))
+                {
+                    target = i;
+                    break;
+                }
+            }
+            if (target is null && requireTarget)
+            {
+                throw new DataFileException(
+                    path, $"no target column: the only columns are {ListColumns(header)}, and '{header[formula]}' holds the formulas");
+            }
+        }
+        return new ColumnIndices(formula, target);
+    }
+
+    // Exact match first, so that 'Gap' and 'gap' can coexist; then ignoring case.
+    private static int FindColumn(IReadOnlyList<string> header, string name)
+    {
+        var trimmed = name.Trim();
+        for (var i = 0; i < header.Count; i++)
+        {
+            if (string.Equals(header[i], trimmed, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+        for (var i = 0; i < header.Count; i++)
+        {
+            if (string.Equals(header[i], trimmed, StringComparison.OrdinalIgnoreCase))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static int FindFormulaColumn(IReadOnlyList<string> header)
+    {
+        for (var i = 0; i < header.Count; i++)
+        {
+            if (FormulaColumnNames.Contains(header[i], StringComparer.OrdinalIgnoreCase))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static string ListColumns(IReadOnlyList<string> header) => string.Join(", ", header.Select(name => $"'{name}'"));
+
+    private static MaterialsRecord ReadRecord(
+        string path, CsvReader reader, IReadOnlyList<string> header, ColumnIndices columns, bool requireTarget)
+    {
+        var line = checked((int)reader.LineNumber);
+        if (reader.FieldCount != header.Count)
+        {
+            var raw = Encoding.UTF8.GetString(reader.RawRecord);
+            throw new DataFileException(
+                path, $"{reader.FieldCount} fields, but the header has {header.Count}: '{raw}'", line, value: raw);
+        }
+
+        var formula = reader.GetString(columns.Formula);
+        if (columns.Target is not { } targetIndex)
+        {
+            return new MaterialsRecord(line, formula, null);
+        }
+
+        var column = header[targetIndex];
+        var text = reader.GetString(targetIndex);
+        if (text.Length == 0)
+        {
+            return requireTarget
+                ? throw new DataFileException(path, "the target is empty; every row needs a number", line, column, text)
+                : new MaterialsRecord(line, formula, null);
+        }
+        return new MaterialsRecord(line, formula, ParseTarget(path, text, line, column));
+    }
+
+    private static float ParseTarget(string path, string text, int line, string column)
+    {
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var wide))
+        {
+            throw new DataFileException(path, $"'{text}' is not a number", line, column, text);
+        }
+        if (!double.IsFinite(wide))
+        {
+            throw new DataFileException(path, $"'{text}' is not a finite number", line, column, text);
+        }
+        // Parsed again as float, not narrowed from double, so the value is rounded once.
+        var value = float.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+        return float.IsFinite(value)
+            ? value
+            : throw new DataFileException(path, $"'{text}' is too large for a 32-bit float", line, column, text);
+    }
+}

@@ -1,0 +1,33 @@
+namespace CrossPropertyILGPU.Transfer.Data;
+
+/// <summary>A materials data file as read by <see cref="MaterialsCsv.Read"/>: which columns were used, and the rows.</summary>
+public sealed class MaterialsTable
+{
+    /// <summary>Creates a table.</summary>
+    /// <param name="path">The file the rows came from, as the caller named it.</param>
+    /// <param name="formulaColumn">The header name of the formula column.</param>
+    /// <param name="targetColumn">The header name of the target column, or null when the file has none.</param>
+    /// <param name="records">The data rows, in file order.</param>
+    public MaterialsTable(string path, string formulaColumn, string? targetColumn, IReadOnlyList<MaterialsRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(formulaColumn);
+        ArgumentNullException.ThrowIfNull(records);
+        Path = path;
+        FormulaColumn = formulaColumn;
+        TargetColumn = targetColumn;
+        Records = records;
+    }
+
+    /// <summary>The file the rows came from, as the caller named it.</summary>
+    public string Path { get; }
+
+    /// <summary>The header name of the formula column, as written in the file (<c>pretty_comp</c>).</summary>
+    public string FormulaColumn { get; }
+
+    /// <summary>The header name of the target column, as written in the file (<c>gap expt</c>), or null when there is none.</summary>
+    public string? TargetColumn { get; }
+
+    /// <summary>The data rows, in file order.</summary>
+    public IReadOnlyList<MaterialsRecord> Records { get; }
+}

@@ -1,0 +1,10 @@
+namespace CrossPropertyILGPU.Transfer.Data;
+
+/// <summary>A row that could not be turned into features, and why.</summary>
+/// <param name="Line">The 1-based line of the row in its file.</param>
+/// <param name="Formula">The formula as written.</param>
+/// <param name="Reason">
+/// Why it was skipped: the <see cref="Chemistry.FormulaException"/> message, or
+/// <c>element 'He' is not among ElemNet's 86 inputs</c>.
+/// </param>
+public sealed record SkippedRow(int Line, string Formula, string Reason);

@@ -1,0 +1,119 @@
+using CrossPropertyILGPU.Transfer.Chemistry;
+using CrossPropertyILGPU.Transfer.Data;
+using CrossPropertyILGPU.Transfer.Tests.Support;
+
+namespace CrossPropertyILGPU.Transfer.Tests.Data;
+
+public sealed class FeaturizerTests
+{
+    private static MaterialsTable Table(params MaterialsRecord[] records) => new("test.csv", "formula", "target", records);
+
+    [Test]
+    public void ElementalFractions_BadRows_AreSkippedWithLineAndReason()
+    {
+        var table = Table(
+            new MaterialsRecord(2, "Fe2O3", 1f),
+            new MaterialsRecord(3, "FeXx2", 2f),
+            new MaterialsRecord(4, "HeO", 3f),
+            new MaterialsRecord(5, "NaCl", 4f),
+            new MaterialsRecord(6, "2-Feb", 5f),
+            new MaterialsRecord(7, "", 6f));
+
+        var data = Featurizer.ElementalFractions(table);
+
+        Assert.That(data.Records.Select(r => r.Line), Is.EqualTo(new[] { 2, 5 }).AsCollection);
+        Assert.That(data.Count, Is.EqualTo(2));
+        Assert.That(data.Skipped, Is.EqualTo(new[]
+        {
+            new SkippedRow(3, "FeXx2", "Unknown element symbol 'Xx' at position 2 in formula 'FeXx2'"),
+            new SkippedRow(4, "HeO", "element 'He' is not among ElemNet's 86 inputs"),
+            new SkippedRow(6, "2-Feb", "Expected an element symbol or a bracket, found the number '2' at position 0 in formula '2-Feb'"),
+            new SkippedRow(7, "", "Empty formula at position 0 in formula ''"),
+        }).AsCollection);
+    }
+
+    [Test]
+    public void ElementalFractions_KeptRows_HaveTheirFractionsAndTargetsInOrder()
+    {
+        var data = Featurizer.ElementalFractions(Table(
+            new MaterialsRecord(2, "Fe2O3", 1.5f),
+            new MaterialsRecord(3, "HeO", 9f),
+            new MaterialsRecord(4, "NaCl", -2f)));
+
+        Assert.That(data.Width, Is.EqualTo(ElementalFractions.Width));
+        Assert.That(data.Features, Has.Length.EqualTo(2 * ElementalFractions.Width));
+        Assert.That(data.Targets, Is.EqualTo(new[] { 1.5f, -2f }).AsCollection);
+
+        var fe2o3 = data.Row(0).ToArray();
+        Assert.That(fe2o3[ElementTable.ElemNetIndex("Fe")], Is.EqualTo(0.4f));
+        Assert.That(fe2o3[ElementTable.ElemNetIndex("O")], Is.EqualTo(0.6f));
+        Assert.That(fe2o3.Count(f => f != 0), Is.EqualTo(2));
+        // The skipped HeO row must not leave anything behind in the NaCl row.
+        var nacl = data.Row(1).ToArray();
+        Assert.That(nacl[ElementTable.ElemNetIndex("Na")], Is.EqualTo(0.5f));
+        Assert.That(nacl[ElementTable.ElemNetIndex("Cl")], Is.EqualTo(0.5f));
+        Assert.That(nacl.Count(f => f != 0), Is.EqualTo(2));
+    }
+
+    [Test]
+    public void ElementalFractions_NoTargets_TargetsIsNull()
+    {
+        var table = new MaterialsTable("predict.csv", "formula", null, [new MaterialsRecord(2, "Fe2O3", null)]);
+        Assert.That(Featurizer.ElementalFractions(table).Targets, Is.Null);
+    }
+
+    [Test]
+    public void ElementalFractions_SomeTargetsMissing_HoldsNaNForThem()
+    {
+        var data = Featurizer.ElementalFractions(Table(
+            new MaterialsRecord(2, "Fe2O3", null),
+            new MaterialsRecord(3, "NaCl", 4f)));
+
+        Assert.That(data.Targets, Has.Length.EqualTo(2));
+        Assert.That(data.Targets![0], Is.NaN);
+        Assert.That(data.Targets[1], Is.EqualTo(4f));
+    }
+
+    [Test]
+    public void ElementalFractions_EveryRowSkipped_GivesEmptyData()
+    {
+        var data = Featurizer.ElementalFractions(Table(new MaterialsRecord(2, "Ne", 1f)));
+
+        Assert.That(data.Count, Is.Zero);
+        Assert.That(data.Features, Is.Empty);
+        Assert.That(data.Targets, Is.Null);
+        Assert.That(data.Skipped, Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public void ElementalFractions_ExfoliationTrainingFile_KeepsEveryRowWithFractionsSummingToOne()
+    {
+        var table = MaterialsCsv.Read(TestFiles.Jarvis("exfoliation_energy", "exfoliation_energy_training_set.csv"));
+        var data = Featurizer.ElementalFractions(table);
+
+        Assert.That(data.Skipped, Is.Empty);
+        Assert.That(data.Count, Is.EqualTo(501));
+        Assert.That(data.Targets, Is.EqualTo(table.Records.Select(r => r.Target!.Value)).AsCollection);
+        for (var i = 0; i < data.Count; i++)
+        {
+            var sum = 0.0;
+            foreach (var fraction in data.Row(i))
+            {
+                sum += fraction;
+            }
+            Assert.That(sum, Is.EqualTo(1.0).Within(1e-6), $"line {data.Records[i].Line} {data.Records[i].Formula}");
+        }
+    }
+
+    [Test]
+    public void ElementalFractions_FileWithBadRows_ReportsTheirFileLines()
+    {
+        using var scratch = new ScratchFolder();
+        var path = scratch.Write("data.csv", ",pretty_comp,gap expt\n0,Fe2O3,1\n1,Xx2O,2\n\n2,ArCl,3\n3,NaCl,4\n");
+        var data = Featurizer.ElementalFractions(MaterialsCsv.Read(path));
+
+        Assert.That(data.Records.Select(r => r.Line), Is.EqualTo(new[] { 2, 6 }).AsCollection);
+        Assert.That(data.Skipped.Select(s => (s.Line, s.Formula)), Is.EqualTo(new[] { (3, "Xx2O"), (5, "ArCl") }).AsCollection);
+        Assert.That(data.Skipped[1].Reason, Is.EqualTo("element 'Ar' is not among ElemNet's 86 inputs"));
+    }
+}
