@@ -1,5 +1,9 @@
 using System.CommandLine;
 using CrossPropertyILGPU.Cli.Verbs;
+using CrossPropertyILGPU.Kernels.Devices;
+using CrossPropertyILGPU.Transfer;
+using CrossPropertyILGPU.Transfer.Chemistry;
+using CrossPropertyILGPU.Transfer.Data;
 
 namespace CrossPropertyILGPU.Cli;
 
@@ -19,12 +23,18 @@ public static class CliApp
     /// <summary>Exit code: invalid arguments, configuration or data.</summary>
     public const int InvalidInput = 2;
 
+    /// <summary>Exit code: interrupted (Ctrl+C); the run folder keeps what was complete.</summary>
+    public const int Interrupted = 130;
+
     /// <summary>Builds the root command with every verb.</summary>
     public static RootCommand Build()
     {
         var root = new RootCommand(
             "CrossPropertyILGPU: ElemNet and cross-property transfer learning for small materials data, on a hand-written ILGPU engine.");
         root.Subcommands.Add(DevicesVerb.Create());
+        root.Subcommands.Add(TrainVerb.Create());
+        root.Subcommands.Add(EvaluateVerb.Create());
+        root.Subcommands.Add(PredictVerb.Create());
         return root;
     }
 
@@ -48,5 +58,33 @@ public static class CliApp
             return InvalidInput;
         }
         return parse.Invoke(configuration);
+    }
+
+    /// <summary>
+    /// Runs a verb body and maps failures to exit codes: the user's mistakes (bad option, data file,
+    /// formula, model file, missing device) to 2 with one clear message, anything else to 1.
+    /// </summary>
+    internal static int Guard(ParseResult parse, Func<int> body)
+    {
+        var error = parse.InvocationConfiguration.Error;
+        try
+        {
+            return body();
+        }
+        catch (Exception e) when (e is UsageException or DataFileException or DeviceUnavailableException or FormulaException)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return InvalidInput;
+        }
+        catch (OperationCanceledException)
+        {
+            error.WriteLine("interrupted");
+            return Interrupted;
+        }
+        catch (IOException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return RuntimeFailure;
+        }
     }
 }

@@ -5,7 +5,7 @@ using CrossPropertyILGPU.Kernels.Devices;
 namespace CrossPropertyILGPU.Cli.Verbs;
 
 /// <summary><c>devices</c>: list the accelerators found and which one <c>--device auto</c> picks.</summary>
-public static class DevicesVerb
+internal static class DevicesVerb
 {
     /// <summary>Creates the verb.</summary>
     public static Command Create()

@@ -1,0 +1,38 @@
+using System.Globalization;
+using CrossPropertyILGPU.Kernels.Devices;
+using CrossPropertyILGPU.Network.Training;
+using CrossPropertyILGPU.Transfer.Training;
+
+namespace CrossPropertyILGPU.Cli;
+
+/// <summary>Plain-text results on stdout (tables come with the usability issue).</summary>
+internal static class Report
+{
+    public static void Training(TextWriter output, TrainRunSummary summary)
+    {
+        var t = summary.Training;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"trained {t.Epochs} epochs in {t.Elapsed.TotalSeconds:F1} s on {summary.Device.Kind.ToName()}; best epoch {t.BestEpoch} (validation MAE {t.BestValidationMae:G6}); stopped: {t.StopReason}"));
+        Metrics(output, summary.Metrics);
+        output.WriteLine($"run folder: {summary.OutputDirectory}");
+    }
+
+    public static void Metrics(TextWriter output, IReadOnlyList<RegressionMetrics> metrics)
+    {
+        var width = Math.Max(10, metrics.Max(m => m.Split.Length));
+        output.WriteLine($"{"split".PadRight(width)} {"n",7} {"MAE",12} {"RMSE",12} {"R2",8} {"mean-predictor MAE",19}");
+        foreach (var m in metrics)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{m.Split.PadRight(width)} {m.Count,7} {m.Mae,12:G6} {m.Rmse,12:G6} {m.R2,8:F4} {m.MeanPredictorMae,19:G6}"));
+        }
+    }
+}
+
+/// <summary>One plain line per epoch on stderr.</summary>
+internal sealed class EpochLine(TextWriter error) : IProgress<EpochMetrics>
+{
+    public void Report(EpochMetrics value) =>
+        error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"epoch {value.Epoch,5}  train {value.TrainLoss,12:G6}  val MAE {value.ValidationMae,12:G6}{(value.Improved ? " *" : "  ")}  {value.Seconds,8:F1} s"));
+}

@@ -1,0 +1,42 @@
+using System.CommandLine;
+using CrossPropertyILGPU.Kernels.Devices;
+using CrossPropertyILGPU.Transfer;
+
+namespace CrossPropertyILGPU.Cli.Verbs;
+
+/// <summary>Options shared by the verbs (CLI.md "Common options").</summary>
+internal static class CommonOptions
+{
+    public static Option<string> Device() => new("--device")
+    {
+        Description = "Compute backend: auto, cpu, ilgpu-cpu, cuda or opencl.",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    public static Option<int> Seed() => new("--seed")
+    {
+        Description = "Seed of all randomness: split, initialisation, shuffling, dropout.",
+        DefaultValueFactory = _ => 1234567,
+    };
+
+    public static Option<bool> Quiet() => new("--quiet")
+    {
+        Description = "No progress display; one plain line per epoch still goes to stderr.",
+    };
+
+    public static Option<string?> FormulaColumn() => new("--formula-column")
+    {
+        Description = "Formula column (default: the column named formula, pretty_comp or composition).",
+    };
+
+    public static Option<string?> Target() => new("--target")
+    {
+        Description = "Target column (default: the last column).",
+    };
+
+    /// <summary>Parses the --device value; a bad one is a usage error listing the valid ones.</summary>
+    public static DeviceKind ParseDevice(string text) =>
+        DeviceKinds.TryParse(text, out var kind)
+            ? kind
+            : throw new UsageException($"--device {text}: unknown device. Valid devices: {string.Join(", ", DeviceKinds.Names)}.");
+}

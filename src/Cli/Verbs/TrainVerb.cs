@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Globalization;
+using CrossPropertyILGPU.Kernels.Backends;
+using CrossPropertyILGPU.Network.Spec;
+using CrossPropertyILGPU.Transfer;
+using CrossPropertyILGPU.Transfer.Training;
+
+namespace CrossPropertyILGPU.Cli.Verbs;
+
+/// <summary><c>train</c>: train ElemNet from scratch on a data file and write a run folder.</summary>
+internal static class TrainVerb
+{
+    public static Command Create()
+    {
+        var train = new Option<string>("--train") { Description = "Training CSV (formula and target columns).", Required = true };
+        var val = new Option<string?>("--val") { Description = "Validation CSV; default: carve --val-fraction of --train with the seed." };
+        var valFraction = new Option<double>("--val-fraction") { Description = "Share of --train used for validation when --val is not given.", DefaultValueFactory = _ => 0.1 };
+        var test = new Option<string?>("--test") { Description = "Test CSV, evaluated once after training (never used to select the model)." };
+        var features = new Option<string>("--features") { Description = "Input features: ef (elemental fractions).", DefaultValueFactory = _ => "ef" };
+        var arch = new Option<string>("--arch") { Description = "ElemNet architecture string.", DefaultValueFactory = _ => ElemNetSpec.Default };
+        var keep = new Option<string?>("--keep-probabilities") { Description = "Comma-separated dropout keep probabilities, one per D block (default: ElemNet's 0.8,0.9,0.7,0.8; 1 disables a dropout)." };
+        var batch = new Option<int>("--batch-size") { Description = "Samples per step.", DefaultValueFactory = _ => 32 };
+        var lr = new Option<float>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1e-4f };
+        var maxEpochs = new Option<int>("--max-epochs") { Description = "Epoch limit.", DefaultValueFactory = _ => 4000 };
+        var patience = new Option<int>("--patience") { Description = "Stop after this many epochs without a better validation MAE.", DefaultValueFactory = _ => 200 };
+        var timeLimit = new Option<double?>("--time-limit") { Description = "Wall-time limit in seconds." };
+        var loss = new Option<string>("--loss") { Description = "Training loss: mae or mse.", DefaultValueFactory = _ => "mae" };
+        var scaling = new Option<string>("--target-scaling") { Description = "standard (train on standardised targets) or none (raw targets, as ElemNet).", DefaultValueFactory = _ => "standard" };
+        var output = new Option<string?>("--out") { Description = "Run folder to create (default: runs/train-<timestamp>)." };
+        var (device, seed, quiet, formulaColumn, target) = (CommonOptions.Device(), CommonOptions.Seed(), CommonOptions.Quiet(), CommonOptions.FormulaColumn(), CommonOptions.Target());
+
+        var command = new Command("train", "Train ElemNet from scratch; writes the run folder and prints train/validation/test metrics.");
+        foreach (var option in new Option[] { train, val, valFraction, test, features, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, seed, output, formulaColumn, target, quiet })
+        {
+            command.Options.Add(option);
+        }
+        command.SetAction((parse, cancellation) => Task.FromResult(CliApp.Guard(parse, () =>
+        {
+            var options = new TrainRunOptions
+            {
+                TrainPath = parse.GetValue(train)!,
+                ValidationPath = parse.GetValue(val),
+                ValidationFraction = parse.GetValue(valFraction),
+                TestPath = parse.GetValue(test),
+                FormulaColumn = parse.GetValue(formulaColumn),
+                TargetColumn = parse.GetValue(target),
+                Features = parse.GetValue(features)!,
+                Architecture = parse.GetValue(arch)!,
+                KeepProbabilities = ParseKeep(parse.GetValue(keep)),
+                BatchSize = parse.GetValue(batch),
+                LearningRate = parse.GetValue(lr),
+                MaxEpochs = parse.GetValue(maxEpochs),
+                Patience = parse.GetValue(patience),
+                TimeLimit = parse.GetValue(timeLimit) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                Loss = parse.GetValue(loss) switch
+                {
+                    "mae" => LossKind.Mae,
+                    "mse" => LossKind.Mse,
+                    var other => throw new UsageException($"--loss {other}: use mae or mse."),
+                },
+                ScaleTargets = parse.GetValue(scaling) switch
+                {
+                    "standard" => true,
+                    "none" => false,
+                    var other => throw new UsageException($"--target-scaling {other}: use standard or none."),
+                },
+                Device = CommonOptions.ParseDevice(parse.GetValue(device)!),
+                Seed = parse.GetValue(seed),
+                OutputDirectory = parse.GetValue(output) ?? TrainingRun.DefaultRunFolder("train"),
+            };
+            var stdout = parse.InvocationConfiguration.Output;
+            var stderr = parse.InvocationConfiguration.Error;
+            var summary = TrainingRun.Run(options, stderr, new EpochLine(stderr), cancellation);
+            Report.Training(stdout, summary);
+            return cancellation.IsCancellationRequested ? CliApp.Interrupted : CliApp.Success;
+        })));
+        return command;
+    }
+
+    private static float[]? ParseKeep(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        return parts.Select(p => float.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0f && v <= 1f
+            ? v
+            : throw new UsageException($"--keep-probabilities: '{p}' is not a probability in (0, 1].")).ToArray();
+    }
+}

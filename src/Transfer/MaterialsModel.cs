@@ -1,0 +1,174 @@
+using CrossPropertyILGPU.Kernels.Backends;
+using CrossPropertyILGPU.Kernels.Devices;
+using CrossPropertyILGPU.Network;
+using CrossPropertyILGPU.Network.Checkpoints;
+using CrossPropertyILGPU.Network.Spec;
+using CrossPropertyILGPU.Network.Training;
+using CrossPropertyILGPU.Transfer.Chemistry;
+using CrossPropertyILGPU.Transfer.Data;
+using CrossPropertyILGPU.Transfer.Training;
+
+namespace CrossPropertyILGPU.Transfer;
+
+/// <summary>
+/// A trained model ready to predict: the network on a backend, its manifest and target scaling.
+/// The facade for embedding: <c>using var model = MaterialsModel.Load("runs/x"); model.Predict(["Fe2O3"])</c>.
+/// </summary>
+public sealed class MaterialsModel : IDisposable
+{
+    /// <summary>Rows per inference chunk.</summary>
+    public const int InferenceRows = 512;
+
+    private readonly bool _ownsBackend;
+
+    private MaterialsModel(ModelManifest manifest, IComputeBackend backend, Sequential network, bool ownsBackend)
+    {
+        Manifest = manifest;
+        Backend = backend;
+        Network = network;
+        _ownsBackend = ownsBackend;
+        Scaler = new TargetScaler(manifest.TargetOffset, manifest.TargetScale);
+    }
+
+    /// <summary>What the model is.</summary>
+    public ModelManifest Manifest { get; }
+
+    /// <summary>Where it runs.</summary>
+    public IComputeBackend Backend { get; }
+
+    /// <summary>The network.</summary>
+    public Sequential Network { get; }
+
+    /// <summary>Maps network outputs to target units.</summary>
+    public TargetScaler Scaler { get; }
+
+    /// <summary>
+    /// Loads a model from a run folder, a <c>model.json</c>, or a <c>model.safetensors</c> (whose
+    /// <c>model.json</c> sits beside it), onto a new backend of <paramref name="device"/>.
+    /// </summary>
+    public static MaterialsModel Load(string path, DeviceKind device = DeviceKind.Auto)
+    {
+        var manifestPath = ResolveManifest(path);
+        var manifest = ModelManifest.Load(manifestPath);
+        var backend = BackendFactory.Create(device);
+        try
+        {
+            return Load(manifestPath, manifest, backend, ownsBackend: true);
+        }
+        catch
+        {
+            backend.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Loads onto an existing backend (not disposed with the model).</summary>
+    public static MaterialsModel Load(string path, IComputeBackend backend)
+    {
+        var manifestPath = ResolveManifest(path);
+        return Load(manifestPath, ModelManifest.Load(manifestPath), backend, ownsBackend: false);
+    }
+
+    internal static MaterialsModel Create(ModelManifest manifest, IComputeBackend backend, Sequential network) =>
+        new(manifest, backend, network, ownsBackend: false);
+
+    /// <summary>The layer stack a manifest describes.</summary>
+    public static IReadOnlyList<LayerSpec> Layers(ModelManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return ElemNetLayers.Build(ElemNetSpec.Parse(manifest.Architecture), manifest.KeepProbabilities);
+    }
+
+    /// <summary>Predictions, in target units, for featurised rows.</summary>
+    public float[] Predict(FeaturizedData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Width != Manifest.InputWidth)
+        {
+            throw new UsageException($"The data has {data.Width} features per row; the model takes {Manifest.InputWidth}.");
+        }
+        var predictions = data.Count == 0 ? [] : Network.Predict(data.Features, data.Count);
+        Scaler.InverseInPlace(predictions);
+        return predictions;
+    }
+
+    /// <summary>Predictions for formulas; a formula the model cannot featurise throws <see cref="UsageException"/>.</summary>
+    public float[] Predict(IEnumerable<string> formulas)
+    {
+        ArgumentNullException.ThrowIfNull(formulas);
+        var records = formulas.Select((f, i) => new MaterialsRecord(i + 1, f, null)).ToList();
+        var data = Featurizer.ElementalFractions(new MaterialsTable("(formulas)", "formula", null, records));
+        if (data.Skipped.Count > 0)
+        {
+            var first = data.Skipped[0];
+            throw new UsageException($"Formula '{first.Formula}' cannot be used: {first.Reason}");
+        }
+        return Predict(data);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Network.Dispose();
+        if (_ownsBackend)
+        {
+            Backend.Dispose();
+        }
+    }
+
+    private static MaterialsModel Load(string manifestPath, ModelManifest manifest, IComputeBackend backend, bool ownsBackend)
+    {
+        if (manifest.FeatureKind != "ef" || manifest.InputWidth != ElementalFractions.Width)
+        {
+            throw new UsageException($"{manifestPath}: feature kind '{manifest.FeatureKind}' with {manifest.InputWidth} inputs is not supported by this version.");
+        }
+        if (!manifest.Elements.SequenceEqual(ElementTable.ElemNetElements))
+        {
+            throw new UsageException($"{manifestPath}: the model's element order differs from this engine's; it cannot be fed the same fractions.");
+        }
+        IReadOnlyList<LayerSpec> layers;
+        try
+        {
+            layers = Layers(manifest);
+        }
+        catch (Exception e) when (e is SpecFormatException or ArgumentException)
+        {
+            throw new UsageException($"{manifestPath}: {e.Message}", e);
+        }
+        var network = new Sequential(backend, manifest.InputWidth, layers, InferenceRows);
+        try
+        {
+            var weights = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(manifestPath))!, manifest.Weights);
+            if (!File.Exists(weights))
+            {
+                throw new UsageException($"{manifestPath}: its weights file '{weights}' does not exist.");
+            }
+            try
+            {
+                ModelWeights.Load(network, weights);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new UsageException(e.Message, e);
+            }
+            return new MaterialsModel(manifest, backend, network, ownsBackend);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
+    private static string ResolveManifest(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path))
+        {
+            return Path.Combine(path, "model.json");
+        }
+        return path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)
+            ? Path.ChangeExtension(path, ".json")
+            : path;
+    }
+}

@@ -1,0 +1,76 @@
+using System.Globalization;
+using CrossPropertyILGPU.Transfer.Data;
+
+namespace CrossPropertyILGPU.Transfer.Training;
+
+/// <summary>Reads a data file and featurises it, reporting skipped rows; shared by every verb.</summary>
+public static class DataLoading
+{
+    /// <summary>How many skipped rows are listed one by one before the rest is summarised.</summary>
+    public const int SkippedRowsListed = 10;
+
+    /// <summary>
+    /// Reads <paramref name="path"/> and computes elemental fractions. Rows whose formula cannot be
+    /// used are reported to <paramref name="log"/> (line, formula, reason) and skipped.
+    /// </summary>
+    /// <exception cref="DataFileException">The file cannot be read as a data file.</exception>
+    /// <exception cref="UsageException">No usable row remains, or a target is required but missing.</exception>
+    public static FeaturizedData Load(string path, string? formulaColumn, string? targetColumn, bool requireTargets, TextWriter log) =>
+        Load(path, formulaColumn, targetColumn, requireTargets, log, out _);
+
+    /// <summary>As <see cref="Load(string, string?, string?, bool, TextWriter)"/>, also giving the target column's name (null when the file has none).</summary>
+    public static FeaturizedData Load(string path, string? formulaColumn, string? targetColumn, bool requireTargets, TextWriter log, out string? targetName)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        var table = MaterialsCsv.Read(path, formulaColumn, targetColumn, requireTargets);
+        targetName = table.TargetColumn;
+        var data = Featurizer.ElementalFractions(table);
+        if (data.Skipped.Count > 0)
+        {
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{path}: skipped {data.Skipped.Count} of {table.Records.Count} rows whose formula cannot be used:"));
+            foreach (var row in data.Skipped.Take(SkippedRowsListed))
+            {
+                log.WriteLine($"  line {row.Line}: '{row.Formula}': {row.Reason}");
+            }
+            if (data.Skipped.Count > SkippedRowsListed)
+            {
+                log.WriteLine($"  … and {data.Skipped.Count - SkippedRowsListed} more");
+            }
+        }
+        if (data.Count == 0)
+        {
+            throw new UsageException($"{path}: no row has a usable formula ({data.Skipped.Count} skipped).");
+        }
+        if (requireTargets)
+        {
+            var targets = data.Targets ?? throw new UsageException($"{path}: no target values (column '{table.TargetColumn}').");
+            var missing = Array.FindIndex(targets, float.IsNaN);
+            if (missing >= 0)
+            {
+                throw new UsageException($"{path} line {data.Records[missing].Line}: the target ('{table.TargetColumn}') is empty.");
+            }
+        }
+        return data;
+    }
+
+    /// <summary>The rows at <paramref name="indices"/> as a new data set (features and targets copied).</summary>
+    public static FeaturizedData Subset(FeaturizedData data, IReadOnlyList<int> indices)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(indices);
+        var features = new float[indices.Count * data.Width];
+        var records = new MaterialsRecord[indices.Count];
+        var targets = data.Targets is null ? null : new float[indices.Count];
+        for (var i = 0; i < indices.Count; i++)
+        {
+            data.Row(indices[i]).CopyTo(features.AsSpan(i * data.Width, data.Width));
+            records[i] = data.Records[indices[i]];
+            if (targets is not null)
+            {
+                targets[i] = data.Targets![indices[i]];
+            }
+        }
+        return new FeaturizedData(records, features, data.Width, targets, []);
+    }
+}

@@ -1,0 +1,130 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace CrossPropertyILGPU.Transfer.Training;
+
+/// <summary>
+/// <c>model.json</c>, the sidecar of <c>model.safetensors</c>: everything needed to rebuild the network
+/// and featurise new formulas the same way — architecture, keep probabilities, input kind and the
+/// element order, the target and its scaling — plus a summary of how the model was trained.
+/// </summary>
+public sealed record ModelManifest
+{
+    /// <summary>The format tag written by this engine.</summary>
+    public const string CurrentFormat = "cpilgpu-model/1";
+
+    /// <summary>Format tag, checked on load.</summary>
+    public string Format { get; init; } = CurrentFormat;
+
+    /// <summary>Engine version that wrote the file.</summary>
+    public string EngineVersion { get; init; } = typeof(ModelManifest).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    /// <summary>ElemNet architecture string.</summary>
+    public required string Architecture { get; init; }
+
+    /// <summary>Keep probability of each dropout block, in order.</summary>
+    public required float[] KeepProbabilities { get; init; }
+
+    /// <summary>Input features: <c>ef</c> (elemental fractions).</summary>
+    public required string FeatureKind { get; init; }
+
+    /// <summary>Features per sample.</summary>
+    public required int InputWidth { get; init; }
+
+    /// <summary>Element symbol of each input column (for <c>ef</c>).</summary>
+    public required string[] Elements { get; init; }
+
+    /// <summary>Name of the target column the model was trained on.</summary>
+    public required string TargetName { get; init; }
+
+    /// <summary>Predictions are network output × TargetScale + TargetOffset.</summary>
+    public required double TargetOffset { get; init; }
+
+    /// <summary>See <see cref="TargetOffset"/>.</summary>
+    public required double TargetScale { get; init; }
+
+    /// <summary>Mean target of the training split: the mean predictor's constant.</summary>
+    public required double TrainTargetMean { get; init; }
+
+    /// <summary>Training loss: mae or mse.</summary>
+    public required string Loss { get; init; }
+
+    /// <summary>Weights file name, beside this file.</summary>
+    public string Weights { get; init; } = "model.safetensors";
+
+    /// <summary>How the model was trained.</summary>
+    public TrainingSummary? Training { get; init; }
+
+    /// <summary>Writes the manifest as indented JSON.</summary>
+    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, TransferJson.Default.ModelManifest));
+
+    /// <summary>Reads a manifest; a missing or foreign file is a <see cref="UsageException"/>.</summary>
+    public static ModelManifest Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new UsageException($"Model file '{path}' does not exist.");
+        }
+        ModelManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize(File.ReadAllText(path), TransferJson.Default.ModelManifest);
+        }
+        catch (JsonException e)
+        {
+            throw new UsageException($"'{path}' is not a model.json written by this engine: {e.Message}", e);
+        }
+        if (manifest is null || manifest.Format != CurrentFormat)
+        {
+            throw new UsageException($"'{path}' is not a model.json written by this engine (format '{manifest?.Format}', expected '{CurrentFormat}').");
+        }
+        return manifest;
+    }
+}
+
+/// <summary>How a model was trained (written into model.json).</summary>
+public sealed record TrainingSummary
+{
+    /// <summary>Epochs run.</summary>
+    public int Epochs { get; init; }
+
+    /// <summary>Epoch whose weights were kept.</summary>
+    public int BestEpoch { get; init; }
+
+    /// <summary>Validation MAE at that epoch, in target units.</summary>
+    public double BestValidationMae { get; init; }
+
+    /// <summary>Why training stopped.</summary>
+    public string StopReason { get; init; } = "";
+
+    /// <summary>Wall time of training.</summary>
+    public double Seconds { get; init; }
+
+    /// <summary>Training rows.</summary>
+    public int TrainRows { get; init; }
+
+    /// <summary>Validation rows.</summary>
+    public int ValidationRows { get; init; }
+
+    /// <summary>Device description.</summary>
+    public string Device { get; init; } = "";
+
+    /// <summary>Seed of the run.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Batch size.</summary>
+    public int BatchSize { get; init; }
+
+    /// <summary>Adam learning rate.</summary>
+    public float LearningRate { get; init; }
+
+    /// <summary>Training file.</summary>
+    public string TrainFile { get; init; } = "";
+}
+
+/// <summary>Source-generated JSON for the run folder's files (snake_case, indented).</summary>
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(ModelManifest))]
+[JsonSerializable(typeof(RunConfig))]
+[JsonSerializable(typeof(SplitsFile))]
+internal sealed partial class TransferJson : JsonSerializerContext;

@@ -1,0 +1,35 @@
+using System.Globalization;
+using CrossPropertyILGPU.Transfer.Data;
+
+namespace CrossPropertyILGPU.Transfer.Training;
+
+/// <summary>Writes <c>formula,target,prediction</c> CSVs (the target column only when targets exist).</summary>
+public static class PredictionsCsv
+{
+    /// <summary>Writes one row per record to <paramref name="writer"/>.</summary>
+    public static void Write(TextWriter writer, FeaturizedData data, ReadOnlySpan<float> predictions, string targetName)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(data);
+        var withTargets = data.Targets is not null;
+        writer.WriteLine(withTargets ? $"formula,{Escape(targetName)},prediction" : "formula,prediction");
+        for (var i = 0; i < data.Count; i++)
+        {
+            var formula = Escape(data.Records[i].Formula);
+            var prediction = predictions[i].ToString("R", CultureInfo.InvariantCulture);
+            writer.WriteLine(withTargets
+                ? $"{formula},{data.Targets![i].ToString("R", CultureInfo.InvariantCulture)},{prediction}"
+                : $"{formula},{prediction}");
+        }
+    }
+
+    /// <summary>Writes to a file.</summary>
+    public static void Write(string path, FeaturizedData data, ReadOnlySpan<float> predictions, string targetName)
+    {
+        using var writer = new StreamWriter(path);
+        Write(writer, data, predictions, targetName);
+    }
+
+    private static string Escape(string field) =>
+        field.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{field.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : field;
+}

@@ -1,0 +1,103 @@
+namespace CrossPropertyILGPU.Transfer.Training;
+
+/// <summary><c>config.json</c>: the resolved options of a run, so it can be repeated exactly.</summary>
+public sealed record RunConfig
+{
+    /// <summary>The verb that made the run.</summary>
+    public string Verb { get; init; } = "train";
+
+    /// <summary>Engine version.</summary>
+    public string EngineVersion { get; init; } = typeof(RunConfig).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    /// <summary>UTC start time, ISO 8601.</summary>
+    public string Started { get; init; } = "";
+
+    /// <summary>Device asked for.</summary>
+    public string Device { get; init; } = "auto";
+
+    /// <summary>Device used.</summary>
+    public string DeviceUsed { get; init; } = "";
+
+    /// <summary>Training file.</summary>
+    public string Train { get; init; } = "";
+
+    /// <summary>Validation file, when given.</summary>
+    public string? Validation { get; init; }
+
+    /// <summary>Fraction of the training file carved out for validation when no file is given.</summary>
+    public double? ValidationFraction { get; init; }
+
+    /// <summary>Test file, when given.</summary>
+    public string? Test { get; init; }
+
+    /// <summary>Formula column.</summary>
+    public string FormulaColumn { get; init; } = "";
+
+    /// <summary>Target column.</summary>
+    public string TargetColumn { get; init; } = "";
+
+    /// <summary>Feature kind.</summary>
+    public string Features { get; init; } = "ef";
+
+    /// <summary>Architecture string.</summary>
+    public string Architecture { get; init; } = "";
+
+    /// <summary>Dropout keep probabilities.</summary>
+    public float[] KeepProbabilities { get; init; } = [];
+
+    /// <summary>Batch size.</summary>
+    public int BatchSize { get; init; }
+
+    /// <summary>Adam learning rate.</summary>
+    public float LearningRate { get; init; }
+
+    /// <summary>Epoch limit.</summary>
+    public int MaxEpochs { get; init; }
+
+    /// <summary>Early-stopping patience in epochs.</summary>
+    public int Patience { get; init; }
+
+    /// <summary>Wall-time limit in seconds.</summary>
+    public double? TimeLimitSeconds { get; init; }
+
+    /// <summary>Loss.</summary>
+    public string Loss { get; init; } = "mae";
+
+    /// <summary>Target scaling: standard or none.</summary>
+    public string TargetScaling { get; init; } = "standard";
+
+    /// <summary>Seed for splits, initialisation, shuffling and dropout.</summary>
+    public int Seed { get; init; }
+}
+
+/// <summary><c>splits.json</c>: the formulas and file lines of every split.</summary>
+public sealed record SplitsFile
+{
+    /// <summary>Seed used to carve the validation split.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>How the validation split was made.</summary>
+    public string ValidationSource { get; init; } = "";
+
+    /// <summary>Training rows.</summary>
+    public SplitRows Train { get; init; } = new();
+
+    /// <summary>Validation rows.</summary>
+    public SplitRows Validation { get; init; } = new();
+
+    /// <summary>Test rows (empty without a test file).</summary>
+    public SplitRows? Test { get; init; }
+}
+
+/// <summary>The rows of one split: their file, 1-based line numbers and formulas, in split order.</summary>
+public sealed record SplitRows
+{
+    /// <summary>Source file.</summary>
+    public string File { get; init; } = "";
+
+    /// <summary>Line numbers in the file (header = line 1).</summary>
+    public int[] Lines { get; init; } = [];
+
+    /// <summary>Formulas, same order.</summary>
+    public string[] Formulas { get; init; } = [];
+}

@@ -1,0 +1,260 @@
+using System.Globalization;
+using System.Text.Json;
+using CrossPropertyILGPU.Kernels.Backends;
+using CrossPropertyILGPU.Kernels.Devices;
+using CrossPropertyILGPU.Network;
+using CrossPropertyILGPU.Network.Checkpoints;
+using CrossPropertyILGPU.Network.Spec;
+using CrossPropertyILGPU.Network.Training;
+using CrossPropertyILGPU.Transfer.Chemistry;
+using CrossPropertyILGPU.Transfer.Data;
+
+namespace CrossPropertyILGPU.Transfer.Training;
+
+/// <summary>What a finished <c>train</c> run reports.</summary>
+/// <param name="OutputDirectory">The run folder.</param>
+/// <param name="Device">Where it trained.</param>
+/// <param name="Training">Epochs, best epoch, stop reason, history.</param>
+/// <param name="Metrics">One entry per split (train, validation, test when given).</param>
+public sealed record TrainRunSummary(string OutputDirectory, DeviceInfo Device, TrainingResult Training, IReadOnlyList<RegressionMetrics> Metrics);
+
+/// <summary>
+/// The <c>train</c> verb's work: read and featurise the files, split, build ElemNet on the chosen
+/// device, train with early stopping on validation MAE, and write the run folder — config.json and
+/// splits.json first, metrics.csv as epochs finish, then the model and per-split predictions.
+/// </summary>
+public static class TrainingRun
+{
+    /// <summary>Runs training; progress lines go to <paramref name="log"/>, per-epoch metrics to <paramref name="progress"/>.</summary>
+    public static TrainRunSummary Run(TrainRunOptions options, TextWriter log, IProgress<EpochMetrics>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(log);
+        if (options.Features != "ef")
+        {
+            throw new UsageException($"--features {options.Features}: only 'ef' (elemental fractions) is available in this version.");
+        }
+        if (options.ValidationPath is null && !(options.ValidationFraction > 0 && options.ValidationFraction < 1))
+        {
+            throw new UsageException($"--val-fraction {options.ValidationFraction}: must lie strictly between 0 and 1.");
+        }
+        ElemNetSpec spec;
+        try
+        {
+            spec = ElemNetSpec.Parse(options.Architecture);
+        }
+        catch (SpecFormatException e)
+        {
+            throw new UsageException(e.Message, e);
+        }
+        var keep = options.ResolveKeepProbabilities(spec);
+        IReadOnlyList<LayerSpec> layers;
+        try
+        {
+            layers = ElemNetLayers.Build(spec, keep);
+            new TrainerOptions { BatchSize = options.BatchSize, MaxEpochs = options.MaxEpochs, Patience = options.Patience, LearningRate = options.LearningRate, TimeLimit = options.TimeLimit }.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message, e);
+        }
+        if (spec.OutputUnits != 1)
+        {
+            throw new UsageException($"Architecture '{spec}' has {spec.OutputUnits} outputs; training fits one target, so the last block must be 1.");
+        }
+
+        // Inputs first: a bad file must fail before the run folder exists.
+        var trainFile = DataLoading.Load(options.TrainPath, options.FormulaColumn, options.TargetColumn, requireTargets: true, log, out var targetColumn);
+        var targetName = targetColumn ?? "target";
+        var (train, validation, validationSource) = Split(trainFile, options, log);
+        var test = options.TestPath is null ? null : DataLoading.Load(options.TestPath, options.FormulaColumn, options.TargetColumn, requireTargets: true, log);
+
+        var folder = CreateRunFolder(options.OutputDirectory);
+        using var backend = BackendFactory.Create(options.Device);
+        log.WriteLine($"device: {backend.Device}");
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"data: {train.Count} train, {validation.Count} validation{(test is null ? "" : $", {test.Count} test")} rows; target '{targetName}'"));
+
+        var config = new RunConfig
+        {
+            Started = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+            Device = options.Device.ToName(),
+            DeviceUsed = backend.Device.ToString(),
+            Train = options.TrainPath,
+            Validation = options.ValidationPath,
+            ValidationFraction = options.ValidationPath is null ? options.ValidationFraction : null,
+            Test = options.TestPath,
+            FormulaColumn = options.FormulaColumn ?? "",
+            TargetColumn = targetName,
+            Features = options.Features,
+            Architecture = spec.ToString(),
+            KeepProbabilities = [.. keep],
+            BatchSize = options.BatchSize,
+            LearningRate = options.LearningRate,
+            MaxEpochs = options.MaxEpochs,
+            Patience = options.Patience,
+            TimeLimitSeconds = options.TimeLimit?.TotalSeconds,
+            Loss = options.Loss == LossKind.Mae ? "mae" : "mse",
+            TargetScaling = options.ScaleTargets ? "standard" : "none",
+            Seed = options.Seed,
+        };
+        File.WriteAllText(Path.Combine(folder, "config.json"), JsonSerializer.Serialize(config, TransferJson.Default.RunConfig));
+        WriteSplits(folder, options, validationSource, train, validation, test);
+
+        var trainTargets = train.Targets!;
+        var scaler = options.ScaleTargets ? TargetScaler.Fit(trainTargets) : TargetScaler.Identity;
+        var trainMean = trainTargets.Average(t => (double)t);
+        using var network = new Sequential(backend, train.Width, layers, Math.Max(options.BatchSize, MaterialsModel.InferenceRows), (ulong)options.Seed);
+        network.InitializeGlorotUniform(options.Seed);
+        var trainer = new Trainer(network, new TrainerOptions
+        {
+            BatchSize = options.BatchSize,
+            MaxEpochs = options.MaxEpochs,
+            Patience = options.Patience,
+            TimeLimit = options.TimeLimit,
+            Loss = options.Loss,
+            LearningRate = options.LearningRate,
+            Seed = options.Seed,
+        });
+
+        // metrics.csv gets one line per epoch as it finishes (flushed), in target units.
+        var lossScale = options.Loss == LossKind.Mae ? scaler.Scale : scaler.Scale * scaler.Scale;
+        TrainingResult result;
+        using (var metricsFile = new StreamWriter(Path.Combine(folder, "metrics.csv")))
+        {
+            metricsFile.WriteLine(options.Loss == LossKind.Mae ? "epoch,train_mae,val_mae,lr,seconds" : "epoch,train_mse,val_mae,lr,seconds");
+            var scaledProgress = new InlineProgress(m =>
+            {
+                var scaled = m with { TrainLoss = m.TrainLoss * lossScale, ValidationMae = m.ValidationMae * scaler.Scale };
+                metricsFile.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{scaled.Epoch},{scaled.TrainLoss:G9},{scaled.ValidationMae:G9},{scaled.LearningRate:G6},{scaled.Seconds:F3}"));
+                metricsFile.Flush();
+                progress?.Report(scaled);
+            });
+            result = trainer.Fit(
+                new DataMatrix(train.Features, scaler.Transform(trainTargets), train.Width),
+                new DataMatrix(validation.Features, scaler.Transform(validation.Targets!), validation.Width),
+                scaledProgress, cancellation);
+        }
+        result = result with
+        {
+            BestValidationMae = result.BestValidationMae * scaler.Scale,
+            History = result.History.Select(m => m with { TrainLoss = m.TrainLoss * lossScale, ValidationMae = m.ValidationMae * scaler.Scale }).ToList(),
+        };
+
+        var manifest = new ModelManifest
+        {
+            Architecture = spec.ToString(),
+            KeepProbabilities = [.. keep],
+            FeatureKind = "ef",
+            InputWidth = train.Width,
+            Elements = [.. ElementTable.ElemNetElements],
+            TargetName = targetName,
+            TargetOffset = scaler.Offset,
+            TargetScale = scaler.Scale,
+            TrainTargetMean = trainMean,
+            Loss = config.Loss,
+            Training = new TrainingSummary
+            {
+                Epochs = result.Epochs,
+                BestEpoch = result.BestEpoch,
+                BestValidationMae = result.BestValidationMae,
+                StopReason = result.StopReason,
+                Seconds = result.Elapsed.TotalSeconds,
+                TrainRows = train.Count,
+                ValidationRows = validation.Count,
+                Device = backend.Device.ToString(),
+                Seed = options.Seed,
+                BatchSize = options.BatchSize,
+                LearningRate = options.LearningRate,
+                TrainFile = options.TrainPath,
+            },
+        };
+        ModelWeights.Save(network, Path.Combine(folder, manifest.Weights), new Dictionary<string, string>
+        {
+            ["architecture"] = manifest.Architecture,
+            ["feature_kind"] = manifest.FeatureKind,
+            ["target"] = targetName,
+        });
+        manifest.Save(Path.Combine(folder, "model.json"));
+
+        using var model = MaterialsModel.Create(manifest, backend, network);
+        var metrics = new List<RegressionMetrics>();
+        foreach (var (name, data) in new[] { ("train", train), ("validation", validation), ("test", test) })
+        {
+            if (data is null)
+            {
+                continue;
+            }
+            var predictions = model.Predict(data);
+            PredictionsCsv.Write(Path.Combine(folder, $"predictions_{name}.csv"), data, predictions, targetName);
+            metrics.Add(RegressionMetrics.Compute(name, data.Targets!, predictions, trainMean));
+        }
+        return new TrainRunSummary(folder, backend.Device, result, metrics);
+    }
+
+    /// <summary>The default run folder name: <c>runs/&lt;verb&gt;-&lt;UTC timestamp&gt;</c>.</summary>
+    public static string DefaultRunFolder(string verb) =>
+        Path.Combine("runs", $"{verb}-{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
+
+    private static (FeaturizedData Train, FeaturizedData Validation, string Source) Split(FeaturizedData trainFile, TrainRunOptions options, TextWriter log)
+    {
+        if (options.ValidationPath is { } path)
+        {
+            var validation = DataLoading.Load(path, options.FormulaColumn, options.TargetColumn, requireTargets: true, log);
+            return (trainFile, validation, $"file {path}");
+        }
+        var n = trainFile.Count;
+        var validationCount = (int)Math.Round(n * options.ValidationFraction);
+        if (validationCount < 1 || validationCount >= n)
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"{options.TrainPath}: {n} usable rows cannot be split {1 - options.ValidationFraction:P0}/{options.ValidationFraction:P0} into non-empty train and validation sets; give --val."));
+        }
+        var order = Enumerable.Range(0, n).ToArray();
+        new Random(options.Seed).Shuffle(order);
+        var validationRows = order[..validationCount].Order().ToArray();
+        var trainRows = order[validationCount..].Order().ToArray();
+        return (DataLoading.Subset(trainFile, trainRows), DataLoading.Subset(trainFile, validationRows),
+            string.Create(CultureInfo.InvariantCulture, $"fraction {options.ValidationFraction} of {options.TrainPath}, seed {options.Seed}"));
+    }
+
+    private static string CreateRunFolder(string path)
+    {
+        if (File.Exists(path))
+        {
+            throw new UsageException($"--out {path}: a file of that name exists.");
+        }
+        if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any())
+        {
+            throw new UsageException($"--out {path}: the folder exists and is not empty; choose a new run folder (nothing was overwritten).");
+        }
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
+    private static void WriteSplits(string folder, TrainRunOptions options, string validationSource, FeaturizedData train, FeaturizedData validation, FeaturizedData? test)
+    {
+        static SplitRows Rows(string file, FeaturizedData data) => new()
+        {
+            File = file,
+            Lines = [.. data.Records.Select(r => r.Line)],
+            Formulas = [.. data.Records.Select(r => r.Formula)],
+        };
+        var splits = new SplitsFile
+        {
+            Seed = options.Seed,
+            ValidationSource = validationSource,
+            Train = Rows(options.TrainPath, train),
+            Validation = Rows(options.ValidationPath ?? options.TrainPath, validation),
+            Test = test is null ? null : Rows(options.TestPath!, test),
+        };
+        File.WriteAllText(Path.Combine(folder, "splits.json"), JsonSerializer.Serialize(splits, TransferJson.Default.SplitsFile));
+    }
+
+    /// <summary>Reports on the training thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
+    private sealed class InlineProgress(Action<EpochMetrics> report) : IProgress<EpochMetrics>
+    {
+        public void Report(EpochMetrics value) => report(value);
+    }
+}
