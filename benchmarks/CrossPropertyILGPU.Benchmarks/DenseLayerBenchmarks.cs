@@ -8,8 +8,9 @@ namespace CrossPropertyILGPU.Benchmarks;
 /// One dense layer at ElemNet's widest shape (1024 → 1024) at batch 32: forward with fused bias and
 /// ReLU, then the three backward products and the ReLU mask — the work of one hidden layer in one
 /// training step, 6·M·K·N ≈ 201 MFLOP (GFLOP/s = 0.201 / mean in seconds). Backends run: the
-/// scalar reference (<c>cpu</c> until the SIMD backend lands), ILGPU's CPU accelerator, and CUDA
-/// or OpenCL only where such a device exists — absent devices are left out, not failed.
+/// scalar reference (<c>reference</c>, the oracle, as the baseline), the managed SIMD backend
+/// (<c>cpu</c>), ILGPU's CPU accelerator, and CUDA or OpenCL only where such a device exists —
+/// absent devices are left out, not failed.
 /// </summary>
 [MemoryDiagnoser]
 public class DenseLayerBenchmarks
@@ -26,19 +27,25 @@ public class DenseLayerBenchmarks
     [Params(1024)]
     public int Width { get; set; }
 
-    /// <summary>The backend, as <c>--device</c> spells it.</summary>
+    /// <summary>The backend, as <c>--device</c> spells it, or <see cref="Reference"/>.</summary>
     [ParamsSource(nameof(AvailableDevices))]
     public string Device { get; set; } = "cpu";
 
-    /// <summary>Every backend kind this machine can create.</summary>
+    /// <summary>
+    /// Not a device kind: the scalar reference backend, which <c>cpu</c> no longer creates, kept in the
+    /// table as the baseline the other backends' speed-ups are read against.
+    /// </summary>
+    public const string Reference = "reference";
+
+    /// <summary>The scalar reference, then every backend kind this machine can create.</summary>
     public static IEnumerable<string> AvailableDevices() =>
-        BackendFactory.Discover().Select(d => d.Kind.ToName()).Distinct();
+        BackendFactory.Discover().Select(d => d.Kind.ToName()).Distinct().Prepend(Reference);
 
     /// <summary>Creates the backend and buffers (kernels compile here, outside the measurement).</summary>
     [GlobalSetup]
     public void Setup()
     {
-        _backend = BackendFactory.Create(DeviceKinds.Parse(Device));
+        _backend = Device == Reference ? new ReferenceBackend() : BackendFactory.Create(DeviceKinds.Parse(Device));
         Console.WriteLine($"// {Device}: {_backend.Device}");
         var random = new Random(42);
         BufferView Make(int n)

@@ -52,8 +52,7 @@ public static class BackendFactory
             case DeviceKind.Auto:
                 return Create(ResolveAuto(), deviceIndex);
             case DeviceKind.Cpu:
-                // The fast managed SIMD backend replaces this when it lands; the interface is the same.
-                return new ReferenceBackend();
+                return new ManagedCpuBackend();
             case DeviceKind.IlgpuCpu:
                 return CreateIlgpuCpu();
             case DeviceKind.Cuda:
@@ -148,10 +147,8 @@ public static class BackendFactory
         }
     }
 
-    private static DeviceInfo ManagedCpuInfo() => new(
-        DeviceKind.Cpu, CpuModelName(), 0, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, 1, 1,
-        Environment.ProcessorCount,
-        "managed backend (scalar reference until the SIMD backend lands)");
+    // What Create(DeviceKind.Cpu) gives, described without allocating one.
+    private static DeviceInfo ManagedCpuInfo() => ManagedCpuBackend.Describe(Environment.ProcessorCount);
 
     private static DeviceInfo IlgpuCpuInfo()
     {
@@ -162,7 +159,8 @@ public static class BackendFactory
             device.NumMultiprocessors, "runs the ILGPU kernels on the host; for testing, not for training");
     }
 
-    private static string CpuModelName()
+    /// <summary>The CPU's model name from /proc/cpuinfo (else its architecture) and its logical core count.</summary>
+    internal static string CpuModelName()
     {
         const string cpuInfo = "/proc/cpuinfo";
         try

@@ -6,7 +6,7 @@ public enum DeviceKind
     /// <summary>CUDA, then OpenCL (devices ILGPU's default filter accepts), then the managed CPU backend.</summary>
     Auto = 0,
 
-    /// <summary>The managed CPU backend (for now the scalar reference; the SIMD backend replaces it).</summary>
+    /// <summary>The managed CPU backend: <c>Vector&lt;float&gt;</c> loops on every core (<see cref="Backends.ManagedCpuBackend"/>).</summary>
     Cpu,
 
     /// <summary>ILGPU's kernels on ILGPU's CPU accelerator: slow, for checking kernels without a GPU.</summary>

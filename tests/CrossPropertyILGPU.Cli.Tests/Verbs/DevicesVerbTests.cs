@@ -7,7 +7,7 @@ public sealed class DevicesVerbTests
     {
         var (code, output, _) = Run("devices");
         Assert.That(code, Is.EqualTo(CliApp.Success));
-        Assert.That(output, Does.Contain("ilgpu-cpu").And.Contain("managed backend").And.Match(@"auto picks: (cuda|opencl|cpu)"));
+        Assert.That(output, Does.Contain("ilgpu-cpu").And.Contain("managed SIMD").And.Match(@"auto picks: (cuda|opencl|cpu)"));
     }
 
     [Test]

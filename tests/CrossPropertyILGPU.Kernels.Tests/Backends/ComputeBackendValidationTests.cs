@@ -9,6 +9,7 @@ namespace CrossPropertyILGPU.Kernels.Tests.Backends;
 /// host, so each of these tests passing on <c>ilgpu-cpu</c> also proves no kernel ran.
 /// </summary>
 [TestFixture("reference")]
+[TestFixture(TestBackends.Cpu)]
 [TestFixture(TestBackends.IlgpuCpu)]
 public sealed class ComputeBackendValidationTests(string backendName)
     : BackendFixture(backendName == "reference" ? TestBackends.IlgpuCpu : backendName)

@@ -29,7 +29,7 @@ public sealed class BackendFactoryTests
     public void Create_Cpu_IsTheManagedBackend()
     {
         using var backend = BackendFactory.Create(DeviceKind.Cpu);
-        Assert.That(backend, Is.InstanceOf<ReferenceBackend>());
+        Assert.That(backend, Is.InstanceOf<ManagedCpuBackend>());
         Assert.That(backend.Device.Kind, Is.EqualTo(DeviceKind.Cpu));
     }
 

@@ -4,6 +4,7 @@ using CrossPropertyILGPU.Kernels.Tests.Support;
 namespace CrossPropertyILGPU.Kernels.Tests.Ops;
 
 /// <summary>Adam: hand-computed steps, the frozen range, and random state against the reference.</summary>
+[TestFixture(TestBackends.Cpu)]
 [TestFixture(TestBackends.IlgpuCpu)]
 [TestFixture(TestBackends.IlgpuCpuInterleaved)]
 [TestFixture(TestBackends.Cuda, Category = "Gpu")]

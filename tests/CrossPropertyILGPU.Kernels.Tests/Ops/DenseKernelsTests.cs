@@ -10,6 +10,7 @@ namespace CrossPropertyILGPU.Kernels.Tests.Ops;
 /// Σ|terms| is obtained by running the reference on |inputs| — a wrong index is off by O(0.1–1),
 /// orders of magnitude above it.
 /// </summary>
+[TestFixture(TestBackends.Cpu)]
 [TestFixture(TestBackends.IlgpuCpu)]
 [TestFixture(TestBackends.IlgpuCpuInterleaved)]
 [TestFixture(TestBackends.Cuda, Category = "Gpu")]

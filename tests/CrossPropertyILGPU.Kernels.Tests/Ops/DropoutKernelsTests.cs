@@ -8,6 +8,7 @@ namespace CrossPropertyILGPU.Kernels.Tests.Ops;
 /// draw the same mask bit for bit; kept values agree with the reference within one float rounding
 /// (x·(1/keep) in float against x/keep rounded once from double: ≤ 1 ulp).
 /// </summary>
+[TestFixture(TestBackends.Cpu)]
 [TestFixture(TestBackends.IlgpuCpu)]
 [TestFixture(TestBackends.IlgpuCpuInterleaved)]
 [TestFixture(TestBackends.Cuda, Category = "Gpu")]

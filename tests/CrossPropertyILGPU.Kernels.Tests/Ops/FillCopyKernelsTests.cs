@@ -3,6 +3,7 @@ using CrossPropertyILGPU.Kernels.Tests.Support;
 namespace CrossPropertyILGPU.Kernels.Tests.Ops;
 
 /// <summary>Fill, copy, scale on views in the middle of a buffer: neighbours must stay untouched.</summary>
+[TestFixture(TestBackends.Cpu)]
 [TestFixture(TestBackends.IlgpuCpu)]
 [TestFixture(TestBackends.IlgpuCpuInterleaved)]
 [TestFixture(TestBackends.Cuda, Category = "Gpu")]

@@ -7,6 +7,7 @@ namespace CrossPropertyILGPU.Kernels.Tests.Ops;
 /// MAE and MSE: gradient and accumulated batch-sum value, against the reference and against
 /// finite differences of the double-precision mean loss.
 /// </summary>
+[TestFixture(TestBackends.Cpu)]
 [TestFixture(TestBackends.IlgpuCpu)]
 [TestFixture(TestBackends.IlgpuCpuInterleaved)]
 [TestFixture(TestBackends.Cuda, Category = "Gpu")]

@@ -3,6 +3,7 @@ using CrossPropertyILGPU.Kernels.Tests.Support;
 namespace CrossPropertyILGPU.Kernels.Tests.Ops;
 
 /// <summary>ReLU forward/backward: exact (no rounding is involved), so tolerance 0 except for accumulate (one float add).</summary>
+[TestFixture(TestBackends.Cpu)]
 [TestFixture(TestBackends.IlgpuCpu)]
 [TestFixture(TestBackends.IlgpuCpuInterleaved)]
 [TestFixture(TestBackends.Cuda, Category = "Gpu")]

@@ -8,6 +8,7 @@ namespace CrossPropertyILGPU.Kernels.Tests.Support;
 /// The backends under test, created once per test run and shared (an ILGPU context plus 13 kernel
 /// compilations cost about a second). Names used in <c>[TestFixture(...)]</c>:
 /// <list type="bullet">
+/// <item><c>cpu</c>: the managed SIMD backend, using every core.</item>
 /// <item><c>ilgpu-cpu</c>: ILGPU's CPU accelerator as the product launches it (blocked chunks).</item>
 /// <item><c>ilgpu-cpu-interleaved</c>: the same kernels launched the way a GPU launches them
 /// (interleaved grid-stride, groups of 2, an odd thread count smaller than the work), so the GPU
@@ -17,6 +18,7 @@ namespace CrossPropertyILGPU.Kernels.Tests.Support;
 /// </summary>
 public static class TestBackends
 {
+    public const string Cpu = "cpu";
     public const string IlgpuCpu = "ilgpu-cpu";
     public const string IlgpuCpuInterleaved = "ilgpu-cpu-interleaved";
     public const string Cuda = "cuda";
@@ -50,6 +52,8 @@ public static class TestBackends
     {
         switch (name)
         {
+            case Cpu:
+                return new ManagedCpuBackend();
             case IlgpuCpu:
                 return BackendFactory.CreateIlgpuCpu();
             case IlgpuCpuInterleaved:
