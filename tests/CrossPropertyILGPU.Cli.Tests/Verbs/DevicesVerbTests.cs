@@ -5,7 +5,7 @@ public sealed class DevicesVerbTests
     [Test]
     public void Devices_ListsBothCpuBackendsAndTheAutoChoice()
     {
-        var (code, output, _) = Run("devices");
+        var (code, output, _) = CliRunner.Run("devices");
         Assert.That(code, Is.EqualTo(CliApp.Success));
         Assert.That(output, Does.Contain("ilgpu-cpu").And.Contain("managed SIMD").And.Match(@"auto picks: (cuda|opencl|cpu)"));
     }
@@ -13,7 +13,7 @@ public sealed class DevicesVerbTests
     [Test]
     public void DevicesCheck_EveryBackendMatchesTheReference()
     {
-        var (code, output, _) = Run("devices", "--check");
+        var (code, output, _) = CliRunner.Run("devices", "--check");
         Assert.That(output, Does.Contain("ilgpu-cpu: ok").And.Contain("cpu: ok"));
         Assert.That(code, Is.EqualTo(CliApp.Success), output);
     }
@@ -21,16 +21,8 @@ public sealed class DevicesVerbTests
     [Test]
     public void UnknownVerb_ExitsWithInvalidInput()
     {
-        var (code, _, error) = Run("trian");
+        var (code, _, error) = CliRunner.Run("trian");
         Assert.That(code, Is.EqualTo(CliApp.InvalidInput));
         Assert.That(error, Does.Contain("trian"));
-    }
-
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = CliApp.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
     }
 }

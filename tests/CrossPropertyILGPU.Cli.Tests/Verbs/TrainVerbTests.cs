@@ -1,0 +1,104 @@
+using System.Globalization;
+
+namespace CrossPropertyILGPU.Cli.Tests.Verbs;
+
+/// <summary>train → evaluate → predict through the command line, and its exit codes.</summary>
+public sealed class TrainVerbTests
+{
+    private static readonly string Train = CliRunner.Jarvis("exfoliation_energy", "exfoliation_energy_training_set.csv");
+    private static readonly string Test = CliRunner.Jarvis("exfoliation_energy", "exfoliation_energy_test_set.csv");
+    private string _scratch = null!;
+
+    [SetUp]
+    public void CreateScratch() => _scratch = Directory.CreateTempSubdirectory("cpilgpu-cli-").FullName;
+
+    [TearDown]
+    public void DeleteScratch() => Directory.Delete(_scratch, recursive: true);
+
+    [Test]
+    public void TrainEvaluatePredict_RoundTripThroughTheRunFolder()
+    {
+        var run = Path.Combine(_scratch, "run");
+        var (code, output, error) = CliRunner.Run("train", "--train", Train, "--test", Test, "--arch", "32x1D-1", "--max-epochs", "3", "--device", "cpu", "--out", run);
+        Assert.That(code, Is.Zero, error);
+        Assert.That(output, Does.Contain("trained 3 epochs").And.Contain("test").And.Contain("mean-predictor MAE"));
+        Assert.That(error, Does.Contain("epoch     3"), "one plain line per epoch on stderr");
+
+        (code, output, error) = CliRunner.Run("evaluate", "--model", run, "--data", Test, "--device", "cpu");
+        Assert.That(code, Is.Zero, error);
+        Assert.That(output, Does.Contain("exfoliation_energy_test_set.csv").And.Contain(" 56 "));
+
+        var predictions = Path.Combine(_scratch, "predictions.csv");
+        (code, _, error) = CliRunner.Run("predict", "--model", Path.Combine(run, "model.safetensors"), "--input", Test, "--output", predictions, "--device", "cpu");
+        Assert.That(code, Is.Zero, error);
+        var lines = File.ReadAllLines(predictions);
+        Assert.That(lines[0], Is.EqualTo("formula,exfoliation_energy,prediction"));
+        Assert.That(lines, Has.Length.EqualTo(57));
+        Assert.That(File.ReadAllLines(Path.Combine(run, "predictions_test.csv")), Is.EqualTo(lines).AsCollection, "reloaded model predicts exactly as the run did");
+    }
+
+    /// <summary>
+    /// The agreement check: ElemNet for two epochs with dropout off and the same seed on
+    /// ILGPU's kernels (CPU accelerator) and on the managed SIMD backend. Both accumulate every dot
+    /// product in the same order without fused multiply-adds, so the losses agree far inside the
+    /// required 1e-4 relative (they are in fact bit-identical today).
+    /// </summary>
+    [Test]
+    public void Train_IlgpuCpuAndCpu_TwoEpochsDropoutOff_SameLossesWithin1e4Relative()
+    {
+        string[] Metrics(string device)
+        {
+            var run = Path.Combine(_scratch, device);
+            var (code, _, error) = CliRunner.Run("train", "--train", Train, "--max-epochs", "2", "--keep-probabilities", "1,1,1,1", "--device", device, "--out", run);
+            Assert.That(code, Is.Zero, error);
+            return File.ReadAllLines(Path.Combine(run, "metrics.csv"));
+        }
+        var ilgpu = Metrics("ilgpu-cpu");
+        var managed = Metrics("cpu");
+        Assert.That(ilgpu, Has.Length.EqualTo(3));
+        for (var row = 1; row < 3; row++)
+        {
+            var a = ilgpu[row].Split(',');
+            var b = managed[row].Split(',');
+            for (var column = 1; column <= 2; column++)
+            {
+                var x = double.Parse(a[column], CultureInfo.InvariantCulture);
+                var y = double.Parse(b[column], CultureInfo.InvariantCulture);
+                Assert.That(Math.Abs(x - y) / Math.Abs(y), Is.LessThanOrEqualTo(1e-4), $"epoch {row}, {ilgpu[0].Split(',')[column]}: {x} vs {y}");
+            }
+        }
+    }
+
+    [Test]
+    public void Train_BadInputs_ExitWithCode2AndOneMessage()
+    {
+        var bad = Path.Combine(_scratch, "bad.csv");
+        File.WriteAllText(bad, "formula,target\nFe2O3,1\nNaCl,oops\n");
+        var cases = new (string[] Args, string Message)[]
+        {
+            (["train", "--train", Path.Combine(_scratch, "missing.csv")], "not found"),
+            (["train", "--train", bad], "oops"),
+            (["train", "--train", Train, "--arch", "64x2Q-1"], "unknown flag"),
+            (["train", "--train", Train, "--device", "gpu"], "Valid devices"),
+            (["train", "--train", Train, "--loss", "huber"], "mae or mse"),
+            (["train", "--train", Train, "--keep-probabilities", "0.8,2"], "'2'"),
+            (["train", "--train", Train, "--features", "pa"], "only 'ef'"),
+            (["evaluate", "--model", _scratch, "--data", Test], "does not exist"),
+        };
+        foreach (var (args, message) in cases)
+        {
+            var (code, _, error) = CliRunner.Run(args[0] == "train" ? [.. args, "--out", Path.Combine(_scratch, "never")] : args);
+            Assert.That(code, Is.EqualTo(CliApp.InvalidInput), string.Join(' ', args));
+            Assert.That(error, Does.Contain(message), string.Join(' ', args));
+        }
+        Assert.That(Directory.Exists(Path.Combine(_scratch, "never")), Is.False, "no run folder for a failed start");
+    }
+
+    [Test]
+    public void Train_MissingRequiredOption_ExitsWithCode2()
+    {
+        var (code, _, error) = CliRunner.Run("train");
+        Assert.That(code, Is.EqualTo(CliApp.InvalidInput));
+        Assert.That(error, Does.Contain("--train"));
+    }
+}
