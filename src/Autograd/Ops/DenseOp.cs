@@ -9,23 +9,20 @@ namespace CrossPropertyILGPU.Autograd.Ops;
 /// One instance per layer, created once; <see cref="Forward"/> takes the input so the same op
 /// serves inputs that differ between training and inference (dropout on or off).
 /// </summary>
-public sealed class DenseOp : IBackwardStep
+public sealed class DenseOp : RecordedOp
 {
-    private Tensor? _input;
-
     /// <summary>Creates the op over its parameters and preallocated output.</summary>
     public DenseOp(Tensor weight, Tensor bias, Tensor output, bool relu)
+        : base(output)
     {
         ArgumentNullException.ThrowIfNull(weight);
         ArgumentNullException.ThrowIfNull(bias);
-        ArgumentNullException.ThrowIfNull(output);
         if (bias.Rows != 1 || bias.Columns != weight.Columns || output.Columns != weight.Columns)
         {
             throw new ArgumentException($"Dense shapes disagree: weight {weight}, bias {bias}, output {output}.");
         }
         Weight = weight;
         Bias = bias;
-        Output = output;
         Relu = relu;
     }
 
@@ -35,9 +32,6 @@ public sealed class DenseOp : IBackwardStep
     /// <summary>b [1, out].</summary>
     public Tensor Bias { get; }
 
-    /// <inheritdoc />
-    public Tensor Output { get; }
-
     /// <summary>True when ReLU is fused into the forward.</summary>
     public bool Relu { get; }
 
@@ -45,23 +39,20 @@ public sealed class DenseOp : IBackwardStep
     public Tensor Forward(IComputeBackend backend, Tensor input, Tape? tape)
     {
         ArgumentNullException.ThrowIfNull(backend);
-        ArgumentNullException.ThrowIfNull(input);
+        BeginForward(input);
         if (input.Columns != Weight.Rows)
         {
             throw new ArgumentException($"Input {input} does not match weight {Weight}.", nameof(input));
         }
-        Output.SetRows(input.Rows);
         backend.DenseForward(input.Value, Weight.Value, Bias.Value, Output.Value, input.Rows, Weight.Rows, Weight.Columns, Relu);
-        _input = input;
-        tape?.Record(this);
-        return Output;
+        return EndForward(input, tape);
     }
 
     /// <inheritdoc />
-    public void Backward(Tape tape)
+    public override void Backward(Tape tape)
     {
         ArgumentNullException.ThrowIfNull(tape);
-        var input = _input ?? throw new InvalidOperationException("Backward before forward.");
+        var input = Input;
         var backend = tape.Backend;
         var (m, k, n) = (input.Rows, Weight.Rows, Weight.Columns);
         var dy = Output.Gradient;

@@ -188,36 +188,27 @@ public sealed class ManagedCpuBackend : ComputeBackend
             ref Unsafe.Add(ref Ref(y), s), ref Unsafe.Add(ref Ref(dy), s), ref Unsafe.Add(ref Ref(dx), s), e - s, accumulate));
 
     /// <inheritdoc />
-    protected override void DropoutForwardCore(BufferView x, BufferView y, float keepProbability, ulong seed, ulong trainingStep)
-    {
-        var key = DropoutMask.Key(seed, trainingStep);
-        var threshold = DropoutMask.Threshold(keepProbability);
-        var scale = 1f / keepProbability;
-        For(y.Length, Lanes, DropoutFlops, (s, e) =>
-        {
-            var xs = Span(x);
-            var ys = Span(y);
-            for (var i = s; i < e; i++)
-            {
-                ys[i] = DropoutMask.Keeps(key, i, threshold) ? xs[i] * scale : 0f;
-            }
-        });
-    }
+    protected override void DropoutForwardCore(BufferView x, BufferView y, float keepProbability, ulong seed, ulong trainingStep) =>
+        ApplyDropoutMask(x, y, keepProbability, seed, trainingStep, accumulate: false);
 
     /// <inheritdoc />
-    protected override void DropoutBackwardCore(BufferView dy, BufferView dx, float keepProbability, ulong seed, ulong trainingStep, bool accumulate)
+    protected override void DropoutBackwardCore(BufferView dy, BufferView dx, float keepProbability, ulong seed, ulong trainingStep, bool accumulate) =>
+        ApplyDropoutMask(dy, dx, keepProbability, seed, trainingStep, accumulate);
+
+    // Forward (x → y) and backward (dy → dx) apply the same mask and scale; only accumulate differs.
+    private void ApplyDropoutMask(BufferView source, BufferView destination, float keepProbability, ulong seed, ulong trainingStep, bool accumulate)
     {
         var key = DropoutMask.Key(seed, trainingStep);
         var threshold = DropoutMask.Threshold(keepProbability);
         var scale = 1f / keepProbability;
-        For(dx.Length, Lanes, DropoutFlops, (s, e) =>
+        For(destination.Length, Lanes, DropoutFlops, (s, e) =>
         {
-            var dys = Span(dy);
-            var dxs = Span(dx);
+            var from = Span(source);
+            var to = Span(destination);
             for (var i = s; i < e; i++)
             {
-                var g = DropoutMask.Keeps(key, i, threshold) ? dys[i] * scale : 0f;
-                dxs[i] = accumulate ? dxs[i] + g : g;
+                var value = DropoutMask.Keeps(key, i, threshold) ? from[i] * scale : 0f;
+                to[i] = accumulate ? to[i] + value : value;
             }
         });
     }
