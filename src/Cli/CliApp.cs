@@ -32,7 +32,8 @@ public static class CliApp
         var root = new RootCommand(
             "CrossPropertyILGPU: ElemNet and cross-property transfer learning for small materials data, on a hand-written ILGPU engine.");
         root.Subcommands.Add(DevicesVerb.Create());
-        root.Subcommands.Add(TrainVerb.Create());
+        root.Subcommands.Add(TrainVerb.Create(TrainDefaults.Train));
+        root.Subcommands.Add(TrainVerb.Create(TrainDefaults.Pretrain));
         root.Subcommands.Add(EvaluateVerb.Create());
         root.Subcommands.Add(PredictVerb.Create());
         return root;

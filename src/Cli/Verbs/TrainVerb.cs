@@ -7,29 +7,49 @@ using CrossPropertyILGPU.Transfer.Training;
 
 namespace CrossPropertyILGPU.Cli.Verbs;
 
-/// <summary><c>train</c>: train ElemNet from scratch on a data file and write a run folder.</summary>
+/// <summary>Defaults that differ between <c>train</c> and <c>pretrain</c>.</summary>
+internal sealed record TrainDefaults(string Verb, string Description, double ValidationFraction, int MaxEpochs, int Patience)
+{
+    /// <summary>ElemNet's scratch training (PAPER.md §1).</summary>
+    public static TrainDefaults Train { get; } = new("train",
+        "Train ElemNet from scratch; writes the run folder and prints train/validation/test metrics.", 0.1, 4000, 200);
+
+    /// <summary>
+    /// A source model on 100k+ compositions: each epoch is ~3,000 steps, so a much smaller patience
+    /// (in epochs) matches ElemNet's patience in steps, and 5 % of the data is plenty for validation.
+    /// </summary>
+    public static TrainDefaults Pretrain { get; } = new("pretrain",
+        "Train a source model on one or more large files (e.g. OQMD/MP formation energies); same options as train.", 0.05, 1000, 20);
+}
+
+/// <summary><c>train</c> and <c>pretrain</c>: train ElemNet from scratch on data files and write a run folder.</summary>
 internal static class TrainVerb
 {
-    public static Command Create()
+    public static Command Create(TrainDefaults defaults)
     {
-        var train = new Option<string>("--train") { Description = "Training CSV (formula and target columns).", Required = true };
+        var train = new Option<string[]>("--train")
+        {
+            Description = "Training CSV(s) (formula and target columns); repeat or list several to combine them.",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
         var val = new Option<string?>("--val") { Description = "Validation CSV; default: carve --val-fraction of --train with the seed." };
-        var valFraction = new Option<double>("--val-fraction") { Description = "Share of --train used for validation when --val is not given.", DefaultValueFactory = _ => 0.1 };
+        var valFraction = new Option<double>("--val-fraction") { Description = "Share of --train used for validation when --val is not given.", DefaultValueFactory = _ => defaults.ValidationFraction };
         var test = new Option<string?>("--test") { Description = "Test CSV, evaluated once after training (never used to select the model)." };
         var features = new Option<string>("--features") { Description = "Input features: ef (elemental fractions).", DefaultValueFactory = _ => "ef" };
         var arch = new Option<string>("--arch") { Description = "ElemNet architecture string.", DefaultValueFactory = _ => ElemNetSpec.Default };
         var keep = new Option<string?>("--keep-probabilities") { Description = "Comma-separated dropout keep probabilities, one per D block (default: ElemNet's 0.8,0.9,0.7,0.8; 1 disables a dropout)." };
         var batch = new Option<int>("--batch-size") { Description = "Samples per step.", DefaultValueFactory = _ => 32 };
         var lr = new Option<float>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1e-4f };
-        var maxEpochs = new Option<int>("--max-epochs") { Description = "Epoch limit.", DefaultValueFactory = _ => 4000 };
-        var patience = new Option<int>("--patience") { Description = "Stop after this many epochs without a better validation MAE.", DefaultValueFactory = _ => 200 };
+        var maxEpochs = new Option<int>("--max-epochs") { Description = "Epoch limit.", DefaultValueFactory = _ => defaults.MaxEpochs };
+        var patience = new Option<int>("--patience") { Description = "Stop after this many epochs without a better validation MAE.", DefaultValueFactory = _ => defaults.Patience };
         var timeLimit = new Option<double?>("--time-limit") { Description = "Wall-time limit in seconds." };
         var loss = new Option<string>("--loss") { Description = "Training loss: mae or mse.", DefaultValueFactory = _ => "mae" };
         var scaling = new Option<string>("--target-scaling") { Description = "standard (train on standardised targets) or none (raw targets, as ElemNet).", DefaultValueFactory = _ => "standard" };
-        var output = new Option<string?>("--out") { Description = "Run folder to create (default: runs/train-<timestamp>)." };
+        var output = new Option<string?>("--out") { Description = $"Run folder to create (default: runs/{defaults.Verb}-<timestamp>)." };
         var (device, seed, quiet, formulaColumn, target) = (CommonOptions.Device(), CommonOptions.Seed(), CommonOptions.Quiet(), CommonOptions.FormulaColumn(), CommonOptions.Target());
 
-        var command = new Command("train", "Train ElemNet from scratch; writes the run folder and prints train/validation/test metrics.");
+        var command = new Command(defaults.Verb, defaults.Description);
         foreach (var option in new Option[] { train, val, valFraction, test, features, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, seed, output, formulaColumn, target, quiet })
         {
             command.Options.Add(option);
@@ -38,7 +58,7 @@ internal static class TrainVerb
         {
             var options = new TrainRunOptions
             {
-                TrainPath = parse.GetValue(train)!,
+                TrainPaths = parse.GetValue(train)!,
                 ValidationPath = parse.GetValue(val),
                 ValidationFraction = parse.GetValue(valFraction),
                 TestPath = parse.GetValue(test),
@@ -66,7 +86,7 @@ internal static class TrainVerb
                 },
                 Device = CommonOptions.ParseDevice(parse.GetValue(device)!),
                 Seed = parse.GetValue(seed),
-                OutputDirectory = parse.GetValue(output) ?? TrainingRun.DefaultRunFolder("train"),
+                OutputDirectory = parse.GetValue(output) ?? TrainingRun.DefaultRunFolder(defaults.Verb),
             };
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;

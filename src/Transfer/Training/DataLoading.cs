@@ -54,6 +54,30 @@ public static class DataLoading
         return data;
     }
 
+    /// <summary>The rows of several data sets one after another (features and targets copied).</summary>
+    public static FeaturizedData Concatenate(IReadOnlyList<FeaturizedData> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        if (parts.Count == 1)
+        {
+            return parts[0];
+        }
+        var width = parts[0].Width;
+        if (parts.Any(p => p.Width != width))
+        {
+            throw new UsageException("The data files have different feature widths.");
+        }
+        var features = new float[parts.Sum(p => p.Features.Length)];
+        var offset = 0;
+        foreach (var part in parts)
+        {
+            part.Features.CopyTo(features, offset);
+            offset += part.Features.Length;
+        }
+        var targets = parts.All(p => p.Targets is not null) ? parts.SelectMany(p => p.Targets!).ToArray() : null;
+        return new FeaturizedData(parts.SelectMany(p => p.Records).ToList(), features, width, targets, parts.SelectMany(p => p.Skipped).ToList());
+    }
+
     /// <summary>The rows at <paramref name="indices"/> as a new data set (features and targets copied).</summary>
     public static FeaturizedData Subset(FeaturizedData data, IReadOnlyList<int> indices)
     {

@@ -118,8 +118,8 @@ public sealed record TrainingSummary
     /// <summary>Adam learning rate.</summary>
     public float LearningRate { get; init; }
 
-    /// <summary>Training file.</summary>
-    public string TrainFile { get; init; } = "";
+    /// <summary>Training files.</summary>
+    public string[] TrainFiles { get; init; } = [];
 }
 
 /// <summary>Source-generated JSON for the run folder's files (snake_case, indented).</summary>

@@ -18,8 +18,8 @@ public sealed record RunConfig
     /// <summary>Device used.</summary>
     public string DeviceUsed { get; init; } = "";
 
-    /// <summary>Training file.</summary>
-    public string Train { get; init; } = "";
+    /// <summary>Training files.</summary>
+    public string[] Train { get; init; } = [];
 
     /// <summary>Validation file, when given.</summary>
     public string? Validation { get; init; }
@@ -92,8 +92,11 @@ public sealed record SplitsFile
 /// <summary>The rows of one split: their file, 1-based line numbers and formulas, in split order.</summary>
 public sealed record SplitRows
 {
-    /// <summary>Source file.</summary>
-    public string File { get; init; } = "";
+    /// <summary>Source files.</summary>
+    public string[] Files { get; init; } = [];
+
+    /// <summary>Index into <see cref="Files"/> of each row's file.</summary>
+    public int[] FileIndex { get; init; } = [];
 
     /// <summary>Line numbers in the file (header = line 1).</summary>
     public int[] Lines { get; init; } = [];

@@ -7,8 +7,8 @@ namespace CrossPropertyILGPU.Transfer.Training;
 /// <summary>Everything a <c>train</c> run needs; defaults follow ElemNet (PAPER.md §1) and CLI.md.</summary>
 public sealed record TrainRunOptions
 {
-    /// <summary>Training CSV.</summary>
-    public required string TrainPath { get; init; }
+    /// <summary>Training CSVs (one or more; pretraining combines several large files).</summary>
+    public required IReadOnlyList<string> TrainPaths { get; init; }
 
     /// <summary>Validation CSV; when null, <see cref="ValidationFraction"/> of the training file is carved out with the seed.</summary>
     public string? ValidationPath { get; init; }

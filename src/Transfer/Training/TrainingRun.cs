@@ -64,9 +64,23 @@ public static class TrainingRun
         }
 
         // Inputs first: a bad file must fail before the run folder exists.
-        var trainFile = DataLoading.Load(options.TrainPath, options.FormulaColumn, options.TargetColumn, requireTargets: true, log, out var targetColumn);
+        if (options.TrainPaths.Count == 0)
+        {
+            throw new UsageException("Give at least one --train file.");
+        }
+        var parts = new List<FeaturizedData>();
+        var fileOfRow = new List<int>();
+        string? targetColumn = null;
+        foreach (var path in options.TrainPaths)
+        {
+            var part = DataLoading.Load(path, options.FormulaColumn, options.TargetColumn, requireTargets: true, log, out var column);
+            targetColumn ??= column;
+            fileOfRow.AddRange(Enumerable.Repeat(parts.Count, part.Count));
+            parts.Add(part);
+        }
         var targetName = targetColumn ?? "target";
-        var (train, validation, validationSource) = Split(trainFile, options, log);
+        var trainFile = DataLoading.Concatenate(parts);
+        var (train, validation, validationSource, trainFileIndex, validationFileIndex) = Split(trainFile, [.. fileOfRow], options, log);
         var test = options.TestPath is null ? null : DataLoading.Load(options.TestPath, options.FormulaColumn, options.TargetColumn, requireTargets: true, log);
 
         var folder = CreateRunFolder(options.OutputDirectory);
@@ -80,7 +94,7 @@ public static class TrainingRun
             Started = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
             Device = options.Device.ToName(),
             DeviceUsed = backend.Device.ToString(),
-            Train = options.TrainPath,
+            Train = [.. options.TrainPaths],
             Validation = options.ValidationPath,
             ValidationFraction = options.ValidationPath is null ? options.ValidationFraction : null,
             Test = options.TestPath,
@@ -99,7 +113,7 @@ public static class TrainingRun
             Seed = options.Seed,
         };
         File.WriteAllText(Path.Combine(folder, "config.json"), JsonSerializer.Serialize(config, TransferJson.Default.RunConfig));
-        WriteSplits(folder, options, validationSource, train, validation, test);
+        WriteSplits(folder, options, validationSource, (train, trainFileIndex), (validation, validationFileIndex), test);
 
         var trainTargets = train.Targets!;
         var scaler = options.ScaleTargets ? TargetScaler.Fit(trainTargets) : TargetScaler.Identity;
@@ -167,7 +181,7 @@ public static class TrainingRun
                 Seed = options.Seed,
                 BatchSize = options.BatchSize,
                 LearningRate = options.LearningRate,
-                TrainFile = options.TrainPath,
+                TrainFiles = [.. options.TrainPaths],
             },
         };
         ModelWeights.Save(network, Path.Combine(folder, manifest.Weights), new Dictionary<string, string>
@@ -197,26 +211,28 @@ public static class TrainingRun
     public static string DefaultRunFolder(string verb) =>
         Path.Combine("runs", $"{verb}-{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
 
-    private static (FeaturizedData Train, FeaturizedData Validation, string Source) Split(FeaturizedData trainFile, TrainRunOptions options, TextWriter log)
+    private static (FeaturizedData Train, FeaturizedData Validation, string Source, int[] TrainFileIndex, int[] ValidationFileIndex) Split(
+        FeaturizedData trainFile, int[] fileOfRow, TrainRunOptions options, TextWriter log)
     {
         if (options.ValidationPath is { } path)
         {
             var validation = DataLoading.Load(path, options.FormulaColumn, options.TargetColumn, requireTargets: true, log);
-            return (trainFile, validation, $"file {path}");
+            return (trainFile, validation, $"file {path}", fileOfRow, new int[validation.Count]);
         }
         var n = trainFile.Count;
         var validationCount = (int)Math.Round(n * options.ValidationFraction);
         if (validationCount < 1 || validationCount >= n)
         {
             throw new UsageException(string.Create(CultureInfo.InvariantCulture,
-                $"{options.TrainPath}: {n} usable rows cannot be split {1 - options.ValidationFraction:P0}/{options.ValidationFraction:P0} into non-empty train and validation sets; give --val."));
+                $"{string.Join(", ", options.TrainPaths)}: {n} usable rows cannot be split {1 - options.ValidationFraction:P0}/{options.ValidationFraction:P0} into non-empty train and validation sets; give --val."));
         }
         var order = Enumerable.Range(0, n).ToArray();
         new Random(options.Seed).Shuffle(order);
         var validationRows = order[..validationCount].Order().ToArray();
         var trainRows = order[validationCount..].Order().ToArray();
         return (DataLoading.Subset(trainFile, trainRows), DataLoading.Subset(trainFile, validationRows),
-            string.Create(CultureInfo.InvariantCulture, $"fraction {options.ValidationFraction} of {options.TrainPath}, seed {options.Seed}"));
+            string.Create(CultureInfo.InvariantCulture, $"fraction {options.ValidationFraction} of the training files, seed {options.Seed}"),
+            [.. trainRows.Select(i => fileOfRow[i])], [.. validationRows.Select(i => fileOfRow[i])]);
     }
 
     private static string CreateRunFolder(string path)
@@ -233,11 +249,14 @@ public static class TrainingRun
         return path;
     }
 
-    private static void WriteSplits(string folder, TrainRunOptions options, string validationSource, FeaturizedData train, FeaturizedData validation, FeaturizedData? test)
+    private static void WriteSplits(
+        string folder, TrainRunOptions options, string validationSource,
+        (FeaturizedData Data, int[] FileIndex) train, (FeaturizedData Data, int[] FileIndex) validation, FeaturizedData? test)
     {
-        static SplitRows Rows(string file, FeaturizedData data) => new()
+        static SplitRows Rows(string[] files, FeaturizedData data, int[] fileIndex) => new()
         {
-            File = file,
+            Files = files,
+            FileIndex = fileIndex,
             Lines = [.. data.Records.Select(r => r.Line)],
             Formulas = [.. data.Records.Select(r => r.Formula)],
         };
@@ -245,9 +264,11 @@ public static class TrainingRun
         {
             Seed = options.Seed,
             ValidationSource = validationSource,
-            Train = Rows(options.TrainPath, train),
-            Validation = Rows(options.ValidationPath ?? options.TrainPath, validation),
-            Test = test is null ? null : Rows(options.TestPath!, test),
+            Train = Rows([.. options.TrainPaths], train.Data, train.FileIndex),
+            Validation = options.ValidationPath is { } path
+                ? Rows([path], validation.Data, validation.FileIndex)
+                : Rows([.. options.TrainPaths], validation.Data, validation.FileIndex),
+            Test = test is null ? null : Rows([options.TestPath!], test, new int[test.Count]),
         };
         File.WriteAllText(Path.Combine(folder, "splits.json"), JsonSerializer.Serialize(splits, TransferJson.Default.SplitsFile));
     }

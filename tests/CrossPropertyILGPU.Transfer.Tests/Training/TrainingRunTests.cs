@@ -22,7 +22,7 @@ public sealed class TrainingRunTests
 
     private TrainRunOptions Options(string name, int seed = 1234567) => new()
     {
-        TrainPath = Train,
+        TrainPaths = [Train],
         TestPath = Test,
         Architecture = "32x2D-16x1-1",
         MaxEpochs = 4,
@@ -96,7 +96,7 @@ public sealed class TrainingRunTests
     public void Run_BadTrainingFile_FailsBeforeCreatingTheRunFolder()
     {
         var bad = _scratch.Write("bad.csv", "formula,target\nFe2O3,1.0\nNaCl,abc\n");
-        var options = Options("never") with { TrainPath = bad };
+        var options = Options("never") with { TrainPaths = [bad] };
         var ex = Assert.Throws<DataFileException>(() => TrainingRun.Run(options, TextWriter.Null));
         Assert.That(ex!.Message, Does.Contain("line 3").And.Contain("abc"));
         Assert.That(Directory.Exists(options.OutputDirectory), Is.False);
@@ -108,7 +108,7 @@ public sealed class TrainingRunTests
         var rows = string.Join('\n', Enumerable.Range(0, 30).Select(i => $"Fe{i + 1}O,{i}"));
         var file = _scratch.Write("mixed.csv", $"formula,target\n{rows}\nHeO,1\nXx2,2\n");
         var log = new StringWriter();
-        var summary = TrainingRun.Run(Options("mixed") with { TrainPath = file, TestPath = null, MaxEpochs = 1 }, log);
+        var summary = TrainingRun.Run(Options("mixed") with { TrainPaths = [file], TestPath = null, MaxEpochs = 1 }, log);
         Assert.That(log.ToString(), Does.Contain("skipped 2 of 32 rows").And.Contain("line 32: 'HeO'").And.Contain("line 33: 'Xx2'"));
         Assert.That(summary.Metrics.Sum(m => m.Count), Is.EqualTo(30));
     }
