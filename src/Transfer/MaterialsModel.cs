@@ -160,7 +160,8 @@ public sealed class MaterialsModel : IDisposable
         }
     }
 
-    private static string ResolveManifest(string path)
+    /// <summary>The model.json a run folder, model.json or model.safetensors path stands for.</summary>
+    public static string ResolveManifest(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (Directory.Exists(path))

@@ -8,7 +8,7 @@ using CrossPropertyILGPU.Transfer.Training;
 namespace CrossPropertyILGPU.Cli.Verbs;
 
 /// <summary>Defaults that differ between <c>train</c> and <c>pretrain</c>.</summary>
-internal sealed record TrainDefaults(string Verb, string Description, double ValidationFraction, int MaxEpochs, int Patience)
+internal sealed record TrainDefaults(string Verb, string Description, double ValidationFraction, int MaxEpochs, int Patience, bool FromSource = false)
 {
     /// <summary>ElemNet's scratch training (PAPER.md §1).</summary>
     public static TrainDefaults Train { get; } = new("train",
@@ -20,6 +20,10 @@ internal sealed record TrainDefaults(string Verb, string Description, double Val
     /// </summary>
     public static TrainDefaults Pretrain { get; } = new("pretrain",
         "Train a source model on one or more large files (e.g. OQMD/MP formation energies); same options as train.", 0.05, 1000, 20);
+
+    /// <summary>Fine-tuning: the scratch budgets (the paper trained both the same way) plus the source options.</summary>
+    public static TrainDefaults Finetune { get; } = new("finetune",
+        "Start from a source model's weights and train on a target set (FineTune; --reinit-last for ModFineTune; --freeze K).", 0.1, 4000, 200, FromSource: true);
 }
 
 /// <summary><c>train</c> and <c>pretrain</c>: train ElemNet from scratch on data files and write a run folder.</summary>
@@ -37,7 +41,10 @@ internal static class TrainVerb
         var valFraction = new Option<double>("--val-fraction") { Description = "Share of --train used for validation when --val is not given.", DefaultValueFactory = _ => defaults.ValidationFraction };
         var test = new Option<string?>("--test") { Description = "Test CSV, evaluated once after training (never used to select the model)." };
         var features = new Option<string>("--features") { Description = "Input features: ef (elemental fractions).", DefaultValueFactory = _ => "ef" };
-        var arch = new Option<string>("--arch") { Description = "ElemNet architecture string.", DefaultValueFactory = _ => ElemNetSpec.Default };
+        var arch = new Option<string?>("--arch") { Description = $"ElemNet architecture string (default: {ElemNetSpec.Default}, or the source model's)." };
+        var source = new Option<string>("--source") { Description = "Source model: run folder, model.json or model.safetensors.", Required = true };
+        var reinitLast = new Option<bool>("--reinit-last") { Description = "Replace the source's output layer with a freshly initialised one (ModFineTune)." };
+        var freeze = new Option<int>("--freeze") { Description = "Keep the first K dense layers fixed.", DefaultValueFactory = _ => 0 };
         var keep = new Option<string?>("--keep-probabilities") { Description = "Comma-separated dropout keep probabilities, one per D block (default: ElemNet's 0.8,0.9,0.7,0.8; 1 disables a dropout)." };
         var batch = new Option<int>("--batch-size") { Description = "Samples per step.", DefaultValueFactory = _ => 32 };
         var lr = new Option<float>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1e-4f };
@@ -50,7 +57,8 @@ internal static class TrainVerb
         var (device, seed, quiet, formulaColumn, target) = (CommonOptions.Device(), CommonOptions.Seed(), CommonOptions.Quiet(), CommonOptions.FormulaColumn(), CommonOptions.Target());
 
         var command = new Command(defaults.Verb, defaults.Description);
-        foreach (var option in new Option[] { train, val, valFraction, test, features, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, seed, output, formulaColumn, target, quiet })
+        Option[] sourceOptions = defaults.FromSource ? [source, reinitLast, freeze] : [];
+        foreach (var option in new Option[] { train, val, valFraction, test, features, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, seed, output, formulaColumn, target, quiet }.Concat(sourceOptions))
         {
             command.Options.Add(option);
         }
@@ -65,7 +73,10 @@ internal static class TrainVerb
                 FormulaColumn = parse.GetValue(formulaColumn),
                 TargetColumn = parse.GetValue(target),
                 Features = parse.GetValue(features)!,
-                Architecture = parse.GetValue(arch)!,
+                Architecture = parse.GetValue(arch),
+                SourceModel = defaults.FromSource ? parse.GetValue(source) : null,
+                ReinitializeLast = defaults.FromSource && parse.GetValue(reinitLast),
+                FreezeDenseLayers = defaults.FromSource ? parse.GetValue(freeze) : 0,
                 KeepProbabilities = ParseKeep(parse.GetValue(keep)),
                 BatchSize = parse.GetValue(batch),
                 LearningRate = parse.GetValue(lr),

@@ -55,6 +55,15 @@ public sealed record ModelManifest
     /// <summary>How the model was trained.</summary>
     public TrainingSummary? Training { get; init; }
 
+    /// <summary>scratch, finetune or modfinetune.</summary>
+    public string TransferMode { get; init; } = "scratch";
+
+    /// <summary>The source model's manifest path, for fine-tuned models.</summary>
+    public string? SourceModel { get; init; }
+
+    /// <summary>Leading dense layers that were frozen in training.</summary>
+    public int FrozenDenseLayers { get; init; }
+
     /// <summary>Writes the manifest as indented JSON.</summary>
     public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, TransferJson.Default.ModelManifest));
 

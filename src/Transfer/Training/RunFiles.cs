@@ -68,6 +68,15 @@ public sealed record RunConfig
 
     /// <summary>Seed for splits, initialisation, shuffling and dropout.</summary>
     public int Seed { get; init; }
+
+    /// <summary>Source model (fine-tuning), or null.</summary>
+    public string? Source { get; init; }
+
+    /// <summary>Output layer re-initialised (ModFineTune).</summary>
+    public bool ReinitializeLast { get; init; }
+
+    /// <summary>Leading dense layers frozen.</summary>
+    public int FreezeDenseLayers { get; init; }
 }
 
 /// <summary><c>splits.json</c>: the formulas and file lines of every split.</summary>

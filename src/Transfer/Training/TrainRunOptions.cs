@@ -28,8 +28,20 @@ public sealed record TrainRunOptions
     /// <summary>Input features; only <c>ef</c> (elemental fractions) for now.</summary>
     public string Features { get; init; } = "ef";
 
-    /// <summary>ElemNet architecture string.</summary>
-    public string Architecture { get; init; } = ElemNetSpec.Default;
+    /// <summary>ElemNet architecture string; null = ElemNet's (scratch) or the source model's (fine-tuning).</summary>
+    public string? Architecture { get; init; }
+
+    /// <summary>
+    /// Source model to start from (run folder, model.json or model.safetensors): every weight is
+    /// loaded before training (FineTune). Null trains from scratch.
+    /// </summary>
+    public string? SourceModel { get; init; }
+
+    /// <summary>With a source model: replace its output layer by a freshly initialised one (ModFineTune).</summary>
+    public bool ReinitializeLast { get; init; }
+
+    /// <summary>Number of leading dense layers kept fixed during training (0 = train all).</summary>
+    public int FreezeDenseLayers { get; init; }
 
     /// <summary>Keep probability per dropout block; null = ElemNet's for its 4 blocks, 0.8 otherwise.</summary>
     public IReadOnlyList<float>? KeepProbabilities { get; init; }

@@ -38,16 +38,21 @@ public static class TrainingRun
         {
             throw new UsageException($"--val-fraction {options.ValidationFraction}: must lie strictly between 0 and 1.");
         }
+        var source = LoadSource(options);
         ElemNetSpec spec;
         try
         {
-            spec = ElemNetSpec.Parse(options.Architecture);
+            spec = ElemNetSpec.Parse(options.Architecture ?? source?.Manifest.Architecture ?? ElemNetSpec.Default);
         }
         catch (SpecFormatException e)
         {
             throw new UsageException(e.Message, e);
         }
-        var keep = options.ResolveKeepProbabilities(spec);
+        if (source is not null && spec.ToString() != source.Manifest.Architecture)
+        {
+            throw new UsageException($"--arch {spec} differs from the source model's architecture {source.Manifest.Architecture}; fine-tuning keeps the source's.");
+        }
+        var keep = source?.Manifest.KeepProbabilities ?? options.ResolveKeepProbabilities(spec);
         IReadOnlyList<LayerSpec> layers;
         try
         {
@@ -61,6 +66,14 @@ public static class TrainingRun
         if (spec.OutputUnits != 1)
         {
             throw new UsageException($"Architecture '{spec}' has {spec.OutputUnits} outputs; training fits one target, so the last block must be 1.");
+        }
+        if (options.FreezeDenseLayers < 0 || options.FreezeDenseLayers >= spec.DenseLayerCount)
+        {
+            throw new UsageException($"--freeze {options.FreezeDenseLayers}: {spec} has {spec.DenseLayerCount} dense layers; between 0 and {spec.DenseLayerCount - 1} can be frozen.");
+        }
+        if (options.ReinitializeLast && source is null)
+        {
+            throw new UsageException("--reinit-last needs a source model to fine-tune.");
         }
 
         // Inputs first: a bad file must fail before the run folder exists.
@@ -111,15 +124,39 @@ public static class TrainingRun
             Loss = options.Loss == LossKind.Mae ? "mae" : "mse",
             TargetScaling = options.ScaleTargets ? "standard" : "none",
             Seed = options.Seed,
+            Source = source?.ManifestPath,
+            ReinitializeLast = options.ReinitializeLast,
+            FreezeDenseLayers = options.FreezeDenseLayers,
         };
         File.WriteAllText(Path.Combine(folder, "config.json"), JsonSerializer.Serialize(config, TransferJson.Default.RunConfig));
         WriteSplits(folder, options, validationSource, (train, trainFileIndex), (validation, validationFileIndex), test);
 
         var trainTargets = train.Targets!;
-        var scaler = options.ScaleTargets ? TargetScaler.Fit(trainTargets) : TargetScaler.Identity;
+        // FineTune keeps the source's output layer, so it keeps the source's target scaling too:
+        // the model then starts out predicting exactly what the source predicts, in target units.
+        // A fresh output layer (ModFineTune) or scratch training fits the scaling to this target.
+        var scaler = source is not null && !options.ReinitializeLast
+            ? new TargetScaler(source.Manifest.TargetOffset, source.Manifest.TargetScale)
+            : options.ScaleTargets ? TargetScaler.Fit(trainTargets) : TargetScaler.Identity;
         var trainMean = trainTargets.Average(t => (double)t);
         using var network = new Sequential(backend, train.Width, layers, Math.Max(options.BatchSize, MaterialsModel.InferenceRows), (ulong)options.Seed);
         network.InitializeGlorotUniform(options.Seed);
+        if (source is not null)
+        {
+            try
+            {
+                ModelWeights.Load(network, source.WeightsPath);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new UsageException(e.Message, e);
+            }
+            if (options.ReinitializeLast)
+            {
+                network.ReinitializeDense(network.DenseLayers.Count - 1, options.Seed);
+            }
+            log.WriteLine($"source: {source.ManifestPath} ({(options.ReinitializeLast ? "all weights but a new output layer" : "all weights")}{(options.FreezeDenseLayers > 0 ? $", first {options.FreezeDenseLayers} dense layers frozen" : "")})");
+        }
         var trainer = new Trainer(network, new TrainerOptions
         {
             BatchSize = options.BatchSize,
@@ -129,6 +166,7 @@ public static class TrainingRun
             Loss = options.Loss,
             LearningRate = options.LearningRate,
             Seed = options.Seed,
+            FrozenDenseLayers = options.FreezeDenseLayers,
         });
 
         // metrics.csv gets one line per epoch as it finishes (flushed), in target units.
@@ -168,6 +206,9 @@ public static class TrainingRun
             TargetScale = scaler.Scale,
             TrainTargetMean = trainMean,
             Loss = config.Loss,
+            TransferMode = source is null ? "scratch" : options.ReinitializeLast ? "modfinetune" : "finetune",
+            SourceModel = source?.ManifestPath,
+            FrozenDenseLayers = options.FreezeDenseLayers,
             Training = new TrainingSummary
             {
                 Epochs = result.Epochs,
@@ -205,6 +246,33 @@ public static class TrainingRun
             metrics.Add(RegressionMetrics.Compute(name, data.Targets!, predictions, trainMean));
         }
         return new TrainRunSummary(folder, backend.Device, result, metrics);
+    }
+
+    private sealed record SourceModel(string ManifestPath, string WeightsPath, ModelManifest Manifest);
+
+    private static SourceModel? LoadSource(TrainRunOptions options)
+    {
+        if (options.SourceModel is null)
+        {
+            return null;
+        }
+        var manifestPath = MaterialsModel.ResolveManifest(options.SourceModel);
+        var manifest = ModelManifest.Load(manifestPath);
+        if (manifest.FeatureKind != options.Features)
+        {
+            throw new UsageException(
+                $"The source model {manifestPath} takes '{manifest.FeatureKind}' features ({manifest.InputWidth} inputs) but --features is '{options.Features}'; fine-tuning needs the same input features.");
+        }
+        if (manifest.FeatureKind == "ef" && manifest.InputWidth != ElementalFractions.Width)
+        {
+            throw new UsageException($"The source model {manifestPath} has {manifest.InputWidth} inputs; elemental fractions have {ElementalFractions.Width}.");
+        }
+        var weights = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(manifestPath))!, manifest.Weights);
+        if (!File.Exists(weights))
+        {
+            throw new UsageException($"The source model's weights file '{weights}' does not exist.");
+        }
+        return new SourceModel(manifestPath, weights, manifest);
     }
 
     /// <summary>The default run folder name: <c>runs/&lt;verb&gt;-&lt;UTC timestamp&gt;</c>.</summary>
