@@ -33,8 +33,7 @@ internal static class TrainVerb
     {
         var train = new Option<string[]>("--train")
         {
-            Description = "Training CSV(s) (formula and target columns); repeat or list several to combine them.",
-            Required = true,
+            Description = "Training CSV(s) (formula and target columns); repeat or list several to combine them. Required unless --resume.",
             AllowMultipleArgumentsPerToken = true,
         };
         var val = new Option<string?>("--val") { Description = "Validation CSV; default: carve --val-fraction of --train with the seed." };
@@ -42,7 +41,9 @@ internal static class TrainVerb
         var test = new Option<string?>("--test") { Description = "Test CSV, evaluated once after training (never used to select the model)." };
         var features = new Option<string>("--features") { Description = "Input features: ef (elemental fractions).", DefaultValueFactory = _ => "ef" };
         var arch = new Option<string?>("--arch") { Description = $"ElemNet architecture string (default: {ElemNetSpec.Default}, or the source model's)." };
-        var source = new Option<string>("--source") { Description = "Source model: run folder, model.json or model.safetensors.", Required = true };
+        var source = new Option<string?>("--source") { Description = "Source model: run folder, model.json or model.safetensors. Required unless --resume." };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint (its config.json gives the options; --max-epochs, --patience, --time-limit and --device may be changed)." };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Write checkpoint.safetensors (weights, Adam state, counters) every N epochs; 0 = never.", DefaultValueFactory = _ => 1 };
         var reinitLast = new Option<bool>("--reinit-last") { Description = "Replace the source's output layer with a freshly initialised one (ModFineTune)." };
         var freeze = new Option<int>("--freeze") { Description = "Keep the first K dense layers fixed.", DefaultValueFactory = _ => 0 };
         var keep = new Option<string?>("--keep-probabilities") { Description = "Comma-separated dropout keep probabilities, one per D block (default: ElemNet's 0.8,0.9,0.7,0.8; 1 disables a dropout)." };
@@ -58,47 +59,73 @@ internal static class TrainVerb
 
         var command = new Command(defaults.Verb, defaults.Description);
         Option[] sourceOptions = defaults.FromSource ? [source, reinitLast, freeze] : [];
-        foreach (var option in new Option[] { train, val, valFraction, test, features, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, seed, output, formulaColumn, target, quiet }.Concat(sourceOptions))
+        foreach (var option in new Option[] { train, val, valFraction, test, features, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, seed, output, formulaColumn, target, resume, checkpointEvery, quiet }.Concat(sourceOptions))
         {
             command.Options.Add(option);
         }
         command.SetAction((parse, cancellation) => Task.FromResult(CliApp.Guard(parse, () =>
         {
-            var options = new TrainRunOptions
+            bool Given(Option option) => parse.GetResult(option) is { Implicit: false };
+            TrainRunOptions options;
+            if (parse.GetValue(resume) is { } folder)
             {
-                TrainPaths = parse.GetValue(train)!,
-                ValidationPath = parse.GetValue(val),
-                ValidationFraction = parse.GetValue(valFraction),
-                TestPath = parse.GetValue(test),
-                FormulaColumn = parse.GetValue(formulaColumn),
-                TargetColumn = parse.GetValue(target),
-                Features = parse.GetValue(features)!,
-                Architecture = parse.GetValue(arch),
-                SourceModel = defaults.FromSource ? parse.GetValue(source) : null,
-                ReinitializeLast = defaults.FromSource && parse.GetValue(reinitLast),
-                FreezeDenseLayers = defaults.FromSource ? parse.GetValue(freeze) : 0,
-                KeepProbabilities = ParseKeep(parse.GetValue(keep)),
-                BatchSize = parse.GetValue(batch),
-                LearningRate = parse.GetValue(lr),
-                MaxEpochs = parse.GetValue(maxEpochs),
-                Patience = parse.GetValue(patience),
-                TimeLimit = parse.GetValue(timeLimit) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
-                Loss = parse.GetValue(loss) switch
+                var saved = TrainRunOptions.FromRunFolder(folder);
+                options = saved with
                 {
-                    "mae" => LossKind.Mae,
-                    "mse" => LossKind.Mse,
-                    var other => throw new UsageException($"--loss {other}: use mae or mse."),
-                },
-                ScaleTargets = parse.GetValue(scaling) switch
+                    MaxEpochs = Given(maxEpochs) ? parse.GetValue(maxEpochs) : saved.MaxEpochs,
+                    Patience = Given(patience) ? parse.GetValue(patience) : saved.Patience,
+                    TimeLimit = Given(timeLimit) && parse.GetValue(timeLimit) is { } limit ? TimeSpan.FromSeconds(limit) : saved.TimeLimit,
+                    Device = Given(device) ? CommonOptions.ParseDevice(parse.GetValue(device)!) : saved.Device,
+                    CheckpointEvery = parse.GetValue(checkpointEvery),
+                };
+            }
+            else
+            {
+                if (parse.GetValue(train) is not { Length: > 0 })
                 {
-                    "standard" => true,
-                    "none" => false,
-                    var other => throw new UsageException($"--target-scaling {other}: use standard or none."),
-                },
-                Device = CommonOptions.ParseDevice(parse.GetValue(device)!),
-                Seed = parse.GetValue(seed),
-                OutputDirectory = parse.GetValue(output) ?? TrainingRun.DefaultRunFolder(defaults.Verb),
-            };
+                    throw new UsageException("--train is required (or --resume RUN to continue a run).");
+                }
+                if (defaults.FromSource && parse.GetValue(source) is null)
+                {
+                    throw new UsageException("--source is required: the model to fine-tune (run folder, model.json or model.safetensors).");
+                }
+                options = new TrainRunOptions
+                {
+                    TrainPaths = parse.GetValue(train)!,
+                    ValidationPath = parse.GetValue(val),
+                    ValidationFraction = parse.GetValue(valFraction),
+                    TestPath = parse.GetValue(test),
+                    FormulaColumn = parse.GetValue(formulaColumn),
+                    TargetColumn = parse.GetValue(target),
+                    Features = parse.GetValue(features)!,
+                    Architecture = parse.GetValue(arch),
+                    SourceModel = defaults.FromSource ? parse.GetValue(source) : null,
+                    ReinitializeLast = defaults.FromSource && parse.GetValue(reinitLast),
+                    FreezeDenseLayers = defaults.FromSource ? parse.GetValue(freeze) : 0,
+                    KeepProbabilities = ParseKeep(parse.GetValue(keep)),
+                    BatchSize = parse.GetValue(batch),
+                    LearningRate = parse.GetValue(lr),
+                    MaxEpochs = parse.GetValue(maxEpochs),
+                    Patience = parse.GetValue(patience),
+                    TimeLimit = parse.GetValue(timeLimit) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                    Loss = parse.GetValue(loss) switch
+                    {
+                        "mae" => LossKind.Mae,
+                        "mse" => LossKind.Mse,
+                        var other => throw new UsageException($"--loss {other}: use mae or mse."),
+                    },
+                    ScaleTargets = parse.GetValue(scaling) switch
+                    {
+                        "standard" => true,
+                        "none" => false,
+                        var other => throw new UsageException($"--target-scaling {other}: use standard or none."),
+                    },
+                    Device = CommonOptions.ParseDevice(parse.GetValue(device)!),
+                    Seed = parse.GetValue(seed),
+                    OutputDirectory = parse.GetValue(output) ?? TrainingRun.DefaultRunFolder(defaults.Verb),
+                    CheckpointEvery = parse.GetValue(checkpointEvery),
+                };
+            }
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
             var summary = TrainingRun.Run(options, stderr, new EpochLine(stderr), cancellation);

@@ -86,6 +86,8 @@ public static class SafeTensors
             }
             file.Write(bytes);
         }
+        // On disk before the caller renames it into place: a crash leaves the old file or the new one, never half of one.
+        file.Flush(flushToDisk: true);
     }
 
     /// <summary>Reads every tensor and the metadata of <paramref name="path"/>.</summary>

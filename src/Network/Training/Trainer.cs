@@ -2,6 +2,7 @@ using System.Diagnostics;
 using CrossPropertyILGPU.Autograd;
 using CrossPropertyILGPU.Autograd.Ops;
 using CrossPropertyILGPU.Kernels.Backends;
+using CrossPropertyILGPU.Kernels.Ops;
 using CrossPropertyILGPU.Network.Layers;
 
 namespace CrossPropertyILGPU.Network.Training;
@@ -40,7 +41,16 @@ public sealed class Trainer
     }
 
     /// <summary>Trains on <paramref name="train"/>, selecting the epoch by MAE on <paramref name="validation"/>.</summary>
-    public TrainingResult Fit(DataMatrix train, DataMatrix validation, IProgress<EpochMetrics>? progress = null, CancellationToken cancellation = default)
+    /// <param name="train">Training rows.</param>
+    /// <param name="validation">Validation rows (selection and early stopping).</param>
+    /// <param name="progress">Receives each epoch's metrics.</param>
+    /// <param name="resume">A state saved by <paramref name="epochCompleted"/> to continue from.</param>
+    /// <param name="epochCompleted">Called after every epoch with the full state (downloads four
+    /// parameter-sized buffers, so leave it null when no checkpoint is wanted).</param>
+    /// <param name="cancellation">Stops after the current step; the best weights are still restored.</param>
+    public TrainingResult Fit(
+        DataMatrix train, DataMatrix validation, IProgress<EpochMetrics>? progress = null,
+        TrainingState? resume = null, Action<TrainingState>? epochCompleted = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(validation);
@@ -63,10 +73,9 @@ public sealed class Trainer
         backend.Upload(validationTargets.View, validation.Targets);
         backend.Copy(parameters.Values.View, bestValues.View);
 
-        var order = Enumerable.Range(0, n).ToArray();
+        var order = new int[n];
         var shuffledFeatures = new float[n * width];
         var shuffledTargets = new float[n];
-        var random = new Random(_options.Seed);
         var tape = new Tape(backend, capacity: _model.Layers.Count + 4);
         var loss = new LossOp(_options.Loss);
         var trainLossSum = lossSums.Slice(0, 1);
@@ -78,10 +87,20 @@ public sealed class Trainer
         var bestEpoch = 0;
         var sinceBest = 0;
         var adamStep = 0L;
-        var stopReason = "max-epochs";
-        for (var epoch = 1; epoch <= _options.MaxEpochs; epoch++)
+        var firstEpoch = 1;
+        var secondsBefore = 0.0;
+        if (resume is not null)
         {
-            Shuffle(order, random);
+            Restore(resume, bestValues);
+            (best, bestEpoch, sinceBest, adamStep, firstEpoch, secondsBefore) =
+                (resume.BestValidationMae, resume.BestEpoch, resume.SinceBest, resume.AdamStep, resume.Epoch + 1, resume.Seconds);
+            history.AddRange(resume.History);
+        }
+        var stopReason = "max-epochs";
+        for (var epoch = firstEpoch; epoch <= _options.MaxEpochs; epoch++)
+        {
+            // Each epoch's order depends only on (seed, epoch): a resumed run shuffles identically.
+            ShuffleForEpoch(order, _options.Seed, epoch);
             for (var i = 0; i < n; i++)
             {
                 var source = order[i];
@@ -133,8 +152,25 @@ public sealed class Trainer
             {
                 sinceBest++;
             }
-            var metrics = new EpochMetrics(epoch, trainLoss, validationMae, clock.Elapsed.TotalSeconds, improved, _options.LearningRate);
+            var metrics = new EpochMetrics(epoch, trainLoss, validationMae, secondsBefore + clock.Elapsed.TotalSeconds, improved, _options.LearningRate);
             history.Add(metrics);
+            if (epochCompleted is not null)
+            {
+                epochCompleted(new TrainingState
+                {
+                    Epoch = epoch,
+                    AdamStep = adamStep,
+                    BestEpoch = bestEpoch,
+                    BestValidationMae = best,
+                    SinceBest = sinceBest,
+                    History = [.. history],
+                    Seconds = metrics.Seconds,
+                    Parameters = parameters.DownloadValues(),
+                    FirstMoment = Download(parameters.FirstMoment),
+                    SecondMoment = Download(parameters.SecondMoment),
+                    BestParameters = Download(bestValues),
+                });
+            }
             progress?.Report(metrics);
 
             if (!double.IsFinite(trainLoss) || !double.IsFinite(validationMae))
@@ -160,7 +196,35 @@ public sealed class Trainer
         }
 
         backend.Copy(bestValues.View, parameters.Values.View);
-        return new TrainingResult(history.Count, bestEpoch, best, stopReason, clock.Elapsed, history);
+        return new TrainingResult(history.Count, bestEpoch, best, stopReason, clock.Elapsed + TimeSpan.FromSeconds(secondsBefore), history);
+    }
+
+    private void Restore(TrainingState state, DeviceBuffer bestValues)
+    {
+        var parameters = _model.Parameters;
+        foreach (var (array, name) in new[] { (state.Parameters, "parameters"), (state.FirstMoment, "first moment"), (state.SecondMoment, "second moment"), (state.BestParameters, "best parameters") })
+        {
+            if (array.Length != parameters.Count)
+            {
+                throw new ArgumentException($"The saved {name} hold {array.Length} floats; the model has {parameters.Count} parameters.", nameof(state));
+            }
+        }
+        if (state.Epoch < 0 || state.AdamStep < 0)
+        {
+            throw new ArgumentException("The saved state has a negative epoch or step.", nameof(state));
+        }
+        var backend = _model.Backend;
+        backend.Upload(parameters.Values.View, state.Parameters);
+        backend.Upload(parameters.FirstMoment.View, state.FirstMoment);
+        backend.Upload(parameters.SecondMoment.View, state.SecondMoment);
+        backend.Upload(bestValues.View, state.BestParameters);
+    }
+
+    private float[] Download(DeviceBuffer buffer)
+    {
+        var host = new float[buffer.Length];
+        _model.Backend.Download(buffer.View, host);
+        return host;
     }
 
     /// <summary>MAE of the model's predictions on <paramref name="data"/> (inference mode).</summary>
@@ -208,8 +272,14 @@ public sealed class Trainer
         }
     }
 
-    private static void Shuffle(int[] order, Random random)
+    private static void ShuffleForEpoch(int[] order, int seed, int epoch)
     {
+        // Not HashCode.Combine: it is randomised per process, and the order must repeat across runs.
+        var random = new Random((int)(DropoutMask.Mix(((ulong)(uint)seed << 32) | (uint)epoch) & int.MaxValue));
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
         for (var i = order.Length - 1; i > 0; i--)
         {
             var j = random.Next(i + 1);

@@ -73,8 +73,73 @@ public sealed record TrainRunOptions
     /// <summary>All randomness: split, initialisation, shuffling, dropout.</summary>
     public int Seed { get; init; } = 1234567;
 
-    /// <summary>Run folder to create; it must not exist or be empty.</summary>
+    /// <summary>Run folder to create; it must not exist or be empty (unless <see cref="Resume"/>).</summary>
     public required string OutputDirectory { get; init; }
+
+    /// <summary>Continue the run in <see cref="OutputDirectory"/> from its checkpoint instead of starting one.</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>
+    /// Consider writing checkpoint.safetensors every this many epochs (0 = never). A checkpoint is
+    /// then written when <see cref="CheckpointInterval"/> has passed since the last one, and always
+    /// at the run's last epoch (epoch limit, time limit, Ctrl+C), so a stopped run can be resumed.
+    /// </summary>
+    public int CheckpointEvery { get; init; } = 1;
+
+    /// <summary>
+    /// Least time between two checkpoints: an ElemNet checkpoint is 74 MB, which would double the
+    /// cost of sub-second epochs on small sets; a crash then loses at most this much work.
+    /// </summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The options a run folder's config.json records, to continue that run. The caller may then
+    /// override budgets (epochs, patience, time limit) and the device.
+    /// </summary>
+    public static TrainRunOptions FromRunFolder(string folder)
+    {
+        var path = Path.Combine(folder, "config.json");
+        if (!File.Exists(path))
+        {
+            throw new UsageException($"--resume {folder}: no config.json there; it is not a run folder.");
+        }
+        RunConfig config;
+        try
+        {
+            config = System.Text.Json.JsonSerializer.Deserialize(File.ReadAllText(path), TransferJson.Default.RunConfig)
+                ?? throw new UsageException($"{path} is empty.");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new UsageException($"{path}: {e.Message}", e);
+        }
+        return new TrainRunOptions
+        {
+            TrainPaths = config.Train,
+            ValidationPath = config.Validation,
+            ValidationFraction = config.ValidationFraction ?? 0.1,
+            TestPath = config.Test,
+            FormulaColumn = config.FormulaColumn.Length == 0 ? null : config.FormulaColumn,
+            TargetColumn = config.TargetColumn,
+            Features = config.Features,
+            Architecture = config.Architecture,
+            KeepProbabilities = config.KeepProbabilities,
+            BatchSize = config.BatchSize,
+            LearningRate = config.LearningRate,
+            MaxEpochs = config.MaxEpochs,
+            Patience = config.Patience,
+            TimeLimit = config.TimeLimitSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+            Loss = config.Loss == "mse" ? LossKind.Mse : LossKind.Mae,
+            ScaleTargets = config.TargetScaling != "none",
+            Device = DeviceKinds.TryParse(config.Device, out var device) ? device : DeviceKind.Auto,
+            Seed = config.Seed,
+            SourceModel = config.Source,
+            ReinitializeLast = config.ReinitializeLast,
+            FreezeDenseLayers = config.FreezeDenseLayers,
+            OutputDirectory = folder,
+            Resume = true,
+        };
+    }
 
     /// <summary>The keep probabilities to use for <paramref name="spec"/>.</summary>
     public IReadOnlyList<float> ResolveKeepProbabilities(ElemNetSpec spec)

@@ -96,7 +96,13 @@ public static class TrainingRun
         var (train, validation, validationSource, trainFileIndex, validationFileIndex) = Split(trainFile, [.. fileOfRow], options, log);
         var test = options.TestPath is null ? null : DataLoading.Load(options.TestPath, options.FormulaColumn, options.TargetColumn, requireTargets: true, log);
 
-        var folder = CreateRunFolder(options.OutputDirectory);
+        var folder = options.Resume ? options.OutputDirectory : CreateRunFolder(options.OutputDirectory);
+        var resume = options.Resume ? RunCheckpoint.Load(folder) : default((TrainingState State, TargetScaler Scaler)?);
+        if (resume is { } r)
+        {
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"resuming {folder} after epoch {r.State.Epoch} (best epoch {r.State.BestEpoch}, {r.State.Seconds:F0} s trained so far)"));
+        }
         using var backend = BackendFactory.Create(options.Device);
         log.WriteLine($"device: {backend.Device}");
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -128,20 +134,24 @@ public static class TrainingRun
             ReinitializeLast = options.ReinitializeLast,
             FreezeDenseLayers = options.FreezeDenseLayers,
         };
-        File.WriteAllText(Path.Combine(folder, "config.json"), JsonSerializer.Serialize(config, TransferJson.Default.RunConfig));
-        WriteSplits(folder, options, validationSource, (train, trainFileIndex), (validation, validationFileIndex), test);
+        if (resume is null)
+        {
+            File.WriteAllText(Path.Combine(folder, "config.json"), JsonSerializer.Serialize(config, TransferJson.Default.RunConfig));
+            WriteSplits(folder, options, validationSource, (train, trainFileIndex), (validation, validationFileIndex), test);
+        }
 
         var trainTargets = train.Targets!;
         // FineTune keeps the source's output layer, so it keeps the source's target scaling too:
         // the model then starts out predicting exactly what the source predicts, in target units.
         // A fresh output layer (ModFineTune) or scratch training fits the scaling to this target.
-        var scaler = source is not null && !options.ReinitializeLast
-            ? new TargetScaler(source.Manifest.TargetOffset, source.Manifest.TargetScale)
-            : options.ScaleTargets ? TargetScaler.Fit(trainTargets) : TargetScaler.Identity;
+        var scaler = resume?.Scaler
+            ?? (source is not null && !options.ReinitializeLast
+                ? new TargetScaler(source.Manifest.TargetOffset, source.Manifest.TargetScale)
+                : options.ScaleTargets ? TargetScaler.Fit(trainTargets) : TargetScaler.Identity);
         var trainMean = trainTargets.Average(t => (double)t);
         using var network = new Sequential(backend, train.Width, layers, Math.Max(options.BatchSize, MaterialsModel.InferenceRows), (ulong)options.Seed);
         network.InitializeGlorotUniform(options.Seed);
-        if (source is not null)
+        if (source is not null && resume is null)
         {
             try
             {
@@ -172,21 +182,46 @@ public static class TrainingRun
         // metrics.csv gets one line per epoch as it finishes (flushed), in target units.
         var lossScale = options.Loss == LossKind.Mae ? scaler.Scale : scaler.Scale * scaler.Scale;
         TrainingResult result;
+        var sessionClock = System.Diagnostics.Stopwatch.StartNew();
+        var sinceCheckpoint = System.Diagnostics.Stopwatch.StartNew();
         using (var metricsFile = new StreamWriter(Path.Combine(folder, "metrics.csv")))
         {
+            // Rewritten from the checkpoint's history on resume, so it never holds an epoch twice.
             metricsFile.WriteLine(options.Loss == LossKind.Mae ? "epoch,train_mae,val_mae,lr,seconds" : "epoch,train_mse,val_mae,lr,seconds");
+            void WriteMetrics(EpochMetrics m)
+            {
+                metricsFile.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{m.Epoch},{m.TrainLoss * lossScale:G9},{m.ValidationMae * scaler.Scale:G9},{m.LearningRate:G6},{m.Seconds:F3}"));
+                metricsFile.Flush();
+            }
+            foreach (var earlier in resume?.State.History ?? [])
+            {
+                WriteMetrics(earlier);
+            }
             var scaledProgress = new InlineProgress(m =>
             {
-                var scaled = m with { TrainLoss = m.TrainLoss * lossScale, ValidationMae = m.ValidationMae * scaler.Scale };
-                metricsFile.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{scaled.Epoch},{scaled.TrainLoss:G9},{scaled.ValidationMae:G9},{scaled.LearningRate:G6},{scaled.Seconds:F3}"));
-                metricsFile.Flush();
-                progress?.Report(scaled);
+                WriteMetrics(m);
+                progress?.Report(m with { TrainLoss = m.TrainLoss * lossScale, ValidationMae = m.ValidationMae * scaler.Scale });
             });
             result = trainer.Fit(
                 new DataMatrix(train.Features, scaler.Transform(trainTargets), train.Width),
                 new DataMatrix(validation.Features, scaler.Transform(validation.Targets!), validation.Width),
-                scaledProgress, cancellation);
+                scaledProgress,
+                resume: resume?.State,
+                epochCompleted: options.CheckpointEvery > 0
+                    ? state =>
+                    {
+                        var lastEpoch = state.Epoch >= options.MaxEpochs
+                            || (options.TimeLimit is { } limit && sessionClock.Elapsed >= limit)
+                            || cancellation.IsCancellationRequested;
+                        if (lastEpoch || (state.Epoch % options.CheckpointEvery == 0 && sinceCheckpoint.Elapsed >= options.CheckpointInterval))
+                        {
+                            RunCheckpoint.Save(folder, state, scaler);
+                            sinceCheckpoint.Restart();
+                        }
+                    }
+                    : null,
+                cancellation: cancellation);
         }
         result = result with
         {

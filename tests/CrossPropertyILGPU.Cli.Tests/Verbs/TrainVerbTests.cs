@@ -70,6 +70,37 @@ public sealed class TrainVerbTests
     }
 
     [Test]
+    public void Resume_AfterAStop_EndsWithTheSameModelAsAnUninterruptedRun()
+    {
+        string[] Common(string run) => ["--train", Train, "--arch", "32x2D-16x1-1", "--device", "cpu", "--patience", "50", "--out", run];
+        var straight = Path.Combine(_scratch, "straight");
+        var (code, _, error) = CliRunner.Run(["train", .. Common(straight), "--max-epochs", "6"]);
+        Assert.That(code, Is.Zero, error);
+
+        // Stopped after 3 epochs (as a time limit or a crash would leave it), then resumed to 6.
+        var split = Path.Combine(_scratch, "split");
+        (code, _, error) = CliRunner.Run(["train", .. Common(split), "--max-epochs", "3"]);
+        Assert.That(code, Is.Zero, error);
+        Assert.That(File.Exists(Path.Combine(split, "checkpoint.safetensors")), Is.True);
+        (code, _, error) = CliRunner.Run("train", "--resume", split, "--max-epochs", "6");
+        Assert.That(code, Is.Zero, error);
+        Assert.That(error, Does.Contain("resuming").And.Contain("after epoch 3"));
+
+        Assert.That(File.ReadAllBytes(Path.Combine(split, "model.safetensors")), Is.EqualTo(File.ReadAllBytes(Path.Combine(straight, "model.safetensors"))).AsCollection);
+        static string[] WithoutSeconds(string run) =>
+            [.. File.ReadAllLines(Path.Combine(run, "metrics.csv")).Select(line => string.Join(',', line.Split(',')[..^1]))];
+        Assert.That(WithoutSeconds(split), Is.EqualTo(WithoutSeconds(straight)).AsCollection, "metrics.csv holds each epoch once, with the same values");
+    }
+
+    [Test]
+    public void Resume_FolderWithoutCheckpoint_ExitsWithCode2()
+    {
+        var (code, _, error) = CliRunner.Run("train", "--resume", _scratch);
+        Assert.That(code, Is.EqualTo(CliApp.InvalidInput));
+        Assert.That(error, Does.Contain("config.json"));
+    }
+
+    [Test]
     public void Train_BadInputs_ExitWithCode2AndOneMessage()
     {
         var bad = Path.Combine(_scratch, "bad.csv");
@@ -97,7 +128,7 @@ public sealed class TrainVerbTests
     [Test]
     public void Train_MissingRequiredOption_ExitsWithCode2()
     {
-        var (code, _, error) = CliRunner.Run("train");
+        var (code, _, error) = CliRunner.Run("train", "--out", Path.Combine(_scratch, "never"));
         Assert.That(code, Is.EqualTo(CliApp.InvalidInput));
         Assert.That(error, Does.Contain("--train"));
     }

@@ -97,6 +97,38 @@ public sealed class TrainerTests : NetworkTestBase
     }
 
     [Test]
+    public void Fit_ResumedFromASavedState_EndsBitIdenticalToAnUninterruptedRun()
+    {
+        LayerSpec[] layers = [new DenseSpec(8, true), new DropoutSpec(0.8f), new DenseSpec(1, false)];
+        var options = new TrainerOptions { MaxEpochs = 6, Patience = 100, LearningRate = 1e-2f, Seed = 4, BatchSize = 16 };
+        var (train, validation) = (Synthetic(100, 4, seed: 70), Synthetic(20, 4, seed: 71));
+
+        float[] straight;
+        TrainingResult straightResult;
+        using (var model = new Sequential(Backend, 4, layers, maxRows: 32))
+        {
+            model.InitializeGlorotUniform(seed: 6);
+            straightResult = new Trainer(model, options).Fit(train, validation);
+            straight = model.Parameters.DownloadValues();
+        }
+
+        TrainingState? saved = null;
+        using (var model = new Sequential(Backend, 4, layers, maxRows: 32))
+        {
+            model.InitializeGlorotUniform(seed: 6);
+            // "Killed" after epoch 3: only the state saved at the end of that epoch survives.
+            new Trainer(model, options with { MaxEpochs = 3 }).Fit(train, validation, epochCompleted: s => saved = s);
+        }
+        Assert.That(saved!.Epoch, Is.EqualTo(3));
+
+        using var resumed = new Sequential(Backend, 4, layers, maxRows: 32);
+        var result = new Trainer(resumed, options).Fit(train, validation, resume: saved);
+        Assert.That(resumed.Parameters.DownloadValues(), Is.EqualTo(straight).AsCollection);
+        Assert.That(result.History.Select(h => h.ValidationMae), Is.EqualTo(straightResult.History.Select(h => h.ValidationMae)).AsCollection);
+        Assert.That((result.Epochs, result.BestEpoch), Is.EqualTo((straightResult.Epochs, straightResult.BestEpoch)));
+    }
+
+    [Test]
     public void Constructor_BadOptions_Throw()
     {
         using var model = new Sequential(Backend, 4, SmallNet, maxRows: 16);
