@@ -221,6 +221,40 @@ public sealed class Sequential : IDisposable
         return predictions;
     }
 
+    /// <summary>
+    /// Activations of the dense layers <paramref name="denseIndices"/> (0-based, after their ReLU)
+    /// for <paramref name="count"/> samples in inference mode: one array of count × width per layer,
+    /// in the order asked. This is feature extraction: a pretrained network's hidden layers as
+    /// descriptors for other models.
+    /// </summary>
+    public IReadOnlyList<float[]> Activations(ReadOnlySpan<float> features, int count, IReadOnlyList<int> denseIndices)
+    {
+        ArgumentNullException.ThrowIfNull(denseIndices);
+        if (features.Length != (long)count * InputWidth)
+        {
+            throw new ArgumentException($"{count} samples × {InputWidth} features need {count * InputWidth} floats; got {features.Length}.", nameof(features));
+        }
+        foreach (var index in denseIndices)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(index, nameof(denseIndices));
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, _dense.Length, nameof(denseIndices));
+        }
+        var results = denseIndices.Select(i => new float[(long)count * _dense[i].OutputWidth]).ToArray();
+        for (var start = 0; start < count; start += MaxRows)
+        {
+            var rows = Math.Min(MaxRows, count - start);
+            var chunk = _inputStorage.Slice(0, rows * InputWidth);
+            Backend.Upload(chunk, features.Slice(start * InputWidth, rows * InputWidth));
+            Forward(chunk, rows, ForwardContext.Inference);
+            for (var j = 0; j < denseIndices.Count; j++)
+            {
+                var layer = _dense[denseIndices[j]];
+                Backend.Download(layer.Output.Value, results[j].AsSpan(start * layer.OutputWidth, rows * layer.OutputWidth));
+            }
+        }
+        return results;
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {

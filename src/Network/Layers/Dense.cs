@@ -37,6 +37,9 @@ public sealed class Dense : ILayer
     /// <summary>The bias tensor [1, out].</summary>
     public Tensor Bias => _op.Bias;
 
+    /// <summary>The output of the last forward [rows, out] (after the fused ReLU).</summary>
+    public Tensor Output => _op.Output;
+
     /// <inheritdoc />
     public Tensor Forward(Tensor input, ForwardContext context) => _op.Forward(_backend, input, context.Tape);
 }

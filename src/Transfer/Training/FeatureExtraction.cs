@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Text;
+
+namespace CrossPropertyILGPU.Transfer.Training;
+
+/// <summary>
+/// The <c>extract</c> verb's work (the paper's TL:FeatExtr): activations of hidden dense layers of a
+/// trained model for every usable formula of a file, written as feature CSVs —
+/// <c>formula,0,1,…,n−1[,target]</c> — that other models can be trained on.
+/// </summary>
+public static class FeatureExtraction
+{
+    /// <summary>
+    /// Writes one CSV per layer in <paramref name="layers"/> (1-based hidden dense layers: 1 … 16
+    /// for ElemNet) and returns the paths written. With one layer and an <paramref name="output"/>
+    /// ending in <c>.csv</c> that is the file; otherwise <paramref name="output"/> is a folder
+    /// receiving <c>layer_KK_WIDTH.csv</c> files.
+    /// </summary>
+    public static IReadOnlyList<string> Run(MaterialsModel model, string inputPath, IReadOnlyList<int> layers, string output, string? formulaColumn, TextWriter log)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(layers);
+        var hidden = model.Network.DenseLayers.Count - 1;
+        foreach (var layer in layers)
+        {
+            if (layer < 1 || layer > hidden)
+            {
+                throw new UsageException($"--layer {layer}: the model has hidden dense layers 1 to {hidden} (the output layer is not a feature).");
+            }
+        }
+        var data = DataLoading.Load(inputPath, formulaColumn, targetColumn: null, requireTargets: false, log, out var targetName);
+        var activations = model.Network.Activations(data.Features, data.Count, [.. layers.Select(k => k - 1)]);
+
+        var single = layers.Count == 1 && output.EndsWith(".csv", StringComparison.OrdinalIgnoreCase);
+        if (!single)
+        {
+            Directory.CreateDirectory(output);
+        }
+        var written = new List<string>();
+        for (var j = 0; j < layers.Count; j++)
+        {
+            var width = model.Network.DenseLayers[layers[j] - 1].OutputWidth;
+            var path = single ? output : Path.Combine(output, string.Create(CultureInfo.InvariantCulture, $"layer_{layers[j]:D2}_{width}.csv"));
+            // Temporary name, then rename: an interrupted extraction never leaves half a file.
+            var temporary = path + ".tmp";
+            using (var writer = new StreamWriter(temporary))
+            {
+                var header = new StringBuilder("formula");
+                for (var c = 0; c < width; c++)
+                {
+                    header.Append(CultureInfo.InvariantCulture, $",{c}");
+                }
+                if (data.Targets is not null)
+                {
+                    header.Append(',').Append(targetName);
+                }
+                writer.WriteLine(header);
+                var line = new StringBuilder();
+                for (var row = 0; row < data.Count; row++)
+                {
+                    line.Clear().Append(data.Records[row].Formula);
+                    var values = activations[j].AsSpan(row * width, width);
+                    foreach (var value in values)
+                    {
+                        line.Append(',').Append(value.ToString("R", CultureInfo.InvariantCulture));
+                    }
+                    if (data.Targets is not null)
+                    {
+                        line.Append(',').Append(data.Targets[row].ToString("R", CultureInfo.InvariantCulture));
+                    }
+                    writer.WriteLine(line);
+                }
+            }
+            File.Move(temporary, path, overwrite: true);
+            written.Add(path);
+        }
+        return written;
+    }
+}
