@@ -93,7 +93,9 @@ public sealed class MaterialsModel : IDisposable
     }
 
     /// <summary>Predictions for formulas; a formula the model cannot featurise throws <see cref="UsageException"/>.</summary>
-    public float[] Predict(IEnumerable<string> formulas)
+    public float[] Predict(IEnumerable<string> formulas) => Predict(Featurize(formulas));
+
+    private static FeaturizedData Featurize(IEnumerable<string> formulas)
     {
         ArgumentNullException.ThrowIfNull(formulas);
         var records = formulas.Select((f, i) => new MaterialsRecord(i + 1, f, null)).ToList();
@@ -103,7 +105,72 @@ public sealed class MaterialsModel : IDisposable
             var first = data.Skipped[0];
             throw new UsageException($"Formula '{first.Formula}' cannot be used: {first.Reason}");
         }
-        return Predict(data);
+        return data;
+    }
+
+    /// <summary>
+    /// Activations of hidden dense layer <paramref name="layer"/> (1-based: 1 … 16 for ElemNet) for
+    /// each formula: one row of the layer's width per formula (TL:FeatExtr descriptors).
+    /// </summary>
+    public float[][] Extract(IEnumerable<string> formulas, int layer)
+    {
+        var data = Featurize(formulas);
+        var hidden = Network.DenseLayers.Count - 1;
+        if (layer < 1 || layer > hidden)
+        {
+            throw new UsageException($"Layer {layer}: the model has hidden dense layers 1 to {hidden}.");
+        }
+        var width = Network.DenseLayers[layer - 1].OutputWidth;
+        var flat = Network.Activations(data.Features, data.Count, [layer - 1])[0];
+        return [.. Enumerable.Range(0, data.Count).Select(i => flat.AsSpan(i * width, width).ToArray())];
+    }
+
+    /// <summary>
+    /// Fine-tunes the model at <paramref name="sourcePath"/> on in-memory (formula, value) pairs and
+    /// returns the trained model, loaded on the same device. The run folder (config, splits,
+    /// metrics, model files) goes to <see cref="FineTuneSettings.OutputDirectory"/>, or to a
+    /// temporary folder deleted once the model is loaded.
+    /// </summary>
+    public static MaterialsModel FineTune(string sourcePath, IEnumerable<(string Formula, double Value)> samples, FineTuneSettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        settings ??= new FineTuneSettings();
+        var records = samples.Select((s, i) => new MaterialsRecord(i + 1, s.Formula, (float)s.Value)).ToList();
+        var data = Featurizer.ElementalFractions(new MaterialsTable("(samples)", "formula", settings.TargetName, records));
+        if (data.Skipped.Count > 0)
+        {
+            var first = data.Skipped[0];
+            throw new UsageException($"Sample {first.Line}, formula '{first.Formula}', cannot be used: {first.Reason}");
+        }
+        var temporary = settings.OutputDirectory is null;
+        var folder = settings.OutputDirectory ?? Path.Combine(Path.GetTempPath(), "cpilgpu-finetune-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var run = TrainingRun.Run(new TrainRunOptions
+            {
+                TrainPaths = ["(in-memory samples)"],
+                SourceModel = sourcePath,
+                ReinitializeLast = settings.ReinitializeLast,
+                FreezeDenseLayers = settings.FreezeDenseLayers,
+                ValidationFraction = settings.ValidationFraction,
+                MaxEpochs = settings.MaxEpochs,
+                Patience = settings.Patience,
+                LearningRate = settings.LearningRate,
+                TimeLimit = settings.TimeLimit,
+                Device = settings.Device,
+                Seed = settings.Seed,
+                OutputDirectory = folder,
+                CheckpointEvery = 0,
+            }, data, settings.TargetName, settings.Log ?? TextWriter.Null);
+            return Load(run.OutputDirectory, settings.Device);
+        }
+        finally
+        {
+            if (temporary && Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
     }
 
     /// <inheritdoc />

@@ -26,7 +26,20 @@ public sealed record TrainRunSummary(string OutputDirectory, DeviceInfo Device, 
 public static class TrainingRun
 {
     /// <summary>Runs training; progress lines go to <paramref name="log"/>, per-epoch metrics to <paramref name="progress"/>.</summary>
-    public static TrainRunSummary Run(TrainRunOptions options, TextWriter log, IProgress<EpochMetrics>? progress = null, CancellationToken cancellation = default)
+    public static TrainRunSummary Run(TrainRunOptions options, TextWriter log, IProgress<EpochMetrics>? progress = null, CancellationToken cancellation = default) =>
+        Run(options, inMemory: null, log, progress, cancellation);
+
+    /// <summary>
+    /// Trains on rows already featurised in memory (the embedding API's fine-tuning) instead of
+    /// <see cref="TrainRunOptions.TrainPaths"/>; everything else is as <see cref="Run(TrainRunOptions, TextWriter, IProgress{EpochMetrics}?, CancellationToken)"/>.
+    /// </summary>
+    public static TrainRunSummary Run(TrainRunOptions options, FeaturizedData train, string targetName, TextWriter log, IProgress<EpochMetrics>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        return Run(options, (train, targetName), log, progress, cancellation);
+    }
+
+    private static TrainRunSummary Run(TrainRunOptions options, (FeaturizedData Data, string TargetName)? inMemory, TextWriter log, IProgress<EpochMetrics>? progress, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(log);
@@ -83,13 +96,21 @@ public static class TrainingRun
         }
         var parts = new List<FeaturizedData>();
         var fileOfRow = new List<int>();
-        string? targetColumn = null;
-        foreach (var path in options.TrainPaths)
+        string? targetColumn = inMemory?.TargetName;
+        if (inMemory is { } given)
         {
-            var part = DataLoading.Load(path, options.FormulaColumn, options.TargetColumn, requireTargets: true, log, out var column);
-            targetColumn ??= column;
-            fileOfRow.AddRange(Enumerable.Repeat(parts.Count, part.Count));
-            parts.Add(part);
+            parts.Add(given.Data);
+            fileOfRow.AddRange(new int[given.Data.Count]);
+        }
+        else
+        {
+            foreach (var path in options.TrainPaths)
+            {
+                var part = DataLoading.Load(path, options.FormulaColumn, options.TargetColumn, requireTargets: true, log, out var column);
+                targetColumn ??= column;
+                fileOfRow.AddRange(Enumerable.Repeat(parts.Count, part.Count));
+                parts.Add(part);
+            }
         }
         var targetName = targetColumn ?? "target";
         var trainFile = DataLoading.Concatenate(parts);
