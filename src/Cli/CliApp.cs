@@ -34,6 +34,7 @@ public static class CliApp
         root.Subcommands.Add(DevicesVerb.Create());
         root.Subcommands.Add(TrainVerb.Create(TrainDefaults.Train));
         root.Subcommands.Add(TrainVerb.Create(TrainDefaults.Pretrain));
+        root.Subcommands.Add(BaselineVerb.Create());
         root.Subcommands.Add(EvaluateVerb.Create());
         root.Subcommands.Add(PredictVerb.Create());
         return root;
