@@ -36,6 +36,7 @@ public static class CliApp
         root.Subcommands.Add(TrainVerb.Create(TrainDefaults.Pretrain));
         root.Subcommands.Add(TrainVerb.Create(TrainDefaults.Finetune));
         root.Subcommands.Add(ExtractVerb.Create());
+        root.Subcommands.Add(BaselineVerb.Create());
         root.Subcommands.Add(DemoVerb.Create());
         root.Subcommands.Add(EvaluateVerb.Create());
         root.Subcommands.Add(PredictVerb.Create());

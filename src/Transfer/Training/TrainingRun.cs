@@ -359,7 +359,8 @@ public static class TrainingRun
             [.. trainRows.Select(i => fileOfRow[i])], [.. validationRows.Select(i => fileOfRow[i])]);
     }
 
-    private static string CreateRunFolder(string path)
+    /// <summary>Creates the run folder; an existing file or non-empty folder is refused, never overwritten.</summary>
+    internal static string CreateRunFolder(string path)
     {
         if (File.Exists(path))
         {
