@@ -34,14 +34,14 @@ internal static class BaselineVerb
                 FormulaColumn = parse.GetValue(formulaColumn),
                 TargetColumn = parse.GetValue(target),
                 Features = parse.GetValue(features)!,
-                Model = Baselines.Parse(parse.GetValue(model)!),
+                Model = BaselineModels.Parse(parse.GetValue(model)!),
                 Seed = parse.GetValue(seed),
                 OutputDirectory = parse.GetValue(output),
             };
             var stdout = parse.InvocationConfiguration.Output;
             var summary = BaselineRun.Run(options, parse.InvocationConfiguration.Error);
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"baseline {Baselines.Name(summary.Model)}: {Baselines.Describe(summary.Model)}; fitted and predicted in {summary.FitTime.TotalSeconds:F1} s"));
+                $"baseline {BaselineModels.Name(summary.Model)}: {BaselineModels.Describe(summary.Model)}; fitted and predicted in {summary.FitTime.TotalSeconds:F1} s"));
             Report.Metrics(stdout, summary.Metrics);
             if (summary.OutputDirectory is { } folder)
             {

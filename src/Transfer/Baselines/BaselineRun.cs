@@ -68,10 +68,10 @@ public static class BaselineRun
             .ToArray();
         var folder = options.OutputDirectory is null ? null : TrainingRun.CreateRunFolder(options.OutputDirectory);
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"data: {string.Join(", ", splits.Select(s => $"{s.Data.Count} {s.Name}"))} rows; target '{targetColumn}'; fitting {Baselines.Describe(options.Model)}"));
+            $"data: {string.Join(", ", splits.Select(s => $"{s.Data.Count} {s.Name}"))} rows; target '{targetColumn}'; fitting {BaselineModels.Describe(options.Model)}"));
 
         var clock = Stopwatch.StartNew();
-        var predictions = Baselines.FitPredict(options.Model, train, [.. splits.Select(s => s.Data)], options.Seed);
+        var predictions = BaselineModels.FitPredict(options.Model, train, [.. splits.Select(s => s.Data)], options.Seed);
         clock.Stop();
 
         // The mean predictor's constant, as RegressionMetrics reports it next to every model.

@@ -17,7 +17,7 @@ namespace CrossPropertyILGPU.Transfer.Baselines;
 /// that were compared (on the shipped expt_deltae and exfoliation_energy sets, noted per constant)
 /// were settled on both sets together, never per set.
 /// </remarks>
-public static class Baselines
+public static class BaselineModels
 {
     /// <summary>Trees in the random forest: past a few hundred, a forest's error no longer falls measurably, only its cost grows.</summary>
     public const int ForestTrees = 300;

@@ -5,12 +5,12 @@ using CrossPropertyILGPU.Transfer.Data;
 using CrossPropertyILGPU.Transfer.Tests.Support;
 using CrossPropertyILGPU.Transfer.Training;
 // The type shares its namespace's name, which this test namespace hides; the alias reaches the type.
-using Fit = CrossPropertyILGPU.Transfer.Baselines.Baselines;
+using Fit = CrossPropertyILGPU.Transfer.Baselines.BaselineModels;
 
 namespace CrossPropertyILGPU.Transfer.Tests.Baselines;
 
 /// <summary>The classical baselines on the shipped experimental formation-energy set (1,479 train, 164 test rows).</summary>
-public sealed class BaselinesTests
+public sealed class BaselineModelsTests
 {
     private const int Seed = 1234567;
 
