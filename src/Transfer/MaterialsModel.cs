@@ -205,11 +205,7 @@ public sealed class MaterialsModel : IDisposable
         var network = new Sequential(backend, manifest.InputWidth, layers, InferenceRows);
         try
         {
-            var weights = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(manifestPath))!, manifest.Weights);
-            if (!File.Exists(weights))
-            {
-                throw new UsageException($"{manifestPath}: its weights file '{weights}' does not exist.");
-            }
+            var weights = manifest.WeightsPath(manifestPath);
             try
             {
                 ModelWeights.Load(network, weights);

@@ -64,6 +64,16 @@ public sealed record ModelManifest
     /// <summary>Leading dense layers that were frozen in training.</summary>
     public int FrozenDenseLayers { get; init; }
 
+    /// <summary>The weights file beside the manifest at <paramref name="manifestPath"/>; it must exist.</summary>
+    /// <exception cref="UsageException">The weights file is missing.</exception>
+    public string WeightsPath(string manifestPath)
+    {
+        var weights = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(manifestPath))!, Weights);
+        return File.Exists(weights)
+            ? weights
+            : throw new UsageException($"{manifestPath}: its weights file '{weights}' does not exist.");
+    }
+
     /// <summary>Writes the manifest as indented JSON.</summary>
     public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, TransferJson.Default.ModelManifest));
 

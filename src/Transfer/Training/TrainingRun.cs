@@ -323,12 +323,7 @@ public static class TrainingRun
         {
             throw new UsageException($"The source model {manifestPath} has {manifest.InputWidth} inputs; elemental fractions have {ElementalFractions.Width}.");
         }
-        var weights = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(manifestPath))!, manifest.Weights);
-        if (!File.Exists(weights))
-        {
-            throw new UsageException($"The source model's weights file '{weights}' does not exist.");
-        }
-        return new SourceModel(manifestPath, weights, manifest);
+        return new SourceModel(manifestPath, manifest.WeightsPath(manifestPath), manifest);
     }
 
     /// <summary>The default run folder name: <c>runs/&lt;verb&gt;-&lt;UTC timestamp&gt;</c>.</summary>
