@@ -17,6 +17,23 @@ internal static class Report
         output.WriteLine($"run folder: {summary.OutputDirectory}");
     }
 
+    public static void Folds(TextWriter output, IReadOnlyList<FoldResult> folds)
+    {
+        output.WriteLine($"{"fold",5} {"val MAE",12} {"test MAE",12} {"epochs",7}  run folder");
+        foreach (var fold in folds)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{fold.Fold,5} {fold.ValidationMae,12:G6} {(fold.TestMae is { } t ? t.ToString("G6", CultureInfo.InvariantCulture) : "-"),12} {fold.Epochs,7}  {fold.RunFolder}"));
+        }
+        var (mean, std) = CrossValidation.Summarize([.. folds.Select(f => f.ValidationMae)]);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cross-validated MAE: {mean:G6} ± {std:G6} over {folds.Count} folds"));
+        if (folds.All(f => f.TestMae is not null))
+        {
+            var (testMean, testStd) = CrossValidation.Summarize([.. folds.Select(f => f.TestMae!.Value)]);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test MAE of the fold models: {testMean:G6} ± {testStd:G6}"));
+        }
+    }
+
     public static void Metrics(TextWriter output, IReadOnlyList<RegressionMetrics> metrics)
     {
         var width = Math.Max(10, metrics.Max(m => m.Split.Length));

@@ -43,6 +43,8 @@ internal static class TrainVerb
         var arch = new Option<string?>("--arch") { Description = $"ElemNet architecture string (default: {ElemNetSpec.Default}, or the source model's)." };
         var source = new Option<string?>("--source") { Description = "Source model: run folder, model.json or model.safetensors. Required unless --resume." };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint (its config.json gives the options; --max-epochs, --patience, --time-limit and --device may be changed)." };
+        var splits = new Option<string?>("--splits") { Description = "Reuse the train/validation rows of a splits.json (e.g. from an earlier run folder)." };
+        var folds = new Option<int?>("--folds") { Description = "K-fold cross-validation over the training rows: K runs in --out/fold-k, then mean ± std of the fold MAEs." };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Write checkpoint.safetensors (weights, Adam state, counters) every N epochs; 0 = never.", DefaultValueFactory = _ => 1 };
         var reinitLast = new Option<bool>("--reinit-last") { Description = "Replace the source's output layer with a freshly initialised one (ModFineTune)." };
         var freeze = new Option<int>("--freeze") { Description = "Keep the first K dense layers fixed.", DefaultValueFactory = _ => 0 };
@@ -59,7 +61,7 @@ internal static class TrainVerb
 
         var command = new Command(defaults.Verb, defaults.Description);
         Option[] sourceOptions = defaults.FromSource ? [source, reinitLast, freeze] : [];
-        foreach (var option in new Option[] { train, val, valFraction, test, features, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, seed, output, formulaColumn, target, resume, checkpointEvery, quiet }.Concat(sourceOptions))
+        foreach (var option in new Option[] { train, val, valFraction, test, features, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, seed, output, formulaColumn, target, splits, folds, resume, checkpointEvery, quiet }.Concat(sourceOptions))
         {
             command.Options.Add(option);
         }
@@ -124,10 +126,16 @@ internal static class TrainVerb
                     Seed = parse.GetValue(seed),
                     OutputDirectory = parse.GetValue(output) ?? TrainingRun.DefaultRunFolder(defaults.Verb),
                     CheckpointEvery = parse.GetValue(checkpointEvery),
+                    SplitsPath = parse.GetValue(splits),
                 };
             }
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
+            if (parse.GetValue(folds) is { } k)
+            {
+                Report.Folds(stdout, CrossValidation.Run(options, k, stderr, cancellation));
+                return cancellation.IsCancellationRequested ? CliApp.Interrupted : CliApp.Success;
+            }
             var summary = TrainingRun.Run(options, stderr, new EpochLine(stderr), cancellation);
             Report.Training(stdout, summary);
             return cancellation.IsCancellationRequested ? CliApp.Interrupted : CliApp.Success;

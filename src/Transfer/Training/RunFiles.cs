@@ -69,6 +69,9 @@ public sealed record RunConfig
     /// <summary>Seed for splits, initialisation, shuffling and dropout.</summary>
     public int Seed { get; init; }
 
+    /// <summary>The splits.json whose rows were reused, or null.</summary>
+    public string? Splits { get; init; }
+
     /// <summary>Source model (fine-tuning), or null.</summary>
     public string? Source { get; init; }
 

@@ -16,6 +16,15 @@ public sealed record TrainRunOptions
     /// <summary>Share of the training rows used for validation when no validation file is given.</summary>
     public double ValidationFraction { get; init; } = 0.1;
 
+    /// <summary>
+    /// A splits.json (from an earlier run, or made by cross-validation) whose train and validation
+    /// rows — file and line — are used instead of carving a new validation split.
+    /// </summary>
+    public string? SplitsPath { get; init; }
+
+    /// <summary>An in-memory split, as <see cref="SplitsPath"/> (used by k-fold cross-validation).</summary>
+    public SplitsFile? Splits { get; init; }
+
     /// <summary>Test CSV, evaluated once after training; never used for selection.</summary>
     public string? TestPath { get; init; }
 
@@ -138,6 +147,8 @@ public sealed record TrainRunOptions
             FreezeDenseLayers = config.FreezeDenseLayers,
             OutputDirectory = folder,
             Resume = true,
+            // The run's own record of its split: resuming never depends on re-carving it.
+            SplitsPath = config.Validation is null ? Path.Combine(folder, "splits.json") : null,
         };
     }
 

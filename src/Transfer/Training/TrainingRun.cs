@@ -152,6 +152,7 @@ public static class TrainingRun
             TargetScaling = options.ScaleTargets ? "standard" : "none",
             Seed = options.Seed,
             Source = source?.ManifestPath,
+            Splits = options.SplitsPath,
             ReinitializeLast = options.ReinitializeLast,
             FreezeDenseLayers = options.FreezeDenseLayers,
         };
@@ -333,6 +334,10 @@ public static class TrainingRun
     private static (FeaturizedData Train, FeaturizedData Validation, string Source, int[] TrainFileIndex, int[] ValidationFileIndex) Split(
         FeaturizedData trainFile, int[] fileOfRow, TrainRunOptions options, TextWriter log)
     {
+        if (options.Splits is not null || options.SplitsPath is not null)
+        {
+            return ReuseSplits(trainFile, fileOfRow, options);
+        }
         if (options.ValidationPath is { } path)
         {
             var validation = DataLoading.Load(path, options.FormulaColumn, options.TargetColumn, requireTargets: true, log);
@@ -351,6 +356,66 @@ public static class TrainingRun
         var trainRows = order[validationCount..].Order().ToArray();
         return (DataLoading.Subset(trainFile, trainRows), DataLoading.Subset(trainFile, validationRows),
             string.Create(CultureInfo.InvariantCulture, $"fraction {options.ValidationFraction} of the training files, seed {options.Seed}"),
+            [.. trainRows.Select(i => fileOfRow[i])], [.. validationRows.Select(i => fileOfRow[i])]);
+    }
+
+    /// <summary>Reads a splits.json, checking it against the training files.</summary>
+    public static SplitsFile ReadSplits(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new UsageException($"--splits {path}: file not found.");
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllText(path), TransferJson.Default.SplitsFile)
+                ?? throw new UsageException($"--splits {path}: empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new UsageException($"--splits {path}: not a splits.json ({e.Message}).", e);
+        }
+    }
+
+    // The rows a splits file names, found by (training file, line) in the loaded data; the formula
+    // at each line must match, so a split from other files fails loudly instead of silently.
+    private static (FeaturizedData Train, FeaturizedData Validation, string Source, int[] TrainFileIndex, int[] ValidationFileIndex) ReuseSplits(
+        FeaturizedData trainFile, int[] fileOfRow, TrainRunOptions options)
+    {
+        var splits = options.Splits ?? ReadSplits(options.SplitsPath!);
+        var source = options.SplitsPath ?? "cross-validation fold";
+        var files = options.TrainPaths.Select(Path.GetFullPath).ToArray();
+        var rowOf = new Dictionary<(int File, int Line), int>();
+        for (var i = 0; i < trainFile.Count; i++)
+        {
+            rowOf[(fileOfRow[i], trainFile.Records[i].Line)] = i;
+        }
+        int[] Rows(SplitRows rows, string name)
+        {
+            var result = new int[rows.Lines.Length];
+            for (var j = 0; j < rows.Lines.Length; j++)
+            {
+                var file = Array.IndexOf(files, Path.GetFullPath(rows.Files[rows.FileIndex[j]]));
+                if (file < 0)
+                {
+                    throw new UsageException($"{source}: its {name} split uses {rows.Files[rows.FileIndex[j]]}, which is not among the --train files.");
+                }
+                if (!rowOf.TryGetValue((file, rows.Lines[j]), out var row) || trainFile.Records[row].Formula != rows.Formulas[j])
+                {
+                    throw new UsageException(
+                        $"{source}: {name} row '{rows.Formulas[j]}' at {options.TrainPaths[file]} line {rows.Lines[j]} is not in the training data as loaded (a different file, or a skipped formula).");
+                }
+                result[j] = row;
+            }
+            return result;
+        }
+        var trainRows = Rows(splits.Train, "train");
+        var validationRows = Rows(splits.Validation, "validation");
+        if (trainRows.Length == 0 || validationRows.Length == 0 || trainRows.Intersect(validationRows).Any())
+        {
+            throw new UsageException($"{source}: the train and validation splits must be non-empty and disjoint.");
+        }
+        return (DataLoading.Subset(trainFile, trainRows), DataLoading.Subset(trainFile, validationRows), $"splits from {source}",
             [.. trainRows.Select(i => fileOfRow[i])], [.. validationRows.Select(i => fileOfRow[i])]);
     }
 
