@@ -21,8 +21,9 @@ public sealed class MaterialsModel : IDisposable
 
     private readonly bool _ownsBackend;
 
-    private MaterialsModel(ModelManifest manifest, IComputeBackend backend, Sequential network, bool ownsBackend)
+    private MaterialsModel(ModelManifest manifest, IComputeBackend backend, Sequential network, bool ownsBackend, FeatureSource features)
     {
+        Features = features;
         Manifest = manifest;
         Backend = backend;
         Network = network;
@@ -41,6 +42,9 @@ public sealed class MaterialsModel : IDisposable
 
     /// <summary>Maps network outputs to target units.</summary>
     public TargetScaler Scaler { get; }
+
+    /// <summary>How formulas become the model's inputs (elemental fractions, or the model's feature file).</summary>
+    public FeatureSource Features { get; }
 
     /// <summary>
     /// Loads a model from a run folder, a <c>model.json</c>, or a <c>model.safetensors</c> (whose
@@ -69,8 +73,8 @@ public sealed class MaterialsModel : IDisposable
         return Load(manifestPath, ModelManifest.Load(manifestPath), backend, ownsBackend: false);
     }
 
-    internal static MaterialsModel Create(ModelManifest manifest, IComputeBackend backend, Sequential network) =>
-        new(manifest, backend, network, ownsBackend: false);
+    internal static MaterialsModel Create(ModelManifest manifest, IComputeBackend backend, Sequential network, FeatureSource features) =>
+        new(manifest, backend, network, ownsBackend: false, features);
 
     /// <summary>The layer stack a manifest describes.</summary>
     public static IReadOnlyList<LayerSpec> Layers(ModelManifest manifest)
@@ -95,11 +99,11 @@ public sealed class MaterialsModel : IDisposable
     /// <summary>Predictions for formulas; a formula the model cannot featurise throws <see cref="UsageException"/>.</summary>
     public float[] Predict(IEnumerable<string> formulas) => Predict(Featurize(formulas));
 
-    private static FeaturizedData Featurize(IEnumerable<string> formulas)
+    private FeaturizedData Featurize(IEnumerable<string> formulas)
     {
         ArgumentNullException.ThrowIfNull(formulas);
         var records = formulas.Select((f, i) => new MaterialsRecord(i + 1, f, null)).ToList();
-        var data = Featurizer.ElementalFractions(new MaterialsTable("(formulas)", "formula", null, records));
+        var data = Features.Featurize(new MaterialsTable("(formulas)", "formula", null, records));
         if (data.Skipped.Count > 0)
         {
             var first = data.Skipped[0];
@@ -185,13 +189,29 @@ public sealed class MaterialsModel : IDisposable
 
     private static MaterialsModel Load(string manifestPath, ModelManifest manifest, IComputeBackend backend, bool ownsBackend)
     {
-        if (manifest.FeatureKind != "ef" || manifest.InputWidth != ElementalFractions.Width)
+        FeatureSource features;
+        if (manifest.FeatureKind == "ef" && manifest.InputWidth == ElementalFractions.Width)
+        {
+            if (!manifest.Elements.SequenceEqual(ElementTable.ElemNetElements))
+            {
+                throw new UsageException($"{manifestPath}: the model's element order differs from this engine's; it cannot be fed the same fractions.");
+            }
+            features = FeatureSource.ElementalFractions;
+        }
+        else if (manifest.FeatureKind == "file" && manifest.FeatureFile is { } featureFile)
+        {
+            // A model trained on extracted features needs its feature file to featurise formulas.
+            features = File.Exists(featureFile)
+                ? FeatureFile.Load(featureFile)
+                : throw new UsageException($"{manifestPath}: the model takes features from '{featureFile}', which does not exist here.");
+            if (features.Width != manifest.InputWidth)
+            {
+                throw new UsageException($"{manifestPath}: '{featureFile}' has {features.Width} features; the model takes {manifest.InputWidth}.");
+            }
+        }
+        else
         {
             throw new UsageException($"{manifestPath}: feature kind '{manifest.FeatureKind}' with {manifest.InputWidth} inputs is not supported by this version.");
-        }
-        if (!manifest.Elements.SequenceEqual(ElementTable.ElemNetElements))
-        {
-            throw new UsageException($"{manifestPath}: the model's element order differs from this engine's; it cannot be fed the same fractions.");
         }
         IReadOnlyList<LayerSpec> layers;
         try
@@ -214,7 +234,7 @@ public sealed class MaterialsModel : IDisposable
             {
                 throw new UsageException(e.Message, e);
             }
-            return new MaterialsModel(manifest, backend, network, ownsBackend);
+            return new MaterialsModel(manifest, backend, network, ownsBackend, features);
         }
         catch
         {

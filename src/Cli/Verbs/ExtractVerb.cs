@@ -11,7 +11,12 @@ internal static class ExtractVerb
     public static Command Create()
     {
         var source = new Option<string>("--source") { Description = "Model: run folder, model.json or model.safetensors.", Required = true };
-        var input = new Option<string>("--input") { Description = "CSV of formulas (targets are carried over when present).", Required = true };
+        var input = new Option<string[]>("--input")
+        {
+            Description = "CSV(s) of formulas (targets carried over when present); several files give one feature file covering all their rows.",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
         var layer = new Option<string>("--layer") { Description = "Hidden dense layer, 1-based (1 … 16 for ElemNet), or 'all'.", Required = true };
         var output = new Option<string>("--output") { Description = "A .csv file for one layer, or a folder (layer_KK_WIDTH.csv per layer).", Required = true };
         var (device, formulaColumn) = (CommonOptions.Device(), CommonOptions.FormulaColumn());

@@ -39,7 +39,7 @@ internal static class TrainVerb
         var val = new Option<string?>("--val") { Description = "Validation CSV; default: carve --val-fraction of --train with the seed." };
         var valFraction = new Option<double>("--val-fraction") { Description = "Share of --train used for validation when --val is not given.", DefaultValueFactory = _ => defaults.ValidationFraction };
         var test = new Option<string?>("--test") { Description = "Test CSV, evaluated once after training (never used to select the model)." };
-        var features = new Option<string>("--features") { Description = "Input features: ef (elemental fractions).", DefaultValueFactory = _ => "ef" };
+        var features = new Option<string>("--features") { Description = "Input features: ef (elemental fractions), or a feature CSV written by extract (rows looked up by formula).", DefaultValueFactory = _ => "ef" };
         var arch = new Option<string?>("--arch") { Description = $"ElemNet architecture string (default: {ElemNetSpec.Default}, or the source model's)." };
         var source = new Option<string?>("--source") { Description = "Source model: run folder, model.json or model.safetensors. Required unless --resume." };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint (its config.json gives the options; --max-epochs, --patience, --time-limit and --device may be changed)." };

@@ -56,12 +56,12 @@ public static class BaselineRun
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(log);
-        CheckFeatures(options.Features);
+        var features = FeatureSource.Resolve(options.Features);
 
         // Inputs first: a bad file must fail before the output folder exists.
-        var train = DataLoading.Load(options.TrainPath, options.FormulaColumn, options.TargetColumn, requireTargets: true, log, out var targetColumn);
-        var validation = Load(options.ValidationPath, options, log);
-        var test = Load(options.TestPath, options, log);
+        var train = DataLoading.Load(options.TrainPath, options.FormulaColumn, options.TargetColumn, requireTargets: true, log, out var targetColumn, features);
+        var validation = Load(options.ValidationPath, options, features, log);
+        var test = Load(options.TestPath, options, features, log);
         var splits = new (string Name, FeaturizedData? Data)[] { ("train", train), ("validation", validation), ("test", test) }
             .Where(s => s.Data is not null)
             .Select(s => (s.Name, Data: s.Data!))
@@ -89,18 +89,6 @@ public static class BaselineRun
         return new BaselineRunSummary(options.Model, metrics, clock.Elapsed, folder);
     }
 
-    private static FeaturizedData? Load(string? path, BaselineRunOptions options, TextWriter log) =>
-        path is null ? null : DataLoading.Load(path, options.FormulaColumn, options.TargetColumn, requireTargets: true, log);
-
-    private static void CheckFeatures(string features)
-    {
-        ArgumentNullException.ThrowIfNull(features);
-        if (features == "ef")
-        {
-            return;
-        }
-        throw new UsageException(features == "pa"
-            ? "--features pa: physical attributes are not available yet; only 'ef' (elemental fractions) is, in this version."
-            : $"--features {features}: feature files (extracted activations) are not supported yet; only 'ef' (elemental fractions) is, in this version.");
-    }
+    private static FeaturizedData? Load(string? path, BaselineRunOptions options, FeatureSource features, TextWriter log) =>
+        path is null ? null : DataLoading.Load(path, options.FormulaColumn, options.TargetColumn, requireTargets: true, log, features);
 }

@@ -32,7 +32,7 @@ public static class MaterialsCsv
     /// <summary>Header names recognised as the formula column, in no particular priority: the leftmost match wins.</summary>
     public static IReadOnlyList<string> FormulaColumnNames { get; } = Array.AsReadOnly(["formula", "pretty_comp", "composition"]);
 
-    private static readonly CsvReaderOptions Options = new()
+    internal static readonly CsvReaderOptions Options = new()
     {
         // Never guess the separator: a file with a single formula column has no separator to detect.
         Separator = ',',

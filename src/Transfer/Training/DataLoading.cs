@@ -10,21 +10,22 @@ public static class DataLoading
     public const int SkippedRowsListed = 10;
 
     /// <summary>
-    /// Reads <paramref name="path"/> and computes elemental fractions. Rows whose formula cannot be
+    /// Reads <paramref name="path"/> and computes its features (elemental fractions unless
+    /// <c>features</c> names another source). Rows whose formula cannot be
     /// used are reported to <paramref name="log"/> (line, formula, reason) and skipped.
     /// </summary>
     /// <exception cref="DataFileException">The file cannot be read as a data file.</exception>
     /// <exception cref="UsageException">No usable row remains, or a target is required but missing.</exception>
-    public static FeaturizedData Load(string path, string? formulaColumn, string? targetColumn, bool requireTargets, TextWriter log) =>
-        Load(path, formulaColumn, targetColumn, requireTargets, log, out _);
+    public static FeaturizedData Load(string path, string? formulaColumn, string? targetColumn, bool requireTargets, TextWriter log, FeatureSource? features = null) =>
+        Load(path, formulaColumn, targetColumn, requireTargets, log, out _, features);
 
-    /// <summary>As <see cref="Load(string, string?, string?, bool, TextWriter)"/>, also giving the target column's name (null when the file has none).</summary>
-    public static FeaturizedData Load(string path, string? formulaColumn, string? targetColumn, bool requireTargets, TextWriter log, out string? targetName)
+    /// <summary>As <see cref="Load(string, string?, string?, bool, TextWriter, FeatureSource?)"/>, also giving the target column's name (null when the file has none).</summary>
+    public static FeaturizedData Load(string path, string? formulaColumn, string? targetColumn, bool requireTargets, TextWriter log, out string? targetName, FeatureSource? features = null)
     {
         ArgumentNullException.ThrowIfNull(log);
         var table = MaterialsCsv.Read(path, formulaColumn, targetColumn, requireTargets);
         targetName = table.TargetColumn;
-        var data = Featurizer.ElementalFractions(table);
+        var data = (features ?? FeatureSource.ElementalFractions).Featurize(table);
         if (data.Skipped.Count > 0)
         {
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -9,7 +9,7 @@ public static class Evaluation
     public static RegressionMetrics Evaluate(MaterialsModel model, string dataPath, string? formulaColumn, string? targetColumn, TextWriter log)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var data = DataLoading.Load(dataPath, formulaColumn, targetColumn, requireTargets: true, log);
+        var data = DataLoading.Load(dataPath, formulaColumn, targetColumn, requireTargets: true, log, model.Features);
         var predictions = model.Predict(data);
         return RegressionMetrics.Compute(Path.GetFileName(dataPath), data.Targets!, predictions, model.Manifest.TrainTargetMean);
     }
@@ -21,13 +21,9 @@ public static class Evaluation
     public static int Predict(MaterialsModel model, string inputPath, string? formulaColumn, TextWriter output, TextWriter log)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var data = DataLoading.Load(inputPath, formulaColumn, targetColumn: null, requireTargets: false, log, out var targetName);
+        var data = DataLoading.Load(inputPath, formulaColumn, targetColumn: null, requireTargets: false, log, out var targetName, model.Features);
         var predictions = model.Predict(data);
         PredictionsCsv.Write(output, data, predictions, targetName ?? "target");
         return data.Count;
     }
-
-    /// <summary>Featurised rows, for callers that need them (tests, embedding).</summary>
-    public static FeaturizedData Load(string path, string? formulaColumn, TextWriter log) =>
-        DataLoading.Load(path, formulaColumn, targetColumn: null, requireTargets: false, log);
 }

@@ -16,9 +16,18 @@ public static class FeatureExtraction
     /// ending in <c>.csv</c> that is the file; otherwise <paramref name="output"/> is a folder
     /// receiving <c>layer_KK_WIDTH.csv</c> files.
     /// </summary>
-    public static IReadOnlyList<string> Run(MaterialsModel model, string inputPath, IReadOnlyList<int> layers, string output, string? formulaColumn, TextWriter log)
+    public static IReadOnlyList<string> Run(MaterialsModel model, string inputPath, IReadOnlyList<int> layers, string output, string? formulaColumn, TextWriter log) =>
+        Run(model, [inputPath], layers, output, formulaColumn, log);
+
+    /// <summary>
+    /// As the single-file overload, over the rows of several files one after another — e.g. a
+    /// training and a test file, so one feature file serves both (<c>train --features FILE</c> looks
+    /// rows up by formula). Files without a target column leave the target column out.
+    /// </summary>
+    public static IReadOnlyList<string> Run(MaterialsModel model, IReadOnlyList<string> inputPaths, IReadOnlyList<int> layers, string output, string? formulaColumn, TextWriter log)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(inputPaths);
         ArgumentNullException.ThrowIfNull(layers);
         var hidden = model.Network.DenseLayers.Count - 1;
         foreach (var layer in layers)
@@ -28,7 +37,18 @@ public static class FeatureExtraction
                 throw new UsageException($"--layer {layer}: the model has hidden dense layers 1 to {hidden} (the output layer is not a feature).");
             }
         }
-        var data = DataLoading.Load(inputPath, formulaColumn, targetColumn: null, requireTargets: false, log, out var targetName);
+        if (inputPaths.Count == 0)
+        {
+            throw new UsageException("Give at least one --input file.");
+        }
+        string? targetName = null;
+        var parts = new List<Data.FeaturizedData>();
+        foreach (var inputPath in inputPaths)
+        {
+            parts.Add(DataLoading.Load(inputPath, formulaColumn, targetColumn: null, requireTargets: false, log, out var name, model.Features));
+            targetName ??= name;
+        }
+        var data = DataLoading.Concatenate(parts);
         var activations = model.Network.Activations(data.Features, data.Count, [.. layers.Select(k => k - 1)]);
 
         var single = layers.Count == 1 && output.EndsWith(".csv", StringComparison.OrdinalIgnoreCase);

@@ -25,13 +25,16 @@ public sealed record ModelManifest
     /// <summary>Keep probability of each dropout block, in order.</summary>
     public required float[] KeepProbabilities { get; init; }
 
-    /// <summary>Input features: <c>ef</c> (elemental fractions).</summary>
+    /// <summary>Input features: <c>ef</c> (elemental fractions) or <c>file</c> (looked up in <see cref="FeatureFile"/>).</summary>
     public required string FeatureKind { get; init; }
+
+    /// <summary>For <c>file</c> models: the feature CSV (as given when training) whose rows are looked up by formula.</summary>
+    public string? FeatureFile { get; init; }
 
     /// <summary>Features per sample.</summary>
     public required int InputWidth { get; init; }
 
-    /// <summary>Element symbol of each input column (for <c>ef</c>).</summary>
+    /// <summary>Element symbol of each input column (for <c>ef</c>; empty otherwise).</summary>
     public required string[] Elements { get; init; }
 
     /// <summary>Name of the target column the model was trained on.</summary>

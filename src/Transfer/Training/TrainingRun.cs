@@ -43,15 +43,12 @@ public static class TrainingRun
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(log);
-        if (options.Features != "ef")
-        {
-            throw new UsageException($"--features {options.Features}: only 'ef' (elemental fractions) is available in this version.");
-        }
+        var features = FeatureSource.Resolve(options.Features);
         if (options.ValidationPath is null && !(options.ValidationFraction > 0 && options.ValidationFraction < 1))
         {
             throw new UsageException($"--val-fraction {options.ValidationFraction}: must lie strictly between 0 and 1.");
         }
-        var source = LoadSource(options);
+        var source = LoadSource(options, features);
         ElemNetSpec spec;
         try
         {
@@ -106,7 +103,7 @@ public static class TrainingRun
         {
             foreach (var path in options.TrainPaths)
             {
-                var part = DataLoading.Load(path, options.FormulaColumn, options.TargetColumn, requireTargets: true, log, out var column);
+                var part = DataLoading.Load(path, options.FormulaColumn, options.TargetColumn, requireTargets: true, log, out var column, features);
                 targetColumn ??= column;
                 fileOfRow.AddRange(Enumerable.Repeat(parts.Count, part.Count));
                 parts.Add(part);
@@ -114,8 +111,8 @@ public static class TrainingRun
         }
         var targetName = targetColumn ?? "target";
         var trainFile = DataLoading.Concatenate(parts);
-        var (train, validation, validationSource, trainFileIndex, validationFileIndex) = Split(trainFile, [.. fileOfRow], options, log);
-        var test = options.TestPath is null ? null : DataLoading.Load(options.TestPath, options.FormulaColumn, options.TargetColumn, requireTargets: true, log);
+        var (train, validation, validationSource, trainFileIndex, validationFileIndex) = Split(trainFile, [.. fileOfRow], options, features, log);
+        var test = options.TestPath is null ? null : DataLoading.Load(options.TestPath, options.FormulaColumn, options.TargetColumn, requireTargets: true, log, features);
 
         var folder = options.Resume ? options.OutputDirectory : CreateRunFolder(options.OutputDirectory);
         var resume = options.Resume ? RunCheckpoint.Load(folder) : default((TrainingState State, TargetScaler Scaler)?);
@@ -255,9 +252,10 @@ public static class TrainingRun
         {
             Architecture = spec.ToString(),
             KeepProbabilities = [.. keep],
-            FeatureKind = "ef",
+            FeatureKind = features.Kind,
+            FeatureFile = features.FilePath,
             InputWidth = train.Width,
-            Elements = [.. ElementTable.ElemNetElements],
+            Elements = features.Kind == "ef" ? [.. ElementTable.ElemNetElements] : [],
             TargetName = targetName,
             TargetOffset = scaler.Offset,
             TargetScale = scaler.Scale,
@@ -290,7 +288,7 @@ public static class TrainingRun
         });
         manifest.Save(Path.Combine(folder, "model.json"));
 
-        using var model = MaterialsModel.Create(manifest, backend, network);
+        using var model = MaterialsModel.Create(manifest, backend, network, features);
         var metrics = new List<RegressionMetrics>();
         foreach (var (name, data) in new[] { ("train", train), ("validation", validation), ("test", test) })
         {
@@ -307,7 +305,7 @@ public static class TrainingRun
 
     private sealed record SourceModel(string ManifestPath, string WeightsPath, ModelManifest Manifest);
 
-    private static SourceModel? LoadSource(TrainRunOptions options)
+    private static SourceModel? LoadSource(TrainRunOptions options, FeatureSource features)
     {
         if (options.SourceModel is null)
         {
@@ -315,10 +313,10 @@ public static class TrainingRun
         }
         var manifestPath = MaterialsModel.ResolveManifest(options.SourceModel);
         var manifest = ModelManifest.Load(manifestPath);
-        if (manifest.FeatureKind != options.Features)
+        if (manifest.FeatureKind != features.Kind || manifest.InputWidth != features.Width)
         {
             throw new UsageException(
-                $"The source model {manifestPath} takes '{manifest.FeatureKind}' features ({manifest.InputWidth} inputs) but --features is '{options.Features}'; fine-tuning needs the same input features.");
+                $"The source model {manifestPath} takes '{manifest.FeatureKind}' features ({manifest.InputWidth} inputs) but --features is '{options.Features}' ({features.Width} inputs); fine-tuning needs the same input features.");
         }
         if (manifest.FeatureKind == "ef" && manifest.InputWidth != ElementalFractions.Width)
         {
@@ -332,7 +330,7 @@ public static class TrainingRun
         Path.Combine("runs", $"{verb}-{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
 
     private static (FeaturizedData Train, FeaturizedData Validation, string Source, int[] TrainFileIndex, int[] ValidationFileIndex) Split(
-        FeaturizedData trainFile, int[] fileOfRow, TrainRunOptions options, TextWriter log)
+        FeaturizedData trainFile, int[] fileOfRow, TrainRunOptions options, FeatureSource features, TextWriter log)
     {
         if (options.Splits is not null || options.SplitsPath is not null)
         {
@@ -340,7 +338,7 @@ public static class TrainingRun
         }
         if (options.ValidationPath is { } path)
         {
-            var validation = DataLoading.Load(path, options.FormulaColumn, options.TargetColumn, requireTargets: true, log);
+            var validation = DataLoading.Load(path, options.FormulaColumn, options.TargetColumn, requireTargets: true, log, features);
             return (trainFile, validation, $"file {path}", fileOfRow, new int[validation.Count]);
         }
         var n = trainFile.Count;
