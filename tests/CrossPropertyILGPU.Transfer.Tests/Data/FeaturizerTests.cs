@@ -25,10 +25,10 @@ public sealed class FeaturizerTests
         Assert.That(data.Count, Is.EqualTo(2));
         Assert.That(data.Skipped, Is.EqualTo(new[]
         {
-            new SkippedRow(3, "FeXx2", "Unknown element symbol 'Xx' at position 2 in formula 'FeXx2'"),
-            new SkippedRow(4, "HeO", "element 'He' is not among ElemNet's 86 inputs"),
-            new SkippedRow(6, "2-Feb", "Expected an element symbol or a bracket, found the number '2' at position 0 in formula '2-Feb'"),
-            new SkippedRow(7, "", "Empty formula at position 0 in formula ''"),
+            new SkippedRow(3, "FeXx2", "Unknown element symbol 'Xx' at position 2 in formula 'FeXx2'", SkipKind.InvalidFormula),
+            new SkippedRow(4, "HeO", "element 'He' is not among ElemNet's 86 inputs", SkipKind.UnsupportedElement),
+            new SkippedRow(6, "2-Feb", "Unexpected character '-' at position 1 in formula '2-Feb'", SkipKind.InvalidFormula),
+            new SkippedRow(7, "", "Empty formula at position 0 in formula ''", SkipKind.InvalidFormula),
         }).AsCollection);
     }
 
@@ -115,5 +115,111 @@ public sealed class FeaturizerTests
         Assert.That(data.Records.Select(r => r.Line), Is.EqualTo(new[] { 2, 6 }).AsCollection);
         Assert.That(data.Skipped.Select(s => (s.Line, s.Formula)), Is.EqualTo(new[] { (3, "Xx2O"), (5, "ArCl") }).AsCollection);
         Assert.That(data.Skipped[1].Reason, Is.EqualTo("element 'Ar' is not among ElemNet's 86 inputs"));
+    }
+
+    [Test]
+    public void ElementalFractions_DefaultOptions_KeepSingleElementRows()
+    {
+        var table = Table(new MaterialsRecord(2, "Fe", 1f), new MaterialsRecord(3, "O2", 2f), new MaterialsRecord(4, "FeO", 3f));
+
+        var plain = Featurizer.ElementalFractions(table);
+        var defaults = Featurizer.ElementalFractions(table, FeaturizerOptions.Default);
+
+        Assert.That(plain.Count, Is.EqualTo(3));
+        Assert.That(plain.Skipped, Is.Empty);
+        Assert.That(defaults.Features, Is.EqualTo(plain.Features).AsCollection);
+        Assert.That(FeaturizerOptions.Default.OnUnsupported, Is.EqualTo(UnsupportedRowAction.Skip));
+        Assert.That(FeaturizerOptions.Default.MinElements, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void ElementalFractions_MinElementsTwo_SkipsSingleElementRowsWithReason()
+    {
+        var table = Table(
+            new MaterialsRecord(2, "Fe", 1f),
+            new MaterialsRecord(3, "FeO", 2f),
+            new MaterialsRecord(4, "O2O", 3f),
+            new MaterialsRecord(5, "FeO0", 4f),
+            new MaterialsRecord(6, "NaCl", 5f));
+
+        var data = Featurizer.ElementalFractions(table, new FeaturizerOptions { MinElements = 2 });
+
+        Assert.That(data.Records.Select(r => r.Line), Is.EqualTo(new[] { 3, 6 }).AsCollection);
+        Assert.That(data.Targets, Is.EqualTo(new[] { 2f, 5f }).AsCollection);
+        Assert.That(data.Skipped, Is.EqualTo(new[]
+        {
+            new SkippedRow(2, "Fe", "1 distinct element, fewer than the minimum of 2", SkipKind.TooFewElements),
+            new SkippedRow(4, "O2O", "1 distinct element, fewer than the minimum of 2", SkipKind.TooFewElements),
+            new SkippedRow(5, "FeO0", "1 distinct element, fewer than the minimum of 2", SkipKind.TooFewElements),
+        }).AsCollection);
+        // A skipped row's fractions must not leak into the next kept row.
+        var nacl = data.Row(1).ToArray();
+        Assert.That(nacl.Count(f => f != 0), Is.EqualTo(2));
+        Assert.That(nacl[ElementTable.ElemNetIndex("Na")], Is.EqualTo(0.5f));
+    }
+
+    [Test]
+    public void ElementalFractions_MinElementsThree_CountsDistinctElementsNotTerms()
+    {
+        var table = Table(new MaterialsRecord(2, "FeOFeO", 1f), new MaterialsRecord(3, "Ca[Fe(CN)6]2", 2f));
+
+        var data = Featurizer.ElementalFractions(table, new FeaturizerOptions { MinElements = 3 });
+
+        Assert.That(data.Records.Select(r => r.Line), Is.EqualTo(new[] { 3 }).AsCollection);
+        Assert.That(data.Skipped.Single().Reason, Is.EqualTo("2 distinct elements, fewer than the minimum of 3"));
+    }
+
+    [TestCase(0)]
+    [TestCase(-1)]
+    public void FeaturizerOptions_MinElementsBelowOne_Throws(int minElements)
+    {
+        Assert.That(() => new FeaturizerOptions { MinElements = minElements }, Throws.InstanceOf<ArgumentOutOfRangeException>());
+    }
+
+    [Test]
+    public void ElementalFractions_OnUnsupportedError_ThrowsNamingFileLineFormulaAndElement()
+    {
+        var table = new MaterialsTable("data/set.csv", "pretty_comp", "gap", [
+            new MaterialsRecord(2, "Fe2O3", 1f),
+            new MaterialsRecord(3, "Fe", 2f),
+            new MaterialsRecord(4, "NaPo", 3f),
+            new MaterialsRecord(5, "HeO", 4f),
+        ]);
+
+        var ex = Assert.Throws<DataFileException>(
+            () => Featurizer.ElementalFractions(table, new FeaturizerOptions { OnUnsupported = UnsupportedRowAction.Error, MinElements = 2 }));
+
+        Assert.That(ex!.Message, Is.EqualTo(
+            "data/set.csv line 4, column 'pretty_comp': formula 'NaPo': element 'Po' is not among ElemNet's 86 inputs"));
+        Assert.That(ex.Path, Is.EqualTo("data/set.csv"));
+        Assert.That(ex.Line, Is.EqualTo(4));
+        Assert.That(ex.Column, Is.EqualTo("pretty_comp"));
+        Assert.That(ex.Value, Is.EqualTo("NaPo"));
+    }
+
+    [Test]
+    public void ElementalFractions_OnUnsupportedError_ThrowsForAnInvalidFormulaWithTheParserError()
+    {
+        var table = Table(new MaterialsRecord(2, "Fe2O3", 1f), new MaterialsRecord(3, "2-Feb", 2f));
+
+        var ex = Assert.Throws<DataFileException>(
+            () => Featurizer.ElementalFractions(table, new FeaturizerOptions { OnUnsupported = UnsupportedRowAction.Error }));
+
+        Assert.That(ex!.Message, Is.EqualTo(
+            "test.csv line 3, column 'formula': formula '2-Feb' cannot be read: Unexpected character '-' at position 1 in formula '2-Feb'"));
+        Assert.That(ex.Line, Is.EqualTo(3));
+        Assert.That(ex.Value, Is.EqualTo("2-Feb"));
+        Assert.That(ex.InnerException, Is.InstanceOf<FormulaException>().With.Property(nameof(FormulaException.Position)).EqualTo(1));
+    }
+
+    [Test]
+    public void ElementalFractions_OnUnsupportedErrorAndCleanRows_KeepsEveryRow()
+    {
+        var table = Table(new MaterialsRecord(2, "Fe2O3", 1f), new MaterialsRecord(3, "CuSO4·5H2O", 2f));
+
+        var data = Featurizer.ElementalFractions(table, new FeaturizerOptions { OnUnsupported = UnsupportedRowAction.Error });
+
+        Assert.That(data.Count, Is.EqualTo(2));
+        Assert.That(data.Skipped, Is.Empty);
     }
 }

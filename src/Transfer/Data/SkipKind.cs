@@ -1,0 +1,14 @@
+namespace CrossPropertyILGPU.Transfer.Data;
+
+/// <summary>Why <see cref="Featurizer"/> left a row out (<see cref="SkippedRow.Kind"/>).</summary>
+public enum SkipKind
+{
+    /// <summary>The formula does not parse (<see cref="Chemistry.FormulaException"/>).</summary>
+    InvalidFormula,
+
+    /// <summary>The compound has an element outside ElemNet's 86 inputs, such as He or Po.</summary>
+    UnsupportedElement,
+
+    /// <summary>The compound has fewer distinct elements than <see cref="FeaturizerOptions.MinElements"/>.</summary>
+    TooFewElements,
+}
