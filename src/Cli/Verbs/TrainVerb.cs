@@ -3,6 +3,7 @@ using System.Globalization;
 using CrossPropertyILGPU.Kernels.Backends;
 using CrossPropertyILGPU.Network.Spec;
 using CrossPropertyILGPU.Transfer;
+using CrossPropertyILGPU.Transfer.Data;
 using CrossPropertyILGPU.Transfer.Training;
 
 namespace CrossPropertyILGPU.Cli.Verbs;
@@ -43,6 +44,8 @@ internal static class TrainVerb
         var arch = new Option<string?>("--arch") { Description = $"ElemNet architecture string (default: {ElemNetSpec.Default}, or the source model's)." };
         var source = new Option<string?>("--source") { Description = "Source model: run folder, model.json or model.safetensors. Required unless --resume." };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint (its config.json gives the options; --max-epochs, --patience, --time-limit and --device may be changed)." };
+        var onUnsupported = new Option<string>("--on-unsupported") { Description = "Rows whose formula cannot be used: skip (reported) or error.", DefaultValueFactory = _ => "skip" };
+        var minElements = new Option<int>("--min-elements") { Description = "Skip compositions with fewer distinct elements (the paper used 2).", DefaultValueFactory = _ => 1 };
         var splits = new Option<string?>("--splits") { Description = "Reuse the train/validation rows of a splits.json (e.g. from an earlier run folder)." };
         var folds = new Option<int?>("--folds") { Description = "K-fold cross-validation over the training rows: K runs in --out/fold-k, then mean ± std of the fold MAEs." };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Write checkpoint.safetensors (weights, Adam state, counters) every N epochs; 0 = never.", DefaultValueFactory = _ => 1 };
@@ -61,7 +64,7 @@ internal static class TrainVerb
 
         var command = new Command(defaults.Verb, defaults.Description);
         Option[] sourceOptions = defaults.FromSource ? [source, reinitLast, freeze] : [];
-        foreach (var option in new Option[] { train, val, valFraction, test, features, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, seed, output, formulaColumn, target, splits, folds, resume, checkpointEvery, quiet }.Concat(sourceOptions))
+        foreach (var option in new Option[] { train, val, valFraction, test, features, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, seed, output, formulaColumn, target, onUnsupported, minElements, splits, folds, resume, checkpointEvery, quiet }.Concat(sourceOptions))
         {
             command.Options.Add(option);
         }
@@ -127,6 +130,13 @@ internal static class TrainVerb
                     OutputDirectory = parse.GetValue(output) ?? TrainingRun.DefaultRunFolder(defaults.Verb),
                     CheckpointEvery = parse.GetValue(checkpointEvery),
                     SplitsPath = parse.GetValue(splits),
+                    OnUnsupported = parse.GetValue(onUnsupported) switch
+                    {
+                        "skip" => UnsupportedRowAction.Skip,
+                        "error" => UnsupportedRowAction.Error,
+                        var other => throw new UsageException($"--on-unsupported {other}: use skip or error."),
+                    },
+                    MinElements = parse.GetValue(minElements) is var n and >= 1 ? n : throw new UsageException("--min-elements must be at least 1."),
                 };
             }
             var stdout = parse.InvocationConfiguration.Output;

@@ -31,12 +31,12 @@ public abstract class FeatureSource
     /// <c>pa</c> (physical attributes) is not available yet.
     /// </summary>
     /// <exception cref="UsageException">The value is neither.</exception>
-    public static FeatureSource Resolve(string features)
+    public static FeatureSource Resolve(string features, FeaturizerOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(features);
         return features switch
         {
-            "ef" => ElementalFractions,
+            "ef" => options is null || options == FeaturizerOptions.Default ? ElementalFractions : new ElementalFractionSource(options),
             "pa" => throw new UsageException("--features pa: the 145 physical attributes are not available in this version; use ef or a feature CSV written by 'extract'."),
             _ when File.Exists(features) => FeatureFile.Load(features),
             _ => throw new UsageException($"--features {features}: use ef, or the path of a feature CSV written by 'extract' (no such file)."),
@@ -46,13 +46,15 @@ public abstract class FeatureSource
     /// <summary>Features for every row of <paramref name="table"/>; rows that cannot get features are listed as skipped.</summary>
     public abstract FeaturizedData Featurize(MaterialsTable table);
 
-    private sealed class ElementalFractionSource : FeatureSource
+    private sealed class ElementalFractionSource(FeaturizerOptions? options = null) : FeatureSource
     {
+        private readonly FeaturizerOptions _options = options ?? FeaturizerOptions.Default;
+
         public override string Kind => "ef";
 
         public override int Width => Chemistry.ElementalFractions.Width;
 
-        public override FeaturizedData Featurize(MaterialsTable table) => Featurizer.ElementalFractions(table);
+        public override FeaturizedData Featurize(MaterialsTable table) => Featurizer.ElementalFractions(table, _options);
     }
 }
 
@@ -161,7 +163,7 @@ public sealed class FeatureFile : FeatureSource
             }
             else
             {
-                skipped.Add(new SkippedRow(record.Line, record.Formula, $"formula not found in the feature file {FilePath}"));
+                skipped.Add(new SkippedRow(record.Line, record.Formula, $"formula not found in the feature file {FilePath}", SkipKind.NotInFeatureFile));
             }
         }
         float[]? targets = kept.Exists(r => r.Target.HasValue) ? [.. kept.Select(r => r.Target ?? float.NaN)] : null;

@@ -11,4 +11,7 @@ public enum SkipKind
 
     /// <summary>The compound has fewer distinct elements than <see cref="FeaturizerOptions.MinElements"/>.</summary>
     TooFewElements,
+
+    /// <summary>The formula is not in the feature file the model takes its inputs from.</summary>
+    NotInFeatureFile,
 }

@@ -69,6 +69,12 @@ public sealed record RunConfig
     /// <summary>Seed for splits, initialisation, shuffling and dropout.</summary>
     public int Seed { get; init; }
 
+    /// <summary>skip or error, for rows whose formula cannot be used.</summary>
+    public string OnUnsupported { get; init; } = "skip";
+
+    /// <summary>Fewest distinct elements a row must have.</summary>
+    public int MinElements { get; init; } = 1;
+
     /// <summary>The splits.json whose rows were reused, or null.</summary>
     public string? Splits { get; init; }
 

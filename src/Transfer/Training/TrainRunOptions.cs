@@ -1,3 +1,4 @@
+using CrossPropertyILGPU.Transfer.Data;
 using CrossPropertyILGPU.Kernels.Backends;
 using CrossPropertyILGPU.Kernels.Devices;
 using CrossPropertyILGPU.Network.Spec;
@@ -36,6 +37,12 @@ public sealed record TrainRunOptions
 
     /// <summary>Input features; only <c>ef</c> (elemental fractions) for now.</summary>
     public string Features { get; init; } = "ef";
+
+    /// <summary>What to do with rows whose formula cannot be used (invalid, or an element outside the 86).</summary>
+    public UnsupportedRowAction OnUnsupported { get; init; } = UnsupportedRowAction.Skip;
+
+    /// <summary>Rows with fewer distinct elements are skipped (the paper used 2: no single elements).</summary>
+    public int MinElements { get; init; } = 1;
 
     /// <summary>ElemNet architecture string; null = ElemNet's (scratch) or the source model's (fine-tuning).</summary>
     public string? Architecture { get; init; }
@@ -145,6 +152,8 @@ public sealed record TrainRunOptions
             SourceModel = config.Source,
             ReinitializeLast = config.ReinitializeLast,
             FreezeDenseLayers = config.FreezeDenseLayers,
+            OnUnsupported = config.OnUnsupported == "error" ? UnsupportedRowAction.Error : UnsupportedRowAction.Skip,
+            MinElements = Math.Max(1, config.MinElements),
             OutputDirectory = folder,
             Resume = true,
             // The run's own record of its split: resuming never depends on re-carving it.

@@ -43,7 +43,7 @@ public static class TrainingRun
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(log);
-        var features = FeatureSource.Resolve(options.Features);
+        var features = FeatureSource.Resolve(options.Features, new FeaturizerOptions { OnUnsupported = options.OnUnsupported, MinElements = options.MinElements });
         if (options.ValidationPath is null && !(options.ValidationFraction > 0 && options.ValidationFraction < 1))
         {
             throw new UsageException($"--val-fraction {options.ValidationFraction}: must lie strictly between 0 and 1.");
@@ -150,6 +150,8 @@ public static class TrainingRun
             Seed = options.Seed,
             Source = source?.ManifestPath,
             Splits = options.SplitsPath,
+            OnUnsupported = options.OnUnsupported == UnsupportedRowAction.Error ? "error" : "skip",
+            MinElements = options.MinElements,
             ReinitializeLast = options.ReinitializeLast,
             FreezeDenseLayers = options.FreezeDenseLayers,
         };
