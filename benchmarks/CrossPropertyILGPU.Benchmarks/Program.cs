@@ -7,9 +7,20 @@ namespace CrossPropertyILGPU.Benchmarks;
 /// <code>
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- --filter '*Dense*' --job short
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- --list flat
+/// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- steps --batches 32 256 1024
 /// </code>
+/// <c>steps</c> times ElemNet train and inference steps the way the PyTorch peer's <c>bench</c>
+/// does (same line format), for <c>benchmarks/compare-torch.sh</c>.
 /// </summary>
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        if (args is ["steps", .. var rest])
+        {
+            StepTimer.Run(rest);
+            return;
+        }
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }
