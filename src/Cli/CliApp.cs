@@ -32,6 +32,7 @@ public static class CliApp
         var root = new RootCommand(
             "CrossPropertyILGPU: ElemNet and cross-property transfer learning for small materials data, on a hand-written ILGPU engine.");
         root.Subcommands.Add(DevicesVerb.Create());
+        root.Subcommands.Add(FeaturizeVerb.Create());
         root.Subcommands.Add(TrainVerb.Create(TrainDefaults.Train));
         root.Subcommands.Add(TrainVerb.Create(TrainDefaults.Pretrain));
         root.Subcommands.Add(TrainVerb.Create(TrainDefaults.Finetune));
