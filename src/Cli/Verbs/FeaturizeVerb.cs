@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using CrossPropertyILGPU.Transfer.Data;
 using CrossPropertyILGPU.Transfer.Training;
 
 namespace CrossPropertyILGPU.Cli.Verbs;
@@ -23,14 +24,7 @@ internal static class FeaturizeVerb
             var stderr = parse.InvocationConfiguration.Error;
             if (parse.GetValue(output) is { } path)
             {
-                // Temporary name, then rename: a failure never leaves half a file.
-                var temporary = path + ".tmp";
-                int rows;
-                using (var writer = new StreamWriter(temporary))
-                {
-                    rows = Featurization.Run(parse.GetValue(input)!, parse.GetValue(features)!, writer, parse.GetValue(formulaColumn), parse.GetValue(target), stderr);
-                }
-                File.Move(temporary, path, overwrite: true);
+                var rows = CsvOutput.WriteAtomically(path, writer => Featurization.Run(parse.GetValue(input)!, parse.GetValue(features)!, writer, parse.GetValue(formulaColumn), parse.GetValue(target), stderr));
                 stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {rows} rows to {path}"));
             }
             else

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using CrossPropertyILGPU.Transfer;
+using CrossPropertyILGPU.Transfer.Data;
 using CrossPropertyILGPU.Transfer.Training;
 
 namespace CrossPropertyILGPU.Cli.Verbs;
@@ -25,14 +26,7 @@ internal static class PredictVerb
             using var loaded = MaterialsModel.Load(parse.GetValue(model)!, CommonOptions.ParseDevice(parse.GetValue(device)!));
             if (parse.GetValue(output) is { } path)
             {
-                // Write to a temporary file and move it into place: a failure never leaves half a file.
-                var temporary = path + ".tmp";
-                int rows;
-                using (var writer = new StreamWriter(temporary))
-                {
-                    rows = Evaluation.Predict(loaded, parse.GetValue(input)!, parse.GetValue(formulaColumn), writer, stderr);
-                }
-                File.Move(temporary, path, overwrite: true);
+                var rows = CsvOutput.WriteAtomically(path, writer => Evaluation.Predict(loaded, parse.GetValue(input)!, parse.GetValue(formulaColumn), writer, stderr));
                 stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {rows} predictions to {path}"));
             }
             else

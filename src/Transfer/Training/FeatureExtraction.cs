@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using CrossPropertyILGPU.Transfer.Data;
 
 namespace CrossPropertyILGPU.Transfer.Training;
 
@@ -42,7 +42,7 @@ public static class FeatureExtraction
             throw new UsageException("Give at least one --input file.");
         }
         string? targetName = null;
-        var parts = new List<Data.FeaturizedData>();
+        var parts = new List<FeaturizedData>();
         foreach (var inputPath in inputPaths)
         {
             parts.Add(DataLoading.Load(inputPath, formulaColumn, targetColumn: null, requireTargets: false, log, out var name, model.Features));
@@ -62,36 +62,12 @@ public static class FeatureExtraction
             var width = model.Network.DenseLayers[layers[j] - 1].OutputWidth;
             var path = single ? output : Path.Combine(output, string.Create(CultureInfo.InvariantCulture, $"layer_{layers[j]:D2}_{width}.csv"));
             // Temporary name, then rename: an interrupted extraction never leaves half a file.
-            var temporary = path + ".tmp";
-            using (var writer = new StreamWriter(temporary))
+            var columns = Enumerable.Range(0, width).Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray();
+            CsvOutput.WriteAtomically(path, writer =>
             {
-                var header = new StringBuilder("formula");
-                for (var c = 0; c < width; c++)
-                {
-                    header.Append(CultureInfo.InvariantCulture, $",{c}");
-                }
-                if (data.Targets is not null)
-                {
-                    header.Append(',').Append(targetName);
-                }
-                writer.WriteLine(header);
-                var line = new StringBuilder();
-                for (var row = 0; row < data.Count; row++)
-                {
-                    line.Clear().Append(data.Records[row].Formula);
-                    var values = activations[j].AsSpan(row * width, width);
-                    foreach (var value in values)
-                    {
-                        line.Append(',').Append(value.ToString("R", CultureInfo.InvariantCulture));
-                    }
-                    if (data.Targets is not null)
-                    {
-                        line.Append(',').Append(data.Targets[row].ToString("R", CultureInfo.InvariantCulture));
-                    }
-                    writer.WriteLine(line);
-                }
-            }
-            File.Move(temporary, path, overwrite: true);
+                CsvOutput.WriteFeatures(writer, columns, data.Records, activations[j], data.Targets, targetName ?? "target");
+                return data.Count;
+            });
             written.Add(path);
         }
         return written;

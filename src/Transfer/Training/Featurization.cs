@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using CrossPropertyILGPU.Transfer.Chemistry;
 using CrossPropertyILGPU.Transfer.Data;
 
@@ -23,33 +21,7 @@ public static class Featurization
             throw new UsageException($"--features {features}: featurize computes features from formulas; use ef.");
         }
         var data = DataLoading.Load(inputPath, formulaColumn, targetColumn, requireTargets: false, log, out var targetName);
-        var header = new StringBuilder("formula");
-        foreach (var element in ElementTable.ElemNetElements)
-        {
-            header.Append(',').Append(element);
-        }
-        if (data.Targets is not null)
-        {
-            header.Append(',').Append(Quote(targetName ?? "target"));
-        }
-        output.WriteLine(header);
-        var line = new StringBuilder();
-        for (var row = 0; row < data.Count; row++)
-        {
-            line.Clear().Append(Quote(data.Records[row].Formula));
-            foreach (var value in data.Row(row))
-            {
-                line.Append(',').Append(value.ToString("R", CultureInfo.InvariantCulture));
-            }
-            if (data.Targets is not null)
-            {
-                line.Append(',').Append(data.Targets[row].ToString("R", CultureInfo.InvariantCulture));
-            }
-            output.WriteLine(line);
-        }
+        CsvOutput.WriteFeatures(output, ElementTable.ElemNetElements, data.Records, data.Features, data.Targets, targetName ?? "target");
         return data.Count;
     }
-
-    private static string Quote(string field) =>
-        field.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{field.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : field;
 }

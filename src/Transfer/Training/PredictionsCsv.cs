@@ -12,10 +12,10 @@ public static class PredictionsCsv
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(data);
         var withTargets = data.Targets is not null;
-        writer.WriteLine(withTargets ? $"formula,{Escape(targetName)},prediction" : "formula,prediction");
+        writer.WriteLine(withTargets ? $"formula,{CsvOutput.Escape(targetName)},prediction" : "formula,prediction");
         for (var i = 0; i < data.Count; i++)
         {
-            var formula = Escape(data.Records[i].Formula);
+            var formula = CsvOutput.Escape(data.Records[i].Formula);
             var prediction = predictions[i].ToString("R", CultureInfo.InvariantCulture);
             writer.WriteLine(withTargets
                 ? $"{formula},{data.Targets![i].ToString("R", CultureInfo.InvariantCulture)},{prediction}"
@@ -24,12 +24,10 @@ public static class PredictionsCsv
     }
 
     /// <summary>Writes to a file.</summary>
-    public static void Write(string path, FeaturizedData data, ReadOnlySpan<float> predictions, string targetName)
-    {
-        using var writer = new StreamWriter(path);
-        Write(writer, data, predictions, targetName);
-    }
-
-    private static string Escape(string field) =>
-        field.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{field.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : field;
+    public static void Write(string path, FeaturizedData data, float[] predictions, string targetName) =>
+        CsvOutput.WriteAtomically(path, writer =>
+        {
+            Write(writer, data, predictions, targetName);
+            return data.Count;
+        });
 }
