@@ -149,14 +149,9 @@ public sealed class Sequential : IDisposable
         var values = new float[Parameters.Count];
         foreach (var entry in Parameters.Entries)
         {
-            if (entry.Rows == 1 && entry.Name.EndsWith(".bias", StringComparison.Ordinal))
+            if (!(entry.Rows == 1 && entry.Name.EndsWith(".bias", StringComparison.Ordinal)))
             {
-                continue; // zero
-            }
-            var limit = Math.Sqrt(6.0 / (entry.Rows + entry.Columns));
-            for (var i = 0; i < entry.Length; i++)
-            {
-                values[entry.Offset + i] = (float)((2.0 * random.NextDouble() - 1.0) * limit);
+                FillGlorotUniform(values, entry, random); // biases stay zero
             }
         }
         Parameters.UploadValues(values);
@@ -173,14 +168,18 @@ public sealed class Sequential : IDisposable
         var values = Parameters.DownloadValues();
         var weight = Parameters.Entry($"dense.{denseIndex}.weight");
         var bias = Parameters.Entry($"dense.{denseIndex}.bias");
-        var random = new Random(seed);
+        FillGlorotUniform(values, weight, new Random(seed));
+        Array.Clear(values, bias.Offset, bias.Length);
+        Parameters.UploadValues(values);
+    }
+
+    private static void FillGlorotUniform(float[] values, ParameterEntry weight, Random random)
+    {
         var limit = Math.Sqrt(6.0 / (weight.Rows + weight.Columns));
         for (var i = 0; i < weight.Length; i++)
         {
             values[weight.Offset + i] = (float)((2.0 * random.NextDouble() - 1.0) * limit);
         }
-        Array.Clear(values, bias.Offset, bias.Length);
-        Parameters.UploadValues(values);
     }
 
     /// <summary>

@@ -23,7 +23,7 @@ internal static class DevicesVerb
     private static int Run(bool check, TextWriter output, TextWriter error)
     {
         var devices = BackendFactory.Discover();
-        var auto = BackendFactory.ResolveAuto();
+        var auto = BackendFactory.ResolveAuto(devices);
         WriteTable(devices, output);
         output.WriteLine($"auto picks: {auto.ToName()}");
         if (!devices.Any(d => d.IsGpu))

@@ -30,13 +30,15 @@ public static class BackendFactory
     }
 
     /// <summary>The kind <see cref="DeviceKind.Auto"/> resolves to on this machine.</summary>
-    public static DeviceKind ResolveAuto()
+    public static DeviceKind ResolveAuto() => ResolveAuto([.. DiscoverGpus(DeviceKind.Cuda), .. DiscoverGpus(DeviceKind.OpenCL)]);
+
+    /// <summary>The kind <see cref="DeviceKind.Auto"/> picks among devices already found by <see cref="Discover"/> (no second probe of the drivers).</summary>
+    public static DeviceKind ResolveAuto(IReadOnlyList<DeviceInfo> discovered)
     {
-        if (DiscoverGpus(DeviceKind.Cuda).Count > 0)
-        {
-            return DeviceKind.Cuda;
-        }
-        return DiscoverGpus(DeviceKind.OpenCL).Count > 0 ? DeviceKind.OpenCL : DeviceKind.Cpu;
+        ArgumentNullException.ThrowIfNull(discovered);
+        return discovered.Any(d => d.Kind == DeviceKind.Cuda) ? DeviceKind.Cuda
+            : discovered.Any(d => d.Kind == DeviceKind.OpenCL) ? DeviceKind.OpenCL
+            : DeviceKind.Cpu;
     }
 
     /// <summary>

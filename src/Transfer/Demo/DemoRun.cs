@@ -75,10 +75,7 @@ public static class DemoRun
                 throw new UsageException($"--data {options.DataFolder}: expected {file} (a folder with <name>_training_set.csv and <name>_test_set.csv).");
             }
         }
-        if (Directory.Exists(options.OutputDirectory) && Directory.EnumerateFileSystemEntries(options.OutputDirectory).Any())
-        {
-            throw new UsageException($"--out {options.OutputDirectory}: the folder exists and is not empty; choose a new one (nothing was overwritten).");
-        }
+        TrainingRun.CheckNewRunFolder(options.OutputDirectory);
 
         var rows = new List<DemoRow>();
         var runOptions = new TrainRunOptions

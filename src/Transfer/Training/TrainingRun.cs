@@ -49,6 +49,18 @@ public static class TrainingRun
             throw new UsageException($"--val-fraction {options.ValidationFraction}: must lie strictly between 0 and 1.");
         }
         var source = LoadSource(options, features);
+        // Built once: validated here, before any file is read, and handed to the trainer later.
+        var trainerOptions = new TrainerOptions
+        {
+            BatchSize = options.BatchSize,
+            MaxEpochs = options.MaxEpochs,
+            Patience = options.Patience,
+            TimeLimit = options.TimeLimit,
+            Loss = options.Loss,
+            LearningRate = options.LearningRate,
+            Seed = options.Seed,
+            FrozenDenseLayers = options.FreezeDenseLayers,
+        };
         ElemNetSpec spec;
         try
         {
@@ -67,7 +79,7 @@ public static class TrainingRun
         try
         {
             layers = ElemNetLayers.Build(spec, keep);
-            new TrainerOptions { BatchSize = options.BatchSize, MaxEpochs = options.MaxEpochs, Patience = options.Patience, LearningRate = options.LearningRate, TimeLimit = options.TimeLimit }.Validate();
+            trainerOptions.Validate();
         }
         catch (ArgumentException e)
         {
@@ -188,17 +200,7 @@ public static class TrainingRun
             }
             log.WriteLine($"source: {source.ManifestPath} ({(options.ReinitializeLast ? "all weights but a new output layer" : "all weights")}{(options.FreezeDenseLayers > 0 ? $", first {options.FreezeDenseLayers} dense layers frozen" : "")})");
         }
-        var trainer = new Trainer(network, new TrainerOptions
-        {
-            BatchSize = options.BatchSize,
-            MaxEpochs = options.MaxEpochs,
-            Patience = options.Patience,
-            TimeLimit = options.TimeLimit,
-            Loss = options.Loss,
-            LearningRate = options.LearningRate,
-            Seed = options.Seed,
-            FrozenDenseLayers = options.FreezeDenseLayers,
-        });
+        var trainer = new Trainer(network, trainerOptions);
 
         // metrics.csv gets one line per epoch as it finishes (flushed), in target units.
         var lossScale = options.Loss == LossKind.Mae ? scaler.Scale : scaler.Scale * scaler.Scale;
@@ -422,6 +424,14 @@ public static class TrainingRun
     /// <summary>Creates the run folder; an existing file or non-empty folder is refused, never overwritten.</summary>
     internal static string CreateRunFolder(string path)
     {
+        CheckNewRunFolder(path);
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
+    /// <summary>Refuses a path that is a file or a non-empty folder: nothing already written is ever overwritten.</summary>
+    internal static void CheckNewRunFolder(string path)
+    {
         if (File.Exists(path))
         {
             throw new UsageException($"--out {path}: a file of that name exists.");
@@ -430,8 +440,6 @@ public static class TrainingRun
         {
             throw new UsageException($"--out {path}: the folder exists and is not empty; choose a new run folder (nothing was overwritten).");
         }
-        Directory.CreateDirectory(path);
-        return path;
     }
 
     private static void WriteSplits(
