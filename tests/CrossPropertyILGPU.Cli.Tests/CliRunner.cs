@@ -1,3 +1,5 @@
+using CrossPropertyILGPU.Tests.Shared;
+
 namespace CrossPropertyILGPU.Cli.Tests;
 
 /// <summary>Runs the CLI in-process with captured streams.</summary>
@@ -12,15 +14,5 @@ internal static class CliRunner
     }
 
     /// <summary>A file under the repository's data/jarvis.</summary>
-    public static string Jarvis(params string[] parts)
-    {
-        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CrossPropertyILGPU.sln")))
-            {
-                return Path.Combine([dir.FullName, "data", "jarvis", .. parts]);
-            }
-        }
-        throw new InvalidOperationException("CrossPropertyILGPU.sln not found above the test directory.");
-    }
+    public static string Jarvis(params string[] parts) => RepositoryFiles.Jarvis(parts);
 }

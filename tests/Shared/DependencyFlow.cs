@@ -17,7 +17,7 @@ internal static class DependencyFlow
     {
         var index = Array.IndexOf(Layers, layer);
         Assert.That(index, Is.GreaterThanOrEqualTo(0), $"unknown layer {layer}");
-        var csproj = Path.Combine(RepositoryRoot(), "src", layer, $"CrossPropertyILGPU.{layer}.csproj");
+        var csproj = Path.Combine(RepositoryFiles.Root(), "src", layer, $"CrossPropertyILGPU.{layer}.csproj");
         var references = XDocument.Load(csproj).Descendants("ProjectReference")
             .Select(e => Path.GetFileNameWithoutExtension(e.Attribute("Include")!.Value).Replace("CrossPropertyILGPU.", "", StringComparison.Ordinal))
             .ToArray();
@@ -33,17 +33,5 @@ internal static class DependencyFlow
         var higher = Layers.Skip(index + 1).Select(l => l == "Cli" ? "cpilgpu" : $"CrossPropertyILGPU.{l}").ToHashSet();
         var offending = assembly.GetReferencedAssemblies().Select(a => a.Name!).Where(higher.Contains).ToArray();
         Assert.That(offending, Is.Empty, $"{assembly.GetName().Name} references a higher layer.");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CrossPropertyILGPU.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("CrossPropertyILGPU.sln not found above the test directory.");
     }
 }

@@ -1,24 +1,15 @@
+using CrossPropertyILGPU.Tests.Shared;
+
 namespace CrossPropertyILGPU.Transfer.Tests.Support;
 
 /// <summary>The repository's data files, and scratch CSV files written for one test.</summary>
 public static class TestFiles
 {
-    /// <summary>The folder holding CrossPropertyILGPU.sln, found upwards from the test binaries.</summary>
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CrossPropertyILGPU.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("CrossPropertyILGPU.sln not found above the test directory.");
-    }
+    /// <summary>The folder holding CrossPropertyILGPU.sln.</summary>
+    public static string RepositoryRoot() => RepositoryFiles.Root();
 
     /// <summary>A file under data/jarvis, such as <c>Jarvis("sample", "sample_train_set.csv")</c>.</summary>
-    public static string Jarvis(params string[] parts) =>
-        Path.Combine([RepositoryRoot(), "data", "jarvis", .. parts]);
+    public static string Jarvis(params string[] parts) => RepositoryFiles.Jarvis(parts);
 }
 
 /// <summary>A temporary folder for one test's files; deleted on dispose.</summary>
