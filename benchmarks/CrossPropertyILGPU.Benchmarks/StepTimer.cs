@@ -26,7 +26,7 @@ internal static class StepTimer
             {
                 var threads = Environment.ProcessorCount;
                 var train = Median(bench.TrainStep, batch);
-                Print(threads, batch, "train", train, TrainFlopsPerSample);
+                Print(threads, batch, "train", train, TrainFlopsPerSample, Breakdown(bench, batch));
                 var infer = Median(bench.Inference, batch);
                 Print(threads, batch, "infer", infer, InferFlopsPerSample);
             }
@@ -59,11 +59,39 @@ internal static class StepTimer
         return times[times.Length / 2];
     }
 
-    private static void Print(int threads, int batch, string kind, double milliseconds, double flopsPerSample)
+    /// <summary>
+    /// Where a training step's time goes, as the peer prints it: each phase timed on its own over
+    /// a separate pass of steps, median per phase.
+    /// </summary>
+    private static string Breakdown(ElemNetStepBenchmarks bench, int batch)
+    {
+        var steps = Math.Max(8, 4096 / batch);
+        var phases = new double[3][];
+        for (var i = 0; i < phases.Length; i++)
+        {
+            phases[i] = new double[steps];
+        }
+        for (var s = 0; s < steps; s++)
+        {
+            var clock = Stopwatch.StartNew();
+            bench.ForwardAndLoss();
+            phases[0][s] = clock.Elapsed.TotalMilliseconds;
+            clock.Restart();
+            bench.Backward();
+            phases[1][s] = clock.Elapsed.TotalMilliseconds;
+            clock.Restart();
+            bench.AdamUpdate();
+            phases[2][s] = clock.Elapsed.TotalMilliseconds;
+        }
+        var median = phases.Select(p => p.Order().ElementAt(p.Length / 2)).ToArray();
+        return string.Create(CultureInfo.InvariantCulture, $"  [fwd {median[0]:F2} / bwd {median[1]:F2} / adam {median[2]:F2} ms]");
+    }
+
+    private static void Print(int threads, int batch, string kind, double milliseconds, double flopsPerSample, string extra = "")
     {
         var samples = batch / (milliseconds / 1000);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"threads={threads} batch={batch,5} {kind,-5} step={milliseconds,8:F3} ms  {samples,9:F0} samples/s  {samples * flopsPerSample / 1e9,6:F1} GFLOP/s"));
+            $"threads={threads} batch={batch,5} {kind,-5} step={milliseconds,8:F3} ms  {samples,9:F0} samples/s  {samples * flopsPerSample / 1e9,6:F1} GFLOP/s{extra}"));
     }
 
     private static string? Value(string[] args, string name)

@@ -94,6 +94,18 @@ public static class DropoutMask
     /// <summary>The 24-bit uniform integer of element <paramref name="index"/>, in [0, 2^24).</summary>
     public static uint Uniform24(ulong key, int index) => (uint)(Mix(key + ((ulong)(uint)index + 1UL) * Golden) >> 40);
 
+    /// <summary>
+    /// <see cref="Uniform24(ulong, int)"/> for eight elements at once, given their indices plus one
+    /// (the hash's counter), for the CPU backend's vector loop; the same bits as the scalar form.
+    /// </summary>
+    internal static System.Runtime.Intrinsics.Vector512<ulong> Uniform24(ulong key, System.Runtime.Intrinsics.Vector512<ulong> indexPlusOne)
+    {
+        var z = System.Runtime.Intrinsics.Vector512.Create(key) + (indexPlusOne * Golden);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return (z ^ (z >> 31)) >> 40;
+    }
+
     /// <summary>True when element <paramref name="index"/> is kept.</summary>
     public static bool Keeps(ulong key, int index, uint threshold) => Uniform24(key, index) < threshold;
 
