@@ -8,7 +8,10 @@ namespace CrossPropertyILGPU.Benchmarks;
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- --filter '*Dense*' --job short
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- --list flat
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- steps --batches 32 256 1024
+/// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- gemm --m 32 256 1024
 /// </code>
+/// <c>gemm</c> prints the three dense products at 1024×1024 in the numpy/OpenBLAS ceiling
+/// script's format, for <c>benchmarks/compare-blas.sh</c>.
 /// <c>steps</c> times ElemNet train and inference steps the way the PyTorch peer's <c>bench</c>
 /// does (same line format), for <c>benchmarks/compare-torch.sh</c>.
 /// </summary>
@@ -19,6 +22,11 @@ public static class Program
         if (args is ["steps", .. var rest])
         {
             StepTimer.Run(rest);
+            return;
+        }
+        if (args is ["gemm", .. var gemmArgs])
+        {
+            GemmTimer.Run(gemmArgs);
             return;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -100,7 +100,7 @@ internal static class StepTimer
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
-    private static int[] Values(string[] args, string name, int[] fallback)
+    internal static int[] Values(string[] args, string name, int[] fallback)
     {
         var i = Array.IndexOf(args, name);
         if (i < 0)

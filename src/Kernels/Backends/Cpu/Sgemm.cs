@@ -321,15 +321,20 @@ internal static class Sgemm
                 {
                     new ReadOnlySpan<float>(data, first + (p * a.ColumnStride), MR).CopyTo(new Span<float>(packed, sliver + (p * MR), MR));
                 }
-                continue;
             }
-            for (var r = 0; r < rows; r++)
+            else if (a.ColumnStride == 1)
             {
-                var from = first + (r * a.RowStride);
-                var to = sliver + r;
-                for (var p = 0; p < kc; p++)
+                // Row-major A (x forward, dy in the input gradient): transpose rows into p-major order.
+                Transpose(ref data[first], a.RowStride, rows, kc, ref packed[sliver], MR);
+            }
+            else
+            {
+                for (var r = 0; r < rows; r++)
                 {
-                    packed[to + (p * MR)] = data[from + (p * a.ColumnStride)];
+                    for (var p = 0; p < kc; p++)
+                    {
+                        packed[sliver + (p * MR) + r] = data[first + (r * a.RowStride) + (p * a.ColumnStride)];
+                    }
                 }
             }
         }
@@ -342,34 +347,98 @@ internal static class Sgemm
     private static void PackB(StridedMatrix b, int p0, int kc, int j0, int j1, int nr, float[] packed)
     {
         var data = b.Data;
-        for (var s = 0; j0 + (s * nr) < j1; s++)
+        var strips = (j1 - j0 + nr - 1) / nr;
+        if ((j1 - j0) % nr != 0)
         {
-            var column = j0 + (s * nr);
-            var columns = Math.Min(nr, j1 - column);
-            var strip = s * kc * nr;
-            if (columns < nr)
+            Array.Clear(packed, (strips - 1) * kc * nr, kc * nr);
+        }
+        var first = b.Offset + (p0 * b.RowStride) + (j0 * b.ColumnStride);
+        if (b.ColumnStride == 1)
+        {
+            // Row-major B (w forward, dy in the weight gradient): read each row of the panel once,
+            // in memory order, and deal it out to the strips (reading strip by strip would walk
+            // down a 4 KB-strided column and miss the prefetcher and the TLB on every row).
+            for (var p = 0; p < kc; p++)
             {
-                Array.Clear(packed, strip, kc * nr);
-            }
-            var first = b.Offset + (p0 * b.RowStride) + (column * b.ColumnStride);
-            if (b.ColumnStride == 1)
-            {
-                // Row-major B (w forward, dy in the weight gradient): each p is a contiguous run.
-                for (var p = 0; p < kc; p++)
+                var row = new ReadOnlySpan<float>(data, first + (p * b.RowStride), j1 - j0);
+                for (var s = 0; s < strips; s++)
                 {
-                    new ReadOnlySpan<float>(data, first + (p * b.RowStride), columns).CopyTo(new Span<float>(packed, strip + (p * nr), columns));
+                    var columns = Math.Min(nr, row.Length - (s * nr));
+                    row.Slice(s * nr, columns).CopyTo(new Span<float>(packed, (s * kc * nr) + (p * nr), columns));
                 }
-                continue;
             }
-            // Bᵀ stored (wᵀ in the input gradient): read each stored row contiguously, write with stride NR.
+            return;
+        }
+        if (b.RowStride == 1)
+        {
+            // Bᵀ stored (wᵀ in the input gradient): each strip is a transpose of NR stored rows.
+            for (var s = 0; s < strips; s++)
+            {
+                var columns = Math.Min(nr, j1 - j0 - (s * nr));
+                Transpose(ref data[first + (s * nr * b.ColumnStride)], b.ColumnStride, columns, kc, ref packed[s * kc * nr], nr);
+            }
+            return;
+        }
+        for (var s = 0; s < strips; s++)
+        {
+            var columns = Math.Min(nr, j1 - j0 - (s * nr));
             for (var j = 0; j < columns; j++)
             {
-                var from = first + (j * b.ColumnStride);
-                var to = strip + j;
                 for (var p = 0; p < kc; p++)
                 {
-                    packed[to + (p * nr)] = data[from + (p * b.RowStride)];
+                    packed[(s * kc * nr) + (p * nr) + j] = data[first + (((s * nr) + j) * b.ColumnStride) + (p * b.RowStride)];
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// destination[p·destinationStride + r] = source[r·sourceStride + p] for r &lt; rows, p &lt; depth:
+    /// 4 × 4 blocks through SSE shuffles where the hardware has them, scalar at the edges.
+    /// </summary>
+    private static void Transpose(ref float source, int sourceStride, int rows, int depth, ref float destination, int destinationStride)
+    {
+        var r = 0;
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        {
+            for (; r + 4 <= rows; r += 4)
+            {
+                ref var s0 = ref Unsafe.Add(ref source, (nint)r * sourceStride);
+                ref var s1 = ref Unsafe.Add(ref s0, sourceStride);
+                ref var s2 = ref Unsafe.Add(ref s1, sourceStride);
+                ref var s3 = ref Unsafe.Add(ref s2, sourceStride);
+                ref var d = ref Unsafe.Add(ref destination, r);
+                var p = 0;
+                for (; p + 4 <= depth; p += 4)
+                {
+                    var (v0, v1, v2, v3) = (Vector128.LoadUnsafe(ref s0, (nuint)p), Vector128.LoadUnsafe(ref s1, (nuint)p),
+                        Vector128.LoadUnsafe(ref s2, (nuint)p), Vector128.LoadUnsafe(ref s3, (nuint)p));
+                    var t0 = System.Runtime.Intrinsics.X86.Sse.UnpackLow(v0, v1);    // a0 b0 a1 b1
+                    var t1 = System.Runtime.Intrinsics.X86.Sse.UnpackLow(v2, v3);    // c0 d0 c1 d1
+                    var t2 = System.Runtime.Intrinsics.X86.Sse.UnpackHigh(v0, v1);   // a2 b2 a3 b3
+                    var t3 = System.Runtime.Intrinsics.X86.Sse.UnpackHigh(v2, v3);   // c2 d2 c3 d3
+                    ref var dp = ref Unsafe.Add(ref d, (nint)p * destinationStride);
+                    System.Runtime.Intrinsics.X86.Sse.MoveLowToHigh(t0, t1).StoreUnsafe(ref dp);
+                    System.Runtime.Intrinsics.X86.Sse.MoveHighToLow(t1, t0).StoreUnsafe(ref Unsafe.Add(ref dp, destinationStride));
+                    System.Runtime.Intrinsics.X86.Sse.MoveLowToHigh(t2, t3).StoreUnsafe(ref Unsafe.Add(ref dp, 2 * destinationStride));
+                    System.Runtime.Intrinsics.X86.Sse.MoveHighToLow(t3, t2).StoreUnsafe(ref Unsafe.Add(ref dp, 3 * destinationStride));
+                }
+                for (; p < depth; p++)
+                {
+                    ref var dp = ref Unsafe.Add(ref d, (nint)p * destinationStride);
+                    dp = Unsafe.Add(ref s0, p);
+                    Unsafe.Add(ref dp, 1) = Unsafe.Add(ref s1, p);
+                    Unsafe.Add(ref dp, 2) = Unsafe.Add(ref s2, p);
+                    Unsafe.Add(ref dp, 3) = Unsafe.Add(ref s3, p);
+                }
+            }
+        }
+        for (; r < rows; r++)
+        {
+            ref var sr = ref Unsafe.Add(ref source, (nint)r * sourceStride);
+            for (var p = 0; p < depth; p++)
+            {
+                Unsafe.Add(ref destination, ((nint)p * destinationStride) + r) = Unsafe.Add(ref sr, p);
             }
         }
     }
