@@ -116,6 +116,42 @@ public sealed class SequentialTests : NetworkTestBase
     }
 
     [Test]
+    public void TrainingStep_OnTheMultithreadedCpuBackend_AllocatesNothingAfterWarmUp()
+    {
+        // Wide enough that every dense op and Adam are split across the backend's worker threads;
+        // counted over all threads of the process.
+        using var backend = new ManagedCpuBackend(2);
+        LayerSpec[] layers = [new DenseSpec(256, true), new DropoutSpec(0.8f), new DenseSpec(256, true), new DropoutSpec(0.9f), new DenseSpec(1, false)];
+        using var model = new Sequential(backend, 86, layers, maxRows: 64);
+        model.InitializeGlorotUniform(seed: 3);
+        var data = Synthetic(64, 86, seed: 4);
+        using var x = backend.Allocate(data.Features.Length);
+        using var y = backend.Allocate(64);
+        using var lossSum = backend.Allocate(1);
+        backend.Upload(x.View, data.Features);
+        backend.Upload(y.View, data.Targets);
+        var tape = new Tape(backend, capacity: 16);
+        var loss = new LossOp(LossKind.Mae);
+        var parameters = model.Parameters;
+        void Step(long t)
+        {
+            var prediction = model.Forward(x.View, 64, new ForwardContext(tape, true, (ulong)t));
+            loss.Forward(backend, prediction, y.View, lossSum.View, tape);
+            tape.Backward();
+            backend.Adam(parameters.Values.View, parameters.Gradients.View, parameters.FirstMoment.View, parameters.SecondMoment.View,
+                0, parameters.Count, new AdamStep(t));
+            tape.Reset();
+        }
+        Step(1);
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        for (var t = 2; t <= 6; t++)
+        {
+            Step(t);
+        }
+        Assert.That(GC.GetTotalAllocatedBytes(precise: true) - before, Is.Zero);
+    }
+
+    [Test]
     public void TrainableRange_FreezingLeadingLayers_IsTheTail()
     {
         using var model = new Sequential(Backend, 4, [new DenseSpec(3, true), new DenseSpec(2, true), new DenseSpec(1, false)], maxRows: 2);
