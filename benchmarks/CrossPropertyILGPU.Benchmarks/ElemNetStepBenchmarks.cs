@@ -28,6 +28,9 @@ public class ElemNetStepBenchmarks
     private LossOp _loss = null!;
     private long _step;
 
+    /// <summary>The backend the model runs on (after <see cref="Setup"/>).</summary>
+    public IComputeBackend Backend => _backend;
+
     /// <summary>Samples per step.</summary>
     [Params(32, 256, 1024)]
     public int Batch { get; set; }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using CrossPropertyILGPU.Kernels.Backends;
+using CrossPropertyILGPU.Kernels.Backends.Cpu;
 
 namespace CrossPropertyILGPU.Benchmarks;
 
@@ -29,6 +31,10 @@ internal static class StepTimer
                 Print(threads, batch, "train", train, TrainFlopsPerSample, Breakdown(bench, batch));
                 var infer = Median(bench.Inference, batch);
                 Print(threads, batch, "infer", infer, InferFlopsPerSample);
+                if (args.Contains("--profile"))
+                {
+                    Profile(bench, batch);
+                }
             }
             finally
             {
@@ -85,6 +91,28 @@ internal static class StepTimer
         }
         var median = phases.Select(p => p.Order().ElementAt(p.Length / 2)).ToArray();
         return string.Create(CultureInfo.InvariantCulture, $"  [fwd {median[0]:F2} / bwd {median[1]:F2} / adam {median[2]:F2} ms]");
+    }
+
+    /// <summary>Per op family of the managed CPU backend: time per step, share, and GFLOP/s or GB/s.</summary>
+    private static void Profile(ElemNetStepBenchmarks bench, int batch)
+    {
+        if (bench.Backend is not ManagedCpuBackend cpu)
+        {
+            Console.WriteLine("  (--profile needs --device cpu)");
+            return;
+        }
+        var profile = new CpuOpProfile();
+        var steps = Math.Max(8, 4096 / batch);
+        cpu.Profile = profile;
+        for (var s = 0; s < steps; s++)
+        {
+            bench.TrainStep();
+        }
+        cpu.Profile = null;
+        foreach (var line in profile.Report(steps))
+        {
+            Console.WriteLine(line);
+        }
     }
 
     private static void Print(int threads, int batch, string kind, double milliseconds, double flopsPerSample, string extra = "")

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -90,6 +91,9 @@ public sealed class ManagedCpuBackend : ComputeBackend
     /// <summary>Most threads one op uses.</summary>
     public int MaxDegreeOfParallelism { get; }
 
+    /// <summary>When set, every op adds its time and work here (for the benchmarks' step profile).</summary>
+    public CpuOpProfile? Profile { get; set; }
+
     /// <summary>The <see cref="DeviceInfo"/> of a managed CPU backend using <paramref name="maxDegreeOfParallelism"/> threads.</summary>
     internal static DeviceInfo Describe(int maxDegreeOfParallelism) =>
         new(
@@ -124,7 +128,7 @@ public sealed class ManagedCpuBackend : ComputeBackend
         p.A = Matrix(x, inFeatures, 1);
         p.B = Matrix(w, outFeatures, 1);
         (p.Bias, p.BiasOffset) = (Array(b), b.Offset);
-        RunGemm(y, batch, outFeatures, inFeatures, GemmStart.Bias, relu);
+        RunGemm(CpuOp.DenseForward, y, batch, outFeatures, inFeatures, GemmStart.Bias, relu);
     }
 
     /// <inheritdoc />
@@ -134,7 +138,7 @@ public sealed class ManagedCpuBackend : ComputeBackend
         var p = _gemm.Problem;
         p.A = Matrix(dy, outFeatures, 1);
         p.B = Matrix(w, 1, outFeatures);
-        RunGemm(dx, batch, inFeatures, outFeatures, accumulate ? GemmStart.Accumulate : GemmStart.Zero, relu: false);
+        RunGemm(CpuOp.DenseInputGradient, dx, batch, inFeatures, outFeatures, accumulate ? GemmStart.Accumulate : GemmStart.Zero, relu: false);
     }
 
     /// <inheritdoc />
@@ -144,7 +148,7 @@ public sealed class ManagedCpuBackend : ComputeBackend
         var p = _gemm.Problem;
         p.A = Matrix(x, 1, inFeatures);
         p.B = Matrix(dy, outFeatures, 1);
-        RunGemm(dw, inFeatures, outFeatures, batch, accumulate ? GemmStart.Accumulate : GemmStart.Zero, relu: false);
+        RunGemm(CpuOp.DenseWeightGradient, dw, inFeatures, outFeatures, batch, accumulate ? GemmStart.Accumulate : GemmStart.Zero, relu: false);
     }
 
     /// <inheritdoc />
@@ -152,7 +156,7 @@ public sealed class ManagedCpuBackend : ComputeBackend
     {
         var job = _elementwise.Set(ElementwiseKind.BiasGradient, dy, db, default, default, outFeatures, accumulate);
         job.Rows = batch;
-        RunElementwise(outFeatures, batch);
+        RunElementwise(CpuOp.DenseBiasGradient, outFeatures, batch, 4.0 * batch);
     }
 
     // ---- elementwise ----------------------------------------------------------------------------
@@ -163,14 +167,14 @@ public sealed class ManagedCpuBackend : ComputeBackend
     protected override void ReluForwardCore(BufferView x, BufferView y)
     {
         _elementwise.Set(ElementwiseKind.Relu, x, y, default, default, y.Length, accumulate: false);
-        RunElementwise(y.Length, 1);
+        RunElementwise(CpuOp.Relu, y.Length, 1, 8);
     }
 
     /// <inheritdoc />
     protected override void ReluBackwardCore(BufferView y, BufferView dy, BufferView dx, bool accumulate)
     {
         _elementwise.Set(ElementwiseKind.ReluBackward, y, dy, dx, default, dx.Length, accumulate);
-        RunElementwise(dx.Length, 2);
+        RunElementwise(CpuOp.Relu, dx.Length, 2, accumulate ? 16 : 12);
     }
 
     /// <inheritdoc />
@@ -188,12 +192,13 @@ public sealed class ManagedCpuBackend : ComputeBackend
         job.Key = DropoutMask.Key(seed, trainingStep);
         job.Threshold = DropoutMask.Threshold(keepProbability);
         job.Scale = 1f / keepProbability;
-        RunElementwise(destination.Length, DropoutFlops);
+        RunElementwise(CpuOp.Dropout, destination.Length, DropoutFlops, accumulate ? 12 : 8);
     }
 
     /// <inheritdoc />
     protected override void LossCore(LossKind kind, BufferView prediction, BufferView target, BufferView grad, BufferView lossSum)
     {
+        var started = Profile is null ? 0 : Stopwatch.GetTimestamp();
         var n = prediction.Length;
         var mae = kind == LossKind.Mae;
         // n is a batch (≤ 1024 for ElemNet): a microsecond of work, on the calling thread.
@@ -210,6 +215,7 @@ public sealed class ManagedCpuBackend : ComputeBackend
             sum += mae ? (err < 0f ? -err : err) : err * err;
         }
         Span(lossSum)[0] += sum;
+        Profile?.Add(CpuOp.Loss, Stopwatch.GetTimestamp() - started, 12.0 * n);
     }
 
     /// <inheritdoc />
@@ -220,28 +226,28 @@ public sealed class ManagedCpuBackend : ComputeBackend
         var job = _elementwise.Set(ElementwiseKind.Adam, parameters, gradients, firstMoment, secondMoment, parameters.Length, accumulate: false);
         job.Scale = (float)update.StepSize;
         (job.Beta1, job.Beta2, job.Epsilon) = (update.Beta1, update.Beta2, update.Epsilon);
-        RunElementwise(parameters.Length, 12);
+        RunElementwise(CpuOp.Adam, parameters.Length, 12, 28);
     }
 
     /// <inheritdoc />
     protected override void FillCore(BufferView destination, float value)
     {
         _elementwise.Set(ElementwiseKind.Fill, destination, default, default, default, destination.Length, accumulate: false).Scale = value;
-        RunElementwise(destination.Length, 1);
+        RunElementwise(CpuOp.FillCopyScale, destination.Length, 1, 4);
     }
 
     /// <inheritdoc />
     protected override void CopyCore(BufferView source, BufferView destination)
     {
         _elementwise.Set(ElementwiseKind.Copy, source, destination, default, default, destination.Length, accumulate: false);
-        RunElementwise(destination.Length, 1);
+        RunElementwise(CpuOp.FillCopyScale, destination.Length, 1, 8);
     }
 
     /// <inheritdoc />
     protected override void ScaleCore(BufferView values, float factor)
     {
         _elementwise.Set(ElementwiseKind.Scale, values, default, default, default, values.Length, accumulate: false).Scale = factor;
-        RunElementwise(values.Length, 1);
+        RunElementwise(CpuOp.FillCopyScale, values.Length, 1, 8);
     }
 
     /// <inheritdoc />
@@ -256,8 +262,9 @@ public sealed class ManagedCpuBackend : ComputeBackend
     // ---- running ops ------------------------------------------------------------------------------
 
     /// <summary>Runs the GEMM set up in <see cref="GemmJob.Problem"/> into <paramref name="c"/>: C[m,n] (start)= A·B over depth k.</summary>
-    private void RunGemm(BufferView c, int m, int n, int k, GemmStart start, bool relu)
+    private void RunGemm(CpuOp op, BufferView c, int m, int n, int k, GemmStart start, bool relu)
     {
+        var started = Profile is null ? 0 : Stopwatch.GetTimestamp();
         var p = _gemm.Problem;
         (p.C, p.COffset, p.M, p.N, p.K, p.Start, p.Relu) = (Array(c), c.Offset, m, n, k, start, relu);
         var strips = Sgemm.Strips(n, _gemmLanes);
@@ -277,11 +284,13 @@ public sealed class ManagedCpuBackend : ComputeBackend
             }
         }
         Run(_gemm, chunks);
+        Profile?.Add(op, Stopwatch.GetTimestamp() - started, 2.0 * m * n * k);
     }
 
-    /// <summary>Runs the elementwise job set up in <see cref="_elementwise"/> over <paramref name="count"/> items.</summary>
-    private void RunElementwise(int count, double flopsPerItem)
+    /// <summary>Runs the elementwise job set up in <see cref="_elementwise"/> over <paramref name="count"/> items (work for the profile: <paramref name="bytesPerItem"/>).</summary>
+    private void RunElementwise(CpuOp op, int count, double flopsPerItem, double bytesPerItem)
     {
+        var started = Profile is null ? 0 : Stopwatch.GetTimestamp();
         var grains = ((long)count + Lanes - 1) / Lanes;
         var chunks = 1;
         if (MaxDegreeOfParallelism > 1)
@@ -293,6 +302,7 @@ public sealed class ManagedCpuBackend : ComputeBackend
         {
             Run(_elementwise, chunks);
         }
+        Profile?.Add(op, Stopwatch.GetTimestamp() - started, bytesPerItem * count);
     }
 
     private void Run(CpuJob job, int chunks)
