@@ -27,7 +27,7 @@ internal enum GemmStart
 }
 
 /// <summary>
-/// One GEMM, C[M,N] (start)= A[M,K]·B[K,N] then optionally ReLU, described once and then run in
+/// One GEMM, C[M,N] (start)= A[M,K]·B[K,N] then optionally ReLU or a ReLU mask, described once and then run in
 /// column chunks by <see cref="Sgemm.RunChunk"/>; the backend keeps one per op and refills it, so
 /// nothing is allocated per call.
 /// </summary>
@@ -44,6 +44,13 @@ internal sealed class GemmProblem
     public float[] Bias = [];
     public int BiasOffset;
     public bool Relu;
+
+    /// <summary>
+    /// When set, the result is multiplied by [mask &gt; 0] elementwise (the backward ReLU of the layer
+    /// whose output is the mask, laid out like C), after everything else.
+    /// </summary>
+    public float[]? Mask;
+    public int MaskOffset;
 
     /// <summary>C's row stride: C is row-major and dense.</summary>
     public int Ldc => N;
@@ -129,6 +136,7 @@ internal static class Sgemm
             return;
         }
         Span<float> tile = stackalloc float[MR * 32];
+        Span<float> maskTile = stackalloc float[MR * 32];
         Span<float> biasRow = stackalloc float[32];
         for (var pc = 0; pc < k; pc += KC)
         {
@@ -146,7 +154,7 @@ internal static class Sgemm
                     for (var ir = ic; ir < ic + mc; ir += MR)
                     {
                         ref var aSliver = ref packedA[(ir - ic) / MR * kc * MR];
-                        Tile<TSimd, TVector>(problem, ref aSliver, ref bStrip, kc, ir, jr, nr, first, last, tile, biasRow);
+                        Tile<TSimd, TVector>(problem, ref aSliver, ref bStrip, kc, ir, jr, nr, first, last, tile, maskTile, biasRow);
                     }
                 }
             }
@@ -156,7 +164,7 @@ internal static class Sgemm
     /// <summary>One MR × NR tile of C for one depth block: in place when whole, through a padded copy at the edges.</summary>
     private static void Tile<TSimd, TVector>(
         GemmProblem problem, ref float aSliver, ref float bStrip, int kc, int row, int column, int nr,
-        bool firstBlock, bool lastBlock, Span<float> tile, Span<float> biasRow)
+        bool firstBlock, bool lastBlock, Span<float> tile, Span<float> maskTile, Span<float> biasRow)
         where TSimd : struct, ISimdFloat<TVector>
         where TVector : struct
     {
@@ -164,20 +172,41 @@ internal static class Sgemm
         var columns = Math.Min(nr, problem.N - column);
         var ldc = problem.Ldc;
         var start = firstBlock ? problem.Start : GemmStart.Accumulate;
-        var relu = lastBlock && problem.Relu;
+        var epilogue = !lastBlock ? Epilogue.None : problem.Mask is not null ? Epilogue.Mask : problem.Relu ? Epilogue.Relu : Epilogue.None;
+        var whole = rows == MR && columns == nr;
         ref var c = ref problem.C[problem.COffset + (row * ldc) + column];
-        if (rows == MR && columns == nr)
+        ref var mask = ref Zeros[0];
+        nint ldm = 0;
+        if (epilogue == Epilogue.Mask)
+        {
+            if (whole)
+            {
+                mask = ref problem.Mask![problem.MaskOffset + (row * ldc) + column];
+                ldm = ldc;
+            }
+            else
+            {
+                maskTile.Clear();
+                for (var r = 0; r < rows; r++)
+                {
+                    new ReadOnlySpan<float>(problem.Mask, problem.MaskOffset + ((row + r) * ldc) + column, columns).CopyTo(maskTile.Slice(r * nr, columns));
+                }
+                mask = ref maskTile[0];
+                ldm = nr;
+            }
+        }
+        if (whole)
         {
             switch (start)
             {
                 case GemmStart.Accumulate:
-                    MicroKernel<TSimd, TVector>(ref aSliver, ref bStrip, kc, ref c, ldc, ref c, ldc, relu);
+                    MicroKernel<TSimd, TVector>(ref aSliver, ref bStrip, kc, ref c, ldc, ref c, ldc, epilogue, ref mask, ldm);
                     break;
                 case GemmStart.Bias:
-                    MicroKernel<TSimd, TVector>(ref aSliver, ref bStrip, kc, ref problem.Bias[problem.BiasOffset + column], 0, ref c, ldc, relu);
+                    MicroKernel<TSimd, TVector>(ref aSliver, ref bStrip, kc, ref problem.Bias[problem.BiasOffset + column], 0, ref c, ldc, epilogue, ref mask, ldm);
                     break;
                 default:
-                    MicroKernel<TSimd, TVector>(ref aSliver, ref bStrip, kc, ref Zeros[0], 0, ref c, ldc, relu);
+                    MicroKernel<TSimd, TVector>(ref aSliver, ref bStrip, kc, ref Zeros[0], 0, ref c, ldc, epilogue, ref mask, ldm);
                     break;
             }
             return;
@@ -193,21 +222,29 @@ internal static class Sgemm
                 {
                     new ReadOnlySpan<float>(problem.C, problem.COffset + ((row + r) * ldc) + column, columns).CopyTo(tile.Slice(r * nr, columns));
                 }
-                MicroKernel<TSimd, TVector>(ref aSliver, ref bStrip, kc, ref t, nr, ref t, nr, relu);
+                MicroKernel<TSimd, TVector>(ref aSliver, ref bStrip, kc, ref t, nr, ref t, nr, epilogue, ref mask, ldm);
                 break;
             case GemmStart.Bias:
                 biasRow.Clear();
                 new ReadOnlySpan<float>(problem.Bias, problem.BiasOffset + column, columns).CopyTo(biasRow);
-                MicroKernel<TSimd, TVector>(ref aSliver, ref bStrip, kc, ref biasRow[0], 0, ref t, nr, relu);
+                MicroKernel<TSimd, TVector>(ref aSliver, ref bStrip, kc, ref biasRow[0], 0, ref t, nr, epilogue, ref mask, ldm);
                 break;
             default:
-                MicroKernel<TSimd, TVector>(ref aSliver, ref bStrip, kc, ref Zeros[0], 0, ref t, nr, relu);
+                MicroKernel<TSimd, TVector>(ref aSliver, ref bStrip, kc, ref Zeros[0], 0, ref t, nr, epilogue, ref mask, ldm);
                 break;
         }
         for (var r = 0; r < rows; r++)
         {
             tile.Slice(r * nr, columns).CopyTo(new Span<float>(problem.C, problem.COffset + ((row + r) * ldc) + column, columns));
         }
+    }
+
+    /// <summary>What the micro-kernel applies before it stores a tile.</summary>
+    private enum Epilogue
+    {
+        None,
+        Relu,
+        Mask,
     }
 
     // A zero start row for the widest tile (2 × 16 floats); read with stride 0.
@@ -218,10 +255,12 @@ internal static class Sgemm
     /// sliver of packed A (a[p·MR + r]) and b = an NR-column strip of packed B (b[p·NR + j]).
     /// Row r of the start is <c>start[r·startStride ..]</c>: stride 0 broadcasts a bias or zero
     /// row, stride ldc reads C itself. 16 accumulators, 2 B vectors and 1 broadcast: 19 registers.
+    /// The epilogue is ReLU, or [mask &gt; 0] with mask row r at <c>mask[r·ldm ..]</c>, or nothing.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MicroKernel<TSimd, TVector>(
-        ref float a, ref float b, int depth, ref float start, nint startStride, ref float c, nint ldc, bool relu)
+        ref float a, ref float b, int depth, ref float start, nint startStride, ref float c, nint ldc,
+        Epilogue epilogue, ref float mask, nint ldm)
         where TSimd : struct, ISimdFloat<TVector>
         where TVector : struct
     {
@@ -274,25 +313,30 @@ internal static class Sgemm
             ap = ref Unsafe.Add(ref ap, MR);
             bp = ref Unsafe.Add(ref bp, 2 * w);
         }
-        StoreRow<TSimd, TVector>(c00, c01, ref c, w, relu);
-        StoreRow<TSimd, TVector>(c10, c11, ref Unsafe.Add(ref c, ldc), w, relu);
-        StoreRow<TSimd, TVector>(c20, c21, ref Unsafe.Add(ref c, 2 * ldc), w, relu);
-        StoreRow<TSimd, TVector>(c30, c31, ref Unsafe.Add(ref c, 3 * ldc), w, relu);
-        StoreRow<TSimd, TVector>(c40, c41, ref Unsafe.Add(ref c, 4 * ldc), w, relu);
-        StoreRow<TSimd, TVector>(c50, c51, ref Unsafe.Add(ref c, 5 * ldc), w, relu);
-        StoreRow<TSimd, TVector>(c60, c61, ref Unsafe.Add(ref c, 6 * ldc), w, relu);
-        StoreRow<TSimd, TVector>(c70, c71, ref Unsafe.Add(ref c, 7 * ldc), w, relu);
+        StoreRow<TSimd, TVector>(c00, c01, ref c, w, epilogue, ref mask);
+        StoreRow<TSimd, TVector>(c10, c11, ref Unsafe.Add(ref c, ldc), w, epilogue, ref Unsafe.Add(ref mask, ldm));
+        StoreRow<TSimd, TVector>(c20, c21, ref Unsafe.Add(ref c, 2 * ldc), w, epilogue, ref Unsafe.Add(ref mask, 2 * ldm));
+        StoreRow<TSimd, TVector>(c30, c31, ref Unsafe.Add(ref c, 3 * ldc), w, epilogue, ref Unsafe.Add(ref mask, 3 * ldm));
+        StoreRow<TSimd, TVector>(c40, c41, ref Unsafe.Add(ref c, 4 * ldc), w, epilogue, ref Unsafe.Add(ref mask, 4 * ldm));
+        StoreRow<TSimd, TVector>(c50, c51, ref Unsafe.Add(ref c, 5 * ldc), w, epilogue, ref Unsafe.Add(ref mask, 5 * ldm));
+        StoreRow<TSimd, TVector>(c60, c61, ref Unsafe.Add(ref c, 6 * ldc), w, epilogue, ref Unsafe.Add(ref mask, 6 * ldm));
+        StoreRow<TSimd, TVector>(c70, c71, ref Unsafe.Add(ref c, 7 * ldc), w, epilogue, ref Unsafe.Add(ref mask, 7 * ldm));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow<TSimd, TVector>(TVector v0, TVector v1, ref float c, nuint w, bool relu)
+    private static void StoreRow<TSimd, TVector>(TVector v0, TVector v1, ref float c, nuint w, Epilogue epilogue, ref float mask)
         where TSimd : struct, ISimdFloat<TVector>
         where TVector : struct
     {
-        if (relu)
+        if (epilogue == Epilogue.Relu)
         {
             v0 = TSimd.Relu(v0);
             v1 = TSimd.Relu(v1);
+        }
+        else if (epilogue == Epilogue.Mask)
+        {
+            v0 = TSimd.KeepWherePositive(TSimd.Load(ref mask, 0), v0);
+            v1 = TSimd.KeepWherePositive(TSimd.Load(ref mask, w), v1);
         }
         TSimd.Store(v0, ref c, 0);
         TSimd.Store(v1, ref c, w);
@@ -457,19 +501,21 @@ internal static class Sgemm
             {
                 new ReadOnlySpan<float>(problem.Bias, problem.BiasOffset + j0, j1 - j0).CopyTo(row);
             }
-            if (problem.Relu)
+            for (var j = 0; j < row.Length; j++)
             {
-                foreach (ref var v in row)
-                {
-                    v = v < 0f ? 0f : v;
-                }
+                row[j] = Finish(problem, i, j0 + j, row[j]);
             }
         }
     }
 
+    /// <summary>The epilogue for element (i, j): ReLU, or the mask, or nothing.</summary>
+    private static float Finish(GemmProblem problem, int i, int j, float value) =>
+        problem.Mask is { } mask ? (mask[problem.MaskOffset + (i * problem.Ldc) + j] > 0f ? value : 0f)
+        : problem.Relu && value < 0f ? 0f : value;
+
     /// <summary>
     /// The scalar reference the packed kernel is tested against: the same start, then one
-    /// <see cref="MathF.FusedMultiplyAdd"/> per k in ascending k, then ReLU — the operation sequence
+    /// <see cref="MathF.FusedMultiplyAdd"/> per k in ascending k, then ReLU or the mask — the operation sequence
     /// the micro-kernel applies to every element, so the two agree bit for bit.
     /// </summary>
     public static void Reference(GemmProblem problem)
@@ -489,7 +535,7 @@ internal static class Sgemm
                 {
                     sum = MathF.FusedMultiplyAdd(problem.A.At(i, p), problem.B.At(p, j), sum);
                 }
-                c = problem.Relu && sum < 0f ? 0f : sum;
+                c = Finish(problem, i, j, sum);
             }
         }
     }

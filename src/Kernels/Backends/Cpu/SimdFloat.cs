@@ -30,6 +30,9 @@ internal interface ISimdFloat<TVector>
 
     /// <summary>value &lt; 0 ? 0 : value per lane (a select, so NaN passes through as in the scalar code).</summary>
     static abstract TVector Relu(TVector value);
+
+    /// <summary>mask &gt; 0 ? value : 0 per lane (the backward ReLU: a NaN mask gives 0, as the scalar code).</summary>
+    static abstract TVector KeepWherePositive(TVector mask, TVector value);
 }
 
 /// <summary>512-bit vectors (AVX-512: 16 floats).</summary>
@@ -52,6 +55,10 @@ internal readonly struct Simd512 : ISimdFloat<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Relu(Vector512<float> value) =>
         Vector512.ConditionalSelect(Vector512.LessThan(value, Vector512<float>.Zero), Vector512<float>.Zero, value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> KeepWherePositive(Vector512<float> mask, Vector512<float> value) =>
+        Vector512.ConditionalSelect(Vector512.GreaterThan(mask, Vector512<float>.Zero), value, Vector512<float>.Zero);
 }
 
 /// <summary>256-bit vectors (AVX2 + FMA: 8 floats).</summary>
@@ -74,6 +81,10 @@ internal readonly struct Simd256 : ISimdFloat<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Relu(Vector256<float> value) =>
         Vector256.ConditionalSelect(Vector256.LessThan(value, Vector256<float>.Zero), Vector256<float>.Zero, value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> KeepWherePositive(Vector256<float> mask, Vector256<float> value) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(mask, Vector256<float>.Zero), value, Vector256<float>.Zero);
 }
 
 /// <summary>128-bit vectors (SSE/NEON: 4 floats); also the portable fallback.</summary>
@@ -96,6 +107,10 @@ internal readonly struct Simd128 : ISimdFloat<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Relu(Vector128<float> value) =>
         Vector128.ConditionalSelect(Vector128.LessThan(value, Vector128<float>.Zero), Vector128<float>.Zero, value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> KeepWherePositive(Vector128<float> mask, Vector128<float> value) =>
+        Vector128.ConditionalSelect(Vector128.GreaterThan(mask, Vector128<float>.Zero), value, Vector128<float>.Zero);
 }
 
 /// <summary>Which vector width the CPU kernels use on this machine.</summary>

@@ -7,7 +7,8 @@ namespace CrossPropertyILGPU.Kernels.Tests.Backends.Cpu;
 /// The packed, register-blocked SGEMM against its scalar reference, bit for bit: both apply one
 /// fused multiply-add per k in ascending k to every element after the same start, so any packing,
 /// edge-tile or chunking slip shows as a changed bit, not a tolerance. Every vector width this
-/// machine has, every operand layout the dense products use, every start, ReLU on and off.
+/// machine has, every operand layout the dense products use, every start, and each epilogue
+/// (none, ReLU, the backward-ReLU mask).
 /// </summary>
 public sealed class SgemmTests
 {
@@ -34,7 +35,7 @@ public sealed class SgemmTests
 
     [Test]
     public void PackedGemm_MatchesScalarReferenceBitForBit(
-        [Values] Layout layout, [Values(0, 1, 2)] int startKind, [Values] bool relu)
+        [Values] Layout layout, [Values(0, 1, 2)] int startKind, [Values("none", "relu", "mask")] string epilogue)
     {
         var start = (GemmStart)startKind;
         foreach (var lanes in Widths)
@@ -43,12 +44,12 @@ public sealed class SgemmTests
             {
                 foreach (var chunks in new[] { 1, 3 })
                 {
-                    var expected = Problem(layout, start, relu, m, n, k);
-                    var actual = Problem(layout, start, relu, m, n, k);
+                    var expected = Problem(layout, start, epilogue, m, n, k);
+                    var actual = Problem(layout, start, epilogue, m, n, k);
                     Sgemm.Reference(expected);
                     RunInChunks(actual, lanes, chunks);
                     Assert.That(Bits(actual.C), Is.EqualTo(Bits(expected.C)).AsCollection,
-                        $"{layout} {start} relu={relu} {m}×{n}×{k}, {lanes} lanes, {chunks} chunks");
+                        $"{layout} {start} {epilogue} {m}×{n}×{k}, {lanes} lanes, {chunks} chunks");
                 }
             }
         }
@@ -58,7 +59,7 @@ public sealed class SgemmTests
     public void Reference_AgreesWithDoubleArithmetic()
     {
         // The oracle itself, against plain double sums, so a wrong reference cannot hide a wrong kernel.
-        var problem = Problem(Layout.InputGradient, GemmStart.Bias, relu: false, 5, 7, 300);
+        var problem = Problem(Layout.InputGradient, GemmStart.Bias, "none", 5, 7, 300);
         Sgemm.Reference(problem);
         for (var i = 0; i < 5; i++)
         {
@@ -91,9 +92,10 @@ public sealed class SgemmTests
 
     /// <summary>
     /// Random operands laid out as the dense op of <paramref name="layout"/> stores them, inside
-    /// larger arrays (nonzero offsets), with C prefilled for <see cref="GemmStart.Accumulate"/>.
+    /// larger arrays (nonzero offsets), with C prefilled for <see cref="GemmStart.Accumulate"/>; the
+    /// mask, like C, has about half its entries positive.
     /// </summary>
-    private static GemmProblem Problem(Layout layout, GemmStart start, bool relu, int m, int n, int k)
+    private static GemmProblem Problem(Layout layout, GemmStart start, string epilogue, int m, int n, int k)
     {
         const int pad = 5;
         var a = TestData.Uniform((m * k) + pad, 1);
@@ -119,7 +121,9 @@ public sealed class SgemmTests
             Start = start,
             Bias = TestData.Uniform(n + 2, 4),
             BiasOffset = 2,
-            Relu = relu,
+            Relu = epilogue == "relu",
+            Mask = epilogue == "mask" ? TestData.Uniform((m * n) + 1, 5) : null,
+            MaskOffset = 1,
         };
     }
 
