@@ -20,6 +20,10 @@ internal static class StepTimer
     {
         var batches = Values(args, "--batches", [32, 256, 1024]);
         var device = Value(args, "--device") ?? "cpu";
+        if (args.Contains("--profile") && device == "cpu")
+        {
+            MemoryBandwidth();
+        }
         foreach (var batch in batches)
         {
             var bench = new ElemNetStepBenchmarks { Batch = batch, Device = device };
@@ -91,6 +95,29 @@ internal static class StepTimer
         }
         var median = phases.Select(p => p.Order().ElementAt(p.Length / 2)).ToArray();
         return string.Create(CultureInfo.InvariantCulture, $"  [fwd {median[0]:F2} / bwd {median[1]:F2} / adam {median[2]:F2} ms]");
+    }
+
+    /// <summary>
+    /// The memory bandwidth Adam is bound by, measured the same way: the backend's copy of a
+    /// 256 MB buffer into another (far past every cache), read + write bytes per second.
+    /// </summary>
+    private static void MemoryBandwidth()
+    {
+        using var backend = new ManagedCpuBackend();
+        const int floats = 64 << 20;
+        using var source = backend.Allocate(floats);
+        using var destination = backend.Allocate(floats);
+        backend.Fill(source.View, 1f);
+        backend.Copy(source.View, destination.View);
+        var times = new double[5];
+        for (var i = 0; i < times.Length; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            backend.Copy(source.View, destination.View);
+            times[i] = clock.Elapsed.TotalSeconds;
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"memory: copy of 256 MB, {Environment.ProcessorCount} threads: {8.0 * floats / times.Min() / 1e9:F1} GB/s (read + write)"));
     }
 
     /// <summary>Per op family of the managed CPU backend: time per step, share, and GFLOP/s or GB/s.</summary>
