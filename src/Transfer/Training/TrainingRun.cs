@@ -51,38 +51,48 @@ public static class TrainingRun
         var source = LoadSource(options, features);
         var (network, trainerOptions) = ResolveNetwork(options, source);
 
-        // Inputs first: a bad file must fail before the run folder exists.
+        // Inputs, checkpoint, device and starting weights first: whatever is wrong with them fails
+        // before the run folder is created or anything in it is touched.
         var data = LoadData(options, inMemory, features, log);
+        var resume = options.Resume ? RunCheckpoint.Load(options.OutputDirectory) : default((TrainingState State, TargetScaler Scaler)?);
+        if (!options.Resume)
+        {
+            CheckNewRunFolder(options.OutputDirectory);
+        }
+        using var backend = BackendFactory.Create(options.Device);
+        CheckMemory(backend.Device, network, options, data);
+        // FineTune keeps the source's output layer, so it keeps the source's target scaling too:
+        // the model then starts out predicting exactly what the source predicts, in target units.
+        // A fresh output layer (ModFineTune) or scratch training fits the scaling to this target.
+        var scaler = resume?.Scaler
+            ?? (source is not null && !options.ReinitializeLast
+                ? new TargetScaler(source.Manifest.TargetOffset, source.Manifest.TargetScale)
+                : options.ScaleTargets ? TargetScaler.Fit(data.Train.Targets!) : TargetScaler.Identity);
+        using var sequential = BuildSequential(options, source, network, backend, data.Train.Width, startsFromCheckpoint: resume is not null, log);
+
         var folder = options.Resume ? options.OutputDirectory : CreateRunFolder(options.OutputDirectory);
-        var resume = options.Resume ? RunCheckpoint.Load(folder) : default((TrainingState State, TargetScaler Scaler)?);
         if (resume is { } r)
         {
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"resuming {folder} after epoch {r.State.Epoch} (best epoch {r.State.BestEpoch}, {r.State.Seconds:F0} s trained so far)"));
         }
-        using var backend = BackendFactory.Create(options.Device);
         log.WriteLine($"device: {backend.Device}");
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"data: {data.Train.Count} train, {data.Validation.Count} validation{(data.Test is null ? "" : $", {data.Test.Count} test")} rows; target '{data.TargetName}'"));
-
         var config = BuildConfig(options, source, network, data.TargetName, backend.Device);
         if (resume is null)
         {
             File.WriteAllText(Path.Combine(folder, "config.json"), JsonSerializer.Serialize(config, TransferJson.Default.RunConfig));
             WriteSplits(folder, options, data.ValidationSource, (data.Train, data.TrainFileIndex), (data.Validation, data.ValidationFileIndex), data.Test);
         }
-
-        // FineTune keeps the source's output layer, so it keeps the source's target scaling too:
-        // the model then starts out predicting exactly what the source predicts, in target units.
-        // A fresh output layer (ModFineTune) or scratch training fits the scaling to this target.
-        var trainTargets = data.Train.Targets!;
-        var scaler = resume?.Scaler
-            ?? (source is not null && !options.ReinitializeLast
-                ? new TargetScaler(source.Manifest.TargetOffset, source.Manifest.TargetScale)
-                : options.ScaleTargets ? TargetScaler.Fit(trainTargets) : TargetScaler.Identity);
-        using var sequential = BuildSequential(options, source, network, backend, data.Train.Width, startsFromCheckpoint: resume is not null, log);
         var result = Train(options, folder, sequential, trainerOptions, data, scaler, resume?.State, progress, cancellation);
 
+        var diverged = result.StopReason == Trainer.NonFiniteStop;
+        if (diverged && result.BestEpoch == 0)
+        {
+            // No epoch ended sound: the network holds only its starting weights, not a model.
+            throw new TrainingDivergedException(DivergenceMessage(folder, result, modelWritten: false));
+        }
         var manifest = BuildManifest(options, source, network, features, data, scaler, config.Loss, result, backend.Device);
         ModelWeights.Save(sequential, Path.Combine(folder, manifest.Weights), new Dictionary<string, string>
         {
@@ -92,7 +102,23 @@ public static class TrainingRun
         });
         manifest.Save(Path.Combine(folder, "model.json"));
         var metrics = WritePredictions(folder, manifest, backend, sequential, features, data);
-        return new TrainRunSummary(folder, backend.Device, result, metrics);
+        return diverged
+            ? throw new TrainingDivergedException(DivergenceMessage(folder, result, modelWritten: true))
+            : new TrainRunSummary(folder, backend.Device, result, metrics);
+    }
+
+    // "epoch 4: train loss NaN, validation MAE NaN, last gradient norm ∞, weight norm ∞ …" and what
+    // the run folder still holds.
+    private static string DivergenceMessage(string folder, TrainingResult result, bool modelWritten)
+    {
+        var bad = result.History[^1];
+        var kept = modelWritten
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"{Path.Combine(folder, "model.safetensors")} holds the best epoch, {result.BestEpoch} (validation MAE {result.BestValidationMae:G6}); the last checkpoint (epoch {bad.Epoch - 1} or earlier) is untouched")
+            : "no epoch finished with finite values, so no model was written";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"training diverged at epoch {bad.Epoch}: train loss {bad.TrainLoss:G6}, validation MAE {bad.ValidationMae:G6}, last gradient norm {bad.GradientNorm:G6}, weight norm {bad.WeightNorm:G6} (learning rate {bad.LearningRate:G6}). " +
+            $"{kept}. Try a smaller --lr ('--resume {folder} --lr X' continues from the checkpoint).");
     }
 
     /// <summary>The network to train: its parsed architecture, dropout keep probabilities and layer stack.</summary>
@@ -104,6 +130,41 @@ public static class TrainingRun
         string ValidationSource, int[] TrainFileIndex, int[] ValidationFileIndex)
     {
         public double TrainMean => Train.Targets!.Average(t => (double)t);
+    }
+
+    // Training's own allocations, estimated before any is made: on the device the parameters with
+    // their gradients, Adam moments and best copy, the activations of the largest batch, and the
+    // train and validation sets; on the host the shuffle buffer and the per-epoch checkpoint
+    // copies, plus the device's share when the device is this CPU.
+    private static void CheckMemory(DeviceInfo device, NetworkDesign network, TrainRunOptions options, RunData data)
+    {
+        long parameters = 0;
+        long activations = 0;
+        long inputs = data.Train.Width;
+        foreach (var layer in network.Layers)
+        {
+            if (layer is DenseSpec dense)
+            {
+                parameters += (inputs + 1) * dense.Units;
+                inputs = dense.Units;
+            }
+            activations += inputs;
+        }
+        long maxRows = Math.Max(options.BatchSize, MaterialsModel.InferenceRows);
+        long rows = data.Train.Count + data.Validation.Count;
+        var deviceBytes = 4 * (5 * parameters + 2 * maxRows * activations + rows * (data.Train.Width + 1));
+        var hostBytes = 4 * ((long)data.Train.Count * data.Train.Width + 5 * parameters) + (device.IsGpu ? 0 : deviceBytes);
+        if (device.IsGpu && device.MemoryBytes > 0 && deviceBytes > device.MemoryBytes)
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"training {network.Spec} on {rows:N0} rows needs about {MemoryBudget.Gib(deviceBytes)} of device memory, but {device} has {MemoryBudget.Gib(device.MemoryBytes)}; use fewer rows or --device cpu."));
+        }
+        var inUse = GC.GetTotalMemory(forceFullCollection: false);
+        if (hostBytes + inUse > MemoryBudget.HostBytes)
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"training {network.Spec} on {rows:N0} rows needs about {MemoryBudget.Gib(hostBytes)} of memory besides the {MemoryBudget.Gib(inUse)} the data already takes, but this machine has {MemoryBudget.Gib(MemoryBudget.HostBytes)}; use fewer rows."));
+        }
     }
 
     // Every option about the network and its training checked before any file is read.
@@ -270,11 +331,12 @@ public static class TrainingRun
         using (var metricsFile = new StreamWriter(Path.Combine(folder, "metrics.csv")))
         {
             // Rewritten from the checkpoint's history on resume, so it never holds an epoch twice.
-            metricsFile.WriteLine(options.Loss == LossKind.Mae ? "epoch,train_mae,val_mae,lr,seconds" : "epoch,train_mse,val_mae,lr,seconds");
+            // grad_norm and weight_norm are in training units (standardised targets).
+            metricsFile.WriteLine($"epoch,{(options.Loss == LossKind.Mae ? "train_mae" : "train_mse")},val_mae,lr,grad_norm,weight_norm,seconds");
             void WriteMetrics(EpochMetrics m)
             {
                 metricsFile.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{m.Epoch},{m.TrainLoss * lossScale:G9},{m.ValidationMae * scaler.Scale:G9},{m.LearningRate:G6},{m.Seconds:F3}"));
+                    $"{m.Epoch},{m.TrainLoss * lossScale:G9},{m.ValidationMae * scaler.Scale:G9},{m.LearningRate:G6},{m.GradientNorm:G6},{m.WeightNorm:G6},{m.Seconds:F3}"));
                 metricsFile.Flush();
             }
             foreach (var earlier in resume?.History ?? [])
@@ -295,6 +357,7 @@ public static class TrainingRun
                     ? state =>
                     {
                         var lastEpoch = state.Epoch >= options.MaxEpochs
+                            || state.SinceBest >= options.Patience
                             || (options.TimeLimit is { } limit && sessionClock.Elapsed >= limit)
                             || cancellation.IsCancellationRequested;
                         if (lastEpoch || (state.Epoch % options.CheckpointEvery == 0 && sinceCheckpoint.Elapsed >= options.CheckpointInterval))
