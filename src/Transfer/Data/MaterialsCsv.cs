@@ -131,8 +131,8 @@ public static class MaterialsCsv
                 var shown = field.Replace("\t", "\\t", StringComparison.Ordinal);
                 throw new DataFileException(
                     path,
-                    $"'{shown}' is one column separated by {name}; data files must be comma-separated " +
-                    "(save as CSV with ',' between columns and '.' as the decimal point)",
+                    $"the file is separated by {name}, not commas (the header reads as the one column '{shown}'); " +
+                    "save it as CSV with ',' between columns and '.' as the decimal point",
                     line: 1, column: shown, value: field);
             }
         }
