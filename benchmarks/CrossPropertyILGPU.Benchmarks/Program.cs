@@ -8,9 +8,11 @@ namespace CrossPropertyILGPU.Benchmarks;
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- --filter '*Dense*' --job short
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- --list flat
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- steps --batches 32 256 1024
+/// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- large-file --rows 1000000
 /// </code>
 /// <c>steps</c> times ElemNet train and inference steps the way the PyTorch peer's <c>bench</c>
-/// does (same line format), for <c>benchmarks/compare-torch.sh</c>.
+/// does (same line format), for <c>benchmarks/compare-torch.sh</c>; <c>large-file</c> measures the
+/// memory of reading and featurising a generated N-row file (<see cref="LargeFileReader"/>).
 /// </summary>
 public static class Program
 {
@@ -19,6 +21,11 @@ public static class Program
         if (args is ["steps", .. var rest])
         {
             StepTimer.Run(rest);
+            return;
+        }
+        if (args is ["large-file", .. var options])
+        {
+            LargeFileReader.Run(options);
             return;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -23,7 +23,7 @@ namespace CrossPropertyILGPU.Transfer.Data;
 /// <para>
 /// Numbers are read with the invariant culture (<c>1.5</c>, <c>-2e-3</c>) and must be finite 32-bit
 /// floats. Every row must have as many fields as the header, and no two header names may be the
-/// same. A header holding ';' or a tab is taken for a file with another separator and refused
+/// same. A one-column header holding ';' or a tab is taken for a file with another separator and refused
 /// (the message says so); a column not found comes with the closest header name, when one is
 /// close. Empty lines are skipped, a UTF-8 byte
 /// order mark and CRLF line ends are accepted. Any problem throws a <see cref="DataFileException"/>
@@ -119,14 +119,14 @@ public static class MaterialsCsv
     }
 
     // A header that cannot be meant as this reader reads it: another separator (a spreadsheet's
-    // ';' export, a tab-separated file) shows up as one long name holding the separator; two
+    // ';' export, a tab-separated file) shows up as one single name holding the separator; two
     // columns of the same name would make "the column 'x'" ambiguous.
     private static void CheckHeader(string path, IReadOnlyList<string> header)
     {
         foreach (var (separator, name) in new[] { (';', "semicolons (;)"), ('\t', "tabs") })
         {
-            var field = header.FirstOrDefault(h => h.Contains(separator, StringComparison.Ordinal));
-            if (field is not null)
+            var field = header[0];
+            if (header.Count == 1 && field.Contains(separator, StringComparison.Ordinal))
             {
                 var shown = field.Replace("\t", "\\t", StringComparison.Ordinal);
                 throw new DataFileException(
