@@ -15,6 +15,10 @@ namespace CrossPropertyILGPU.Network.Training;
 /// the host once per epoch into a preallocated array and uploaded in one copy, so each step's
 /// batch is a slice already on the device; the loss is accumulated on the device and read back
 /// once per epoch (and once for validation); the best weights are kept by a device-side copy.
+/// After each epoch the last step's gradient and the weights are read back once for their L2 norms
+/// (<see cref="EpochMetrics.GradientNorm"/>, <see cref="EpochMetrics.WeightNorm"/>); a NaN or ±∞
+/// there or in the losses stops the run (<see cref="NonFiniteStop"/>) before the epoch is handed
+/// to the checkpoint callback.
 /// </para>
 /// </summary>
 public sealed class Trainer
