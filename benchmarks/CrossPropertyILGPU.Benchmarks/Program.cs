@@ -9,11 +9,13 @@ namespace CrossPropertyILGPU.Benchmarks;
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- --list flat
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- steps --batches 32 256 1024
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- gemm --m 32 256 1024
+/// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- large-file --rows 1000000
 /// </code>
 /// <c>gemm</c> prints the three dense products at 1024×1024 in the numpy/OpenBLAS ceiling
 /// script's format, for <c>benchmarks/compare-blas.sh</c>.
 /// <c>steps</c> times ElemNet train and inference steps the way the PyTorch peer's <c>bench</c>
-/// does (same line format), for <c>benchmarks/compare-torch.sh</c>.
+/// does (same line format), for <c>benchmarks/compare-torch.sh</c>; <c>large-file</c> measures the
+/// memory of reading and featurising a generated N-row file (<see cref="LargeFileReader"/>).
 /// </summary>
 public static class Program
 {
@@ -27,6 +29,11 @@ public static class Program
         if (args is ["gemm", .. var gemmArgs])
         {
             GemmTimer.Run(gemmArgs);
+            return;
+        }
+        if (args is ["large-file", .. var options])
+        {
+            LargeFileReader.Run(options);
             return;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -4,13 +4,14 @@ using CrossPropertyILGPU.Kernels.Devices;
 using CrossPropertyILGPU.Transfer;
 using CrossPropertyILGPU.Transfer.Chemistry;
 using CrossPropertyILGPU.Transfer.Data;
+using CrossPropertyILGPU.Transfer.Training;
 
 namespace CrossPropertyILGPU.Cli;
 
 /// <summary>
 /// The command line: verbs, options, exit codes. Results go to <c>Output</c> (stdout), progress and
 /// diagnostics to <c>Error</c> (stderr). Exit codes: 0 success, 1 runtime failure, 2 invalid
-/// arguments or data, 130 interrupted.
+/// arguments or data, 3 training diverged (NaN or ∞), 130 interrupted.
 /// </summary>
 public static class CliApp
 {
@@ -22,6 +23,12 @@ public static class CliApp
 
     /// <summary>Exit code: invalid arguments, configuration or data.</summary>
     public const int InvalidInput = 2;
+
+    /// <summary>
+    /// Exit code: training stopped on NaN or ±∞ in the loss, gradient or weights; the run folder
+    /// keeps the best model and the last sound checkpoint.
+    /// </summary>
+    public const int Diverged = 3;
 
     /// <summary>Exit code: interrupted (Ctrl+C); the run folder keeps what was complete.</summary>
     public const int Interrupted = 130;
@@ -81,6 +88,11 @@ public static class CliApp
         {
             error.WriteLine($"error: {e.Message}");
             return InvalidInput;
+        }
+        catch (TrainingDivergedException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return Diverged;
         }
         catch (OperationCanceledException)
         {

@@ -43,12 +43,13 @@ internal static class TrainVerb
         var features = new Option<string>("--features") { Description = "Input features: ef (elemental fractions), or a feature CSV written by extract (rows looked up by formula).", DefaultValueFactory = _ => "ef" };
         var arch = new Option<string?>("--arch") { Description = $"ElemNet architecture string (default: {ElemNetSpec.Default}, or the source model's)." };
         var source = new Option<string?>("--source") { Description = "Source model: run folder, model.json or model.safetensors. Required unless --resume." };
-        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint (its config.json gives the options; --max-epochs, --patience, --time-limit and --device may be changed)." };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint (its config.json gives the options; --max-epochs, --patience, --time-limit, --device and, for this session, --lr may be changed)." };
         var onUnsupported = new Option<string>("--on-unsupported") { Description = "Rows whose formula cannot be used: skip (reported) or error.", DefaultValueFactory = _ => "skip" };
         var minElements = new Option<int>("--min-elements") { Description = "Skip compositions with fewer distinct elements (the paper used 2).", DefaultValueFactory = _ => 1 };
         var splits = new Option<string?>("--splits") { Description = "Reuse the train/validation rows of a splits.json (e.g. from an earlier run folder)." };
         var folds = new Option<int?>("--folds") { Description = "K-fold cross-validation over the training rows: K runs in --out/fold-k, then mean ± std of the fold MAEs." };
-        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Write checkpoint.safetensors (weights, Adam state, counters) every N epochs; 0 = never.", DefaultValueFactory = _ => 1 };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Write checkpoint.safetensors (weights, Adam state, best so far, counters) every N epochs and at the last; 0 = never.", DefaultValueFactory = _ => 1 };
+        var checkpointInterval = new Option<double>("--checkpoint-interval") { Description = "At least this many seconds between two checkpoints (for sub-second epochs; a crash may then lose that much work).", DefaultValueFactory = _ => 0 };
         var reinitLast = new Option<bool>("--reinit-last") { Description = "Replace the source's output layer with a freshly initialised one (ModFineTune)." };
         var freeze = new Option<int>("--freeze") { Description = "Keep the first K dense layers fixed.", DefaultValueFactory = _ => 0 };
         var keep = new Option<string?>("--keep-probabilities") { Description = "Comma-separated dropout keep probabilities, one per D block (default: ElemNet's 0.8,0.9,0.7,0.8; 1 disables a dropout)." };
@@ -64,7 +65,7 @@ internal static class TrainVerb
 
         var command = new Command(defaults.Verb, defaults.Description);
         Option[] sourceOptions = defaults.FromSource ? [source, reinitLast, freeze] : [];
-        foreach (var option in new Option[] { train, val, valFraction, test, features, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, seed, output, formulaColumn, target, onUnsupported, minElements, splits, folds, resume, checkpointEvery, quiet }.Concat(sourceOptions))
+        foreach (var option in new Option[] { train, val, valFraction, test, features, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, seed, output, formulaColumn, target, onUnsupported, minElements, splits, folds, resume, checkpointEvery, checkpointInterval, quiet }.Concat(sourceOptions))
         {
             command.Options.Add(option);
         }
@@ -81,7 +82,10 @@ internal static class TrainVerb
                     Patience = Given(patience) ? parse.GetValue(patience) : saved.Patience,
                     TimeLimit = Given(timeLimit) && parse.GetValue(timeLimit) is { } limit ? TimeSpan.FromSeconds(limit) : saved.TimeLimit,
                     Device = Given(device) ? CommonOptions.ParseDevice(parse.GetValue(device)!) : saved.Device,
+                    // For this session only: the way on after a divergence (exit code 3).
+                    LearningRate = Given(lr) ? parse.GetValue(lr) : saved.LearningRate,
                     CheckpointEvery = parse.GetValue(checkpointEvery),
+                    CheckpointInterval = CheckpointInterval(parse.GetValue(checkpointInterval)),
                 };
             }
             else
@@ -128,7 +132,8 @@ internal static class TrainVerb
                     Device = CommonOptions.ParseDevice(parse.GetValue(device)!),
                     Seed = parse.GetValue(seed),
                     OutputDirectory = parse.GetValue(output) ?? TrainingRun.DefaultRunFolder(defaults.Verb),
-                    CheckpointEvery = parse.GetValue(checkpointEvery),
+                    CheckpointEvery = parse.GetValue(checkpointEvery) is var every and >= 0 ? every : throw new UsageException("--checkpoint-every must be 0 (never) or more."),
+                    CheckpointInterval = CheckpointInterval(parse.GetValue(checkpointInterval)),
                     SplitsPath = parse.GetValue(splits),
                     OnUnsupported = parse.GetValue(onUnsupported) switch
                     {
@@ -152,6 +157,11 @@ internal static class TrainVerb
         })));
         return command;
     }
+
+    private static TimeSpan CheckpointInterval(double seconds) =>
+        double.IsFinite(seconds) && seconds >= 0
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new UsageException($"--checkpoint-interval {seconds}: give seconds, 0 or more.");
 
     private static float[]? ParseKeep(string? text)
     {

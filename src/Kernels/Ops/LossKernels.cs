@@ -48,7 +48,8 @@ public static class LossKernels
         for (var i = 0; i < n; i++)
         {
             var e = (double)prediction[i] - target[i];
-            grad[i] = (float)((mae ? Math.Sign(e) : 2.0 * e) / n);
+            // Not Math.Sign: it throws on NaN, and a diverging run must reach the trainer's check.
+            grad[i] = (float)((mae ? (e > 0 ? 1.0 : e < 0 ? -1.0 : 0.0) : 2.0 * e) / n);
             sum += mae ? Math.Abs(e) : e * e;
         }
         lossSum[0] = (float)(lossSum[0] + sum);

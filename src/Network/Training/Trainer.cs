@@ -15,6 +15,10 @@ namespace CrossPropertyILGPU.Network.Training;
 /// the host once per epoch into a preallocated array and uploaded in one copy, so each step's
 /// batch is a slice already on the device; the loss is accumulated on the device and read back
 /// once per epoch (and once for validation); the best weights are kept by a device-side copy.
+/// After each epoch the last step's gradient and the weights are read back once for their L2 norms
+/// (<see cref="EpochMetrics.GradientNorm"/>, <see cref="EpochMetrics.WeightNorm"/>); a NaN or ±∞
+/// there or in the losses stops the run (<see cref="NonFiniteStop"/>) before the epoch is handed
+/// to the checkpoint callback.
 /// </para>
 /// </summary>
 public sealed class Trainer
@@ -80,6 +84,9 @@ public sealed class Trainer
         var loss = new LossOp(_options.Loss);
         var trainLossSum = lossSums.Slice(0, 1);
         var sum = new float[1];
+        // Host copies for the per-epoch health check: one download of each per epoch, never per step.
+        var lastGradients = new float[trainableCount];
+        var currentValues = new float[parameters.Count];
 
         var history = new List<EpochMetrics>();
         var clock = Stopwatch.StartNew();
@@ -152,12 +159,27 @@ public sealed class Trainer
             {
                 sinceBest++;
             }
-            var metrics = new EpochMetrics(epoch, trainLoss, validationMae, secondsBefore + clock.Elapsed.TotalSeconds, improved, _options.LearningRate);
+            // The last step's gradients (each step overwrites them) and the weights it left.
+            backend.Download(parameters.Gradients.View.Slice(trainableOffset, trainableCount), lastGradients);
+            backend.Download(parameters.Values.View, currentValues);
+            var metrics = new EpochMetrics(epoch, trainLoss, validationMae, secondsBefore + clock.Elapsed.TotalSeconds, improved, _options.LearningRate)
+            {
+                GradientNorm = L2Norm(lastGradients),
+                WeightNorm = L2Norm(currentValues),
+            };
             history.Add(metrics);
+            if (!metrics.IsFinite)
+            {
+                // Not handed to epochCompleted: the last checkpoint keeps the last sound epoch.
+                progress?.Report(metrics);
+                stopReason = NonFiniteStop;
+                break;
+            }
             if (epochCompleted is not null)
             {
                 epochCompleted(new TrainingState
                 {
+                    Seed = _options.Seed,
                     Epoch = epoch,
                     AdamStep = adamStep,
                     BestEpoch = bestEpoch,
@@ -165,7 +187,7 @@ public sealed class Trainer
                     SinceBest = sinceBest,
                     History = [.. history],
                     Seconds = metrics.Seconds,
-                    Parameters = parameters.DownloadValues(),
+                    Parameters = (float[])currentValues.Clone(),
                     FirstMoment = Download(parameters.FirstMoment),
                     SecondMoment = Download(parameters.SecondMoment),
                     BestParameters = Download(bestValues),
@@ -173,11 +195,6 @@ public sealed class Trainer
             }
             progress?.Report(metrics);
 
-            if (!double.IsFinite(trainLoss) || !double.IsFinite(validationMae))
-            {
-                stopReason = "non-finite-loss";
-                break;
-            }
             if (cancellation.IsCancellationRequested)
             {
                 stopReason = "cancelled";
@@ -199,6 +216,24 @@ public sealed class Trainer
         return new TrainingResult(history.Count, bestEpoch, best, stopReason, clock.Elapsed + TimeSpan.FromSeconds(secondsBefore), history);
     }
 
+    /// <summary>
+    /// <see cref="TrainingResult.StopReason"/> when an epoch's loss, validation MAE, last gradient or
+    /// weights held NaN or ±∞: the run stopped there, with the best weights restored.
+    /// </summary>
+    public const string NonFiniteStop = "non-finite";
+
+    // Accumulated in double, in index order: the same value on every backend for the same floats,
+    // and NaN or ∞ exactly when some element is (or the squares overflow even a double).
+    private static double L2Norm(float[] values)
+    {
+        var sumOfSquares = 0.0;
+        foreach (var value in values)
+        {
+            sumOfSquares += (double)value * value;
+        }
+        return Math.Sqrt(sumOfSquares);
+    }
+
     private void Restore(TrainingState state, DeviceBuffer bestValues)
     {
         var parameters = _model.Parameters;
@@ -208,6 +243,10 @@ public sealed class Trainer
             {
                 throw new ArgumentException($"The saved {name} hold {array.Length} floats; the model has {parameters.Count} parameters.", nameof(state));
             }
+        }
+        if (state.Seed is { } seed && seed != _options.Seed)
+        {
+            throw new ArgumentException($"The saved state was trained with seed {seed}; continuing with seed {_options.Seed} would change every later shuffle and dropout mask.", nameof(state));
         }
         if (state.Epoch < 0 || state.AdamStep < 0)
         {

@@ -61,13 +61,25 @@ public sealed record TrainerOptions
 /// <param name="Seconds">Wall time since training started.</param>
 /// <param name="Improved">True when this epoch set a new best validation MAE.</param>
 /// <param name="LearningRate">Adam α used.</param>
-public sealed record EpochMetrics(int Epoch, double TrainLoss, double ValidationMae, double Seconds, bool Improved, double LearningRate);
+public sealed record EpochMetrics(int Epoch, double TrainLoss, double ValidationMae, double Seconds, bool Improved, double LearningRate)
+{
+    /// <summary>Global L2 norm of the gradient of the epoch's last step, over the trainable parameters (0 when not measured).</summary>
+    public double GradientNorm { get; init; }
+
+    /// <summary>L2 norm of all parameters after the epoch (0 when not measured).</summary>
+    public double WeightNorm { get; init; }
+
+    /// <summary>False when the loss, the validation MAE, the gradient or the weights hold NaN or ±∞.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsFinite =>
+        double.IsFinite(TrainLoss) && double.IsFinite(ValidationMae) && double.IsFinite(GradientNorm) && double.IsFinite(WeightNorm);
+}
 
 /// <summary>How a training run ended.</summary>
 /// <param name="Epochs">Epochs run.</param>
 /// <param name="BestEpoch">Epoch of the best validation MAE, whose weights the model now holds.</param>
 /// <param name="BestValidationMae">That MAE.</param>
-/// <param name="StopReason">max-epochs, early-stopping, time-limit, cancelled or non-finite-loss.</param>
+/// <param name="StopReason">max-epochs, early-stopping, time-limit, cancelled or non-finite (<see cref="Trainer.NonFiniteStop"/>).</param>
 /// <param name="Elapsed">Wall time.</param>
 /// <param name="History">Every epoch's metrics.</param>
 public sealed record TrainingResult(int Epochs, int BestEpoch, double BestValidationMae, string StopReason, TimeSpan Elapsed, IReadOnlyList<EpochMetrics> History);

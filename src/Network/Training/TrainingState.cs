@@ -9,6 +9,13 @@ namespace CrossPropertyILGPU.Network.Training;
 /// </summary>
 public sealed record TrainingState
 {
+    /// <summary>
+    /// The seed of the run: with <see cref="Epoch"/> and <see cref="AdamStep"/> it is the whole
+    /// random state (shuffles are keyed by (seed, epoch), dropout masks by (seed, step)). Null in
+    /// states saved before it was recorded.
+    /// </summary>
+    public int? Seed { get; init; }
+
     /// <summary>Epochs completed.</summary>
     public required int Epoch { get; init; }
 

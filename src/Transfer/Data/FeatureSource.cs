@@ -153,6 +153,7 @@ public sealed class FeatureFile : FeatureSource
         ArgumentNullException.ThrowIfNull(table);
         var kept = new List<MaterialsRecord>();
         var skipped = new List<SkippedRow>();
+        MemoryBudget.EnsureFeatureMatrix(table.Path, table.Records.Count, Width);
         var features = new List<float>(table.Records.Count * Width);
         foreach (var record in table.Records)
         {

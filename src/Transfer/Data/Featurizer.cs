@@ -44,6 +44,7 @@ public static class Featurizer
         ArgumentNullException.ThrowIfNull(options);
         var kept = new List<MaterialsRecord>(table.Records.Count);
         var skipped = new List<SkippedRow>();
+        MemoryBudget.EnsureFeatureMatrix(table.Path, table.Records.Count, Fractions.Width);
         var features = new float[table.Records.Count * Fractions.Width];
         var strict = options.OnUnsupported == UnsupportedRowAction.Error;
 

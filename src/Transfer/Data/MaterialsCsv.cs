@@ -22,7 +22,10 @@ namespace CrossPropertyILGPU.Transfer.Data;
 /// </list>
 /// <para>
 /// Numbers are read with the invariant culture (<c>1.5</c>, <c>-2e-3</c>) and must be finite 32-bit
-/// floats. Every row must have as many fields as the header. Empty lines are skipped, a UTF-8 byte
+/// floats. Every row must have as many fields as the header, and no two header names may be the
+/// same. A one-column header holding ';' or a tab is taken for a file with another separator and refused
+/// (the message says so); a column not found comes with the closest header name, when one is
+/// close. Empty lines are skipped, a UTF-8 byte
 /// order mark and CRLF line ends are accepted. Any problem throws a <see cref="DataFileException"/>
 /// naming the file and, where it applies, the line, column and value.
 /// </para>
@@ -90,6 +93,7 @@ public static class MaterialsCsv
                 throw new DataFileException(path, "the file is empty; expected a header line and data rows");
             }
 
+            CheckHeader(path, header);
             var columns = ResolveColumns(path, header, formulaColumn, targetColumn, requireTarget);
             var records = new List<MaterialsRecord>();
             while (reader.Read())
@@ -114,6 +118,87 @@ public static class MaterialsCsv
         }
     }
 
+    // A header that cannot be meant as this reader reads it: another separator (a spreadsheet's
+    // ';' export, a tab-separated file) shows up as one single name holding the separator; two
+    // columns of the same name would make "the column 'x'" ambiguous.
+    private static void CheckHeader(string path, IReadOnlyList<string> header)
+    {
+        foreach (var (separator, name) in new[] { (';', "semicolons (;)"), ('\t', "tabs") })
+        {
+            var field = header[0];
+            if (header.Count == 1 && field.Contains(separator, StringComparison.Ordinal))
+            {
+                var shown = field.Replace("\t", "\\t", StringComparison.Ordinal);
+                throw new DataFileException(
+                    path,
+                    $"the file is separated by {name}, not commas (the header reads as the one column '{shown}'); " +
+                    "save it as CSV with ',' between columns and '.' as the decimal point",
+                    line: 1, column: shown, value: field);
+            }
+        }
+        for (var i = 0; i < header.Count; i++)
+        {
+            if (header[i].Length == 0)
+            {
+                continue;
+            }
+            for (var j = i + 1; j < header.Count; j++)
+            {
+                if (string.Equals(header[i], header[j], StringComparison.Ordinal))
+                {
+                    throw new DataFileException(
+                        path, $"the header names '{header[i]}' twice (columns {i + 1} and {j + 1}); rename one of them", line: 1, column: header[i], value: header[i]);
+                }
+            }
+        }
+    }
+
+    // "; did you mean 'gap expt'?" when a header name is close to one of the wanted names: a
+    // typo, a case or separator slip ('gap_expt'), or a prefix ('gap' for 'gap expt').
+    private static string Suggest(IReadOnlyList<string> header, IReadOnlyList<string> wanted, string? option = null)
+    {
+        string? best = null;
+        var bestDistance = int.MaxValue;
+        foreach (var name in header.Where(h => h.Length > 0))
+        {
+            foreach (var target in wanted)
+            {
+                var a = name.ToLowerInvariant();
+                var b = target.Trim().ToLowerInvariant();
+                var distance = a.StartsWith(b, StringComparison.Ordinal) || b.StartsWith(a, StringComparison.Ordinal)
+                    ? 1
+                    : EditDistance(a, b);
+                if (distance <= Math.Max(1, Math.Min(a.Length, b.Length) / 3) && distance < bestDistance)
+                {
+                    (best, bestDistance) = (name, distance);
+                }
+            }
+        }
+        return best is null ? "" : option is null ? $"; did you mean '{best}'?" : $"; did you mean '{best}'? (give {option} \"{best}\")";
+    }
+
+    /// <summary>Levenshtein distance: single-character insertions, deletions and substitutions.</summary>
+    internal static int EditDistance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++)
+        {
+            previous[j] = j;
+        }
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+                current[j] = Math.Min(substitution, Math.Min(previous[j], current[j - 1]) + 1);
+            }
+            (previous, current) = (current, previous);
+        }
+        return previous[b.Length];
+    }
+
     /// <summary>Where the formula and target are among the fields of a row.</summary>
     private readonly record struct ColumnIndices(int Formula, int? Target);
 
@@ -129,7 +214,7 @@ public static class MaterialsCsv
             if (formula < 0)
             {
                 throw new DataFileException(
-                    path, $"formula column '{formulaName}' not found; the columns are {ListColumns(header)}", column: formulaName);
+                    path, $"formula column '{formulaName}' not found; the columns are {ListColumns(header)}{Suggest(header, [formulaName])}", column: formulaName);
             }
         }
         else
@@ -140,7 +225,7 @@ public static class MaterialsCsv
                 throw new DataFileException(
                     path,
                     $"no formula column (a column named {string.Join(", ", FormulaColumnNames.Select(n => $"'{n}'"))}); " +
-                    $"the columns are {ListColumns(header)}");
+                    $"the columns are {ListColumns(header)}{Suggest(header, FormulaColumnNames, "--formula-column")}");
             }
         }
 
@@ -151,7 +236,7 @@ public static class MaterialsCsv
             if (found < 0)
             {
                 throw new DataFileException(
-                    path, $"target column '{targetName}' not found; the columns are {ListColumns(header)}", column: targetName);
+                    path, $"target column '{targetName}' not found; the columns are {ListColumns(header)}{Suggest(header, [targetName])}", column: targetName);
             }
             if (found == formula)
             {

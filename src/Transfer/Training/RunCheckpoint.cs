@@ -8,7 +8,8 @@ namespace CrossPropertyILGPU.Transfer.Training;
 /// <summary>
 /// <c>checkpoint.safetensors</c> in a run folder: the trainer's full state after the last completed
 /// epoch — parameters, Adam's moments, the best parameters so far as four flat F32 tensors, and the
-/// counters, metrics history and target scaling as JSON in the file's metadata. One file, written
+/// counters (epoch, Adam step, seed: together the random state), early-stopping bookkeeping,
+/// metrics history and target scaling as JSON in the file's metadata. One file, written
 /// to a temporary name, flushed to disk and renamed over the old one, so a crash at any moment
 /// leaves a complete checkpoint of some epoch.
 /// </summary>
@@ -26,6 +27,7 @@ public static class RunCheckpoint
         ArgumentNullException.ThrowIfNull(scaler);
         var counters = new CheckpointCounters
         {
+            Seed = state.Seed,
             Epoch = state.Epoch,
             AdamStep = state.AdamStep,
             BestEpoch = state.BestEpoch,
@@ -73,6 +75,7 @@ public static class RunCheckpoint
             }
             var state = new TrainingState
             {
+                Seed = counters.Seed,
                 Epoch = counters.Epoch,
                 AdamStep = counters.AdamStep,
                 BestEpoch = counters.BestEpoch,
@@ -97,6 +100,7 @@ public static class RunCheckpoint
 /// <summary>The scalar part of a checkpoint, stored as JSON metadata.</summary>
 internal sealed record CheckpointCounters
 {
+    public int? Seed { get; init; }
     public int Epoch { get; init; }
     public long AdamStep { get; init; }
     public int BestEpoch { get; init; }

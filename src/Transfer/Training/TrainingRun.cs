@@ -49,7 +49,127 @@ public static class TrainingRun
             throw new UsageException($"--val-fraction {options.ValidationFraction}: must lie strictly between 0 and 1.");
         }
         var source = LoadSource(options, features);
-        // Built once: validated here, before any file is read, and handed to the trainer later.
+        var (network, trainerOptions) = ResolveNetwork(options, source);
+
+        // Inputs, checkpoint, device and starting weights first: whatever is wrong with them fails
+        // before the run folder is created or anything in it is touched.
+        var data = LoadData(options, inMemory, features, log);
+        var resume = options.Resume ? RunCheckpoint.Load(options.OutputDirectory) : default((TrainingState State, TargetScaler Scaler)?);
+        if (!options.Resume)
+        {
+            CheckNewRunFolder(options.OutputDirectory);
+        }
+        using var backend = BackendFactory.Create(options.Device);
+        CheckMemory(backend.Device, network, options, data);
+        // FineTune keeps the source's output layer, so it keeps the source's target scaling too:
+        // the model then starts out predicting exactly what the source predicts, in target units.
+        // A fresh output layer (ModFineTune) or scratch training fits the scaling to this target.
+        var scaler = resume?.Scaler
+            ?? (source is not null && !options.ReinitializeLast
+                ? new TargetScaler(source.Manifest.TargetOffset, source.Manifest.TargetScale)
+                : options.ScaleTargets ? TargetScaler.Fit(data.Train.Targets!) : TargetScaler.Identity);
+        using var sequential = BuildSequential(options, source, network, backend, data.Train.Width, startsFromCheckpoint: resume is not null, log);
+
+        var folder = options.Resume ? options.OutputDirectory : CreateRunFolder(options.OutputDirectory);
+        if (resume is { } r)
+        {
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"resuming {folder} after epoch {r.State.Epoch} (best epoch {r.State.BestEpoch}, {r.State.Seconds:F0} s trained so far)"));
+        }
+        log.WriteLine($"device: {backend.Device}");
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"data: {data.Train.Count} train, {data.Validation.Count} validation{(data.Test is null ? "" : $", {data.Test.Count} test")} rows; target '{data.TargetName}'"));
+        var config = BuildConfig(options, source, network, data.TargetName, backend.Device);
+        if (resume is null)
+        {
+            File.WriteAllText(Path.Combine(folder, "config.json"), JsonSerializer.Serialize(config, TransferJson.Default.RunConfig));
+            WriteSplits(folder, options, data.ValidationSource, (data.Train, data.TrainFileIndex), (data.Validation, data.ValidationFileIndex), data.Test);
+        }
+        var result = Train(options, folder, sequential, trainerOptions, data, scaler, resume?.State, progress, cancellation);
+
+        var diverged = result.StopReason == Trainer.NonFiniteStop;
+        if (diverged && result.BestEpoch == 0)
+        {
+            // No epoch ended sound: the network holds only its starting weights, not a model.
+            throw new TrainingDivergedException(DivergenceMessage(folder, result, modelWritten: false));
+        }
+        var manifest = BuildManifest(options, source, network, features, data, scaler, config.Loss, result, backend.Device);
+        ModelWeights.Save(sequential, Path.Combine(folder, manifest.Weights), new Dictionary<string, string>
+        {
+            ["architecture"] = manifest.Architecture,
+            ["feature_kind"] = manifest.FeatureKind,
+            ["target"] = data.TargetName,
+        });
+        manifest.Save(Path.Combine(folder, "model.json"));
+        var metrics = WritePredictions(folder, manifest, backend, sequential, features, data);
+        return diverged
+            ? throw new TrainingDivergedException(DivergenceMessage(folder, result, modelWritten: true))
+            : new TrainRunSummary(folder, backend.Device, result, metrics);
+    }
+
+    // "epoch 4: train loss NaN, validation MAE NaN, last gradient norm ∞, weight norm ∞ …" and what
+    // the run folder still holds.
+    private static string DivergenceMessage(string folder, TrainingResult result, bool modelWritten)
+    {
+        var bad = result.History[^1];
+        var kept = modelWritten
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"{Path.Combine(folder, "model.safetensors")} holds the best epoch, {result.BestEpoch} (validation MAE {result.BestValidationMae:G6}); the last checkpoint (epoch {bad.Epoch - 1} or earlier) is untouched")
+            : "no epoch finished with finite values, so no model was written";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"training diverged at epoch {bad.Epoch}: train loss {bad.TrainLoss:G6}, validation MAE {bad.ValidationMae:G6}, last gradient norm {bad.GradientNorm:G6}, weight norm {bad.WeightNorm:G6} (learning rate {bad.LearningRate:G6}). " +
+            $"{kept}. Try a smaller --lr ('--resume {folder} --lr X' continues from the checkpoint).");
+    }
+
+    /// <summary>The network to train: its parsed architecture, dropout keep probabilities and layer stack.</summary>
+    private sealed record NetworkDesign(ElemNetSpec Spec, IReadOnlyList<float> Keep, IReadOnlyList<LayerSpec> Layers);
+
+    /// <summary>The rows of one run, split, with where each came from.</summary>
+    private sealed record RunData(
+        FeaturizedData Train, FeaturizedData Validation, FeaturizedData? Test, string TargetName,
+        string ValidationSource, int[] TrainFileIndex, int[] ValidationFileIndex)
+    {
+        public double TrainMean => Train.Targets!.Average(t => (double)t);
+    }
+
+    // Training's own allocations, estimated before any is made: on the device the parameters with
+    // their gradients, Adam moments and best copy, the activations of the largest batch, and the
+    // train and validation sets; on the host the shuffle buffer and the per-epoch checkpoint
+    // copies, plus the device's share when the device is this CPU.
+    private static void CheckMemory(DeviceInfo device, NetworkDesign network, TrainRunOptions options, RunData data)
+    {
+        long parameters = 0;
+        long activations = 0;
+        long inputs = data.Train.Width;
+        foreach (var layer in network.Layers)
+        {
+            if (layer is DenseSpec dense)
+            {
+                parameters += (inputs + 1) * dense.Units;
+                inputs = dense.Units;
+            }
+            activations += inputs;
+        }
+        long maxRows = Math.Max(options.BatchSize, MaterialsModel.InferenceRows);
+        long rows = data.Train.Count + data.Validation.Count;
+        var deviceBytes = 4 * (5 * parameters + 2 * maxRows * activations + rows * (data.Train.Width + 1));
+        var hostBytes = 4 * ((long)data.Train.Count * data.Train.Width + 5 * parameters) + (device.IsGpu ? 0 : deviceBytes);
+        if (device.IsGpu && device.MemoryBytes > 0 && deviceBytes > device.MemoryBytes)
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"training {network.Spec} on {rows:N0} rows needs about {MemoryBudget.Gib(deviceBytes)} of device memory, but {device} has {MemoryBudget.Gib(device.MemoryBytes)}; use fewer rows or --device cpu."));
+        }
+        var inUse = GC.GetTotalMemory(forceFullCollection: false);
+        if (hostBytes + inUse > MemoryBudget.HostBytes)
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"training {network.Spec} on {rows:N0} rows needs about {MemoryBudget.Gib(hostBytes)} of memory besides the {MemoryBudget.Gib(inUse)} the data already takes, but this machine has {MemoryBudget.Gib(MemoryBudget.HostBytes)}; use fewer rows."));
+        }
+    }
+
+    // Every option about the network and its training checked before any file is read.
+    private static (NetworkDesign Design, TrainerOptions Trainer) ResolveNetwork(TrainRunOptions options, SourceModel? source)
+    {
         var trainerOptions = new TrainerOptions
         {
             BatchSize = options.BatchSize,
@@ -97,8 +217,13 @@ public static class TrainingRun
         {
             throw new UsageException("--reinit-last needs a source model to fine-tune.");
         }
+        return (new NetworkDesign(spec, keep, layers), trainerOptions);
+    }
 
-        // Inputs first: a bad file must fail before the run folder exists.
+    // Reads and featurises the training files (or takes the in-memory rows), splits off validation
+    // and reads the test file.
+    private static RunData LoadData(TrainRunOptions options, (FeaturizedData Data, string TargetName)? inMemory, FeatureSource features, TextWriter log)
+    {
         if (options.TrainPaths.Count == 0)
         {
             throw new UsageException("Give at least one --train file.");
@@ -121,88 +246,84 @@ public static class TrainingRun
                 parts.Add(part);
             }
         }
-        var targetName = targetColumn ?? "target";
         var trainFile = DataLoading.Concatenate(parts);
         var (train, validation, validationSource, trainFileIndex, validationFileIndex) = Split(trainFile, [.. fileOfRow], options, features, log);
         var test = options.TestPath is null ? null : DataLoading.Load(options.TestPath, options.FormulaColumn, options.TargetColumn, requireTargets: true, log, features);
+        return new RunData(train, validation, test, targetColumn ?? "target", validationSource, trainFileIndex, validationFileIndex);
+    }
 
-        var folder = options.Resume ? options.OutputDirectory : CreateRunFolder(options.OutputDirectory);
-        var resume = options.Resume ? RunCheckpoint.Load(folder) : default((TrainingState State, TargetScaler Scaler)?);
-        if (resume is { } r)
-        {
-            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"resuming {folder} after epoch {r.State.Epoch} (best epoch {r.State.BestEpoch}, {r.State.Seconds:F0} s trained so far)"));
-        }
-        using var backend = BackendFactory.Create(options.Device);
-        log.WriteLine($"device: {backend.Device}");
-        log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"data: {train.Count} train, {validation.Count} validation{(test is null ? "" : $", {test.Count} test")} rows; target '{targetName}'"));
+    private static RunConfig BuildConfig(TrainRunOptions options, SourceModel? source, NetworkDesign network, string targetName, DeviceInfo device) => new()
+    {
+        Started = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+        Device = options.Device.ToName(),
+        DeviceUsed = device.ToString(),
+        Train = [.. options.TrainPaths],
+        Validation = options.ValidationPath,
+        ValidationFraction = options.ValidationPath is null ? options.ValidationFraction : null,
+        Test = options.TestPath,
+        FormulaColumn = options.FormulaColumn ?? "",
+        TargetColumn = targetName,
+        Features = options.Features,
+        Architecture = network.Spec.ToString(),
+        KeepProbabilities = [.. network.Keep],
+        BatchSize = options.BatchSize,
+        LearningRate = options.LearningRate,
+        MaxEpochs = options.MaxEpochs,
+        Patience = options.Patience,
+        TimeLimitSeconds = options.TimeLimit?.TotalSeconds,
+        Loss = options.Loss == LossKind.Mae ? "mae" : "mse",
+        TargetScaling = options.ScaleTargets ? "standard" : "none",
+        Seed = options.Seed,
+        Source = source?.ManifestPath,
+        Splits = options.SplitsPath,
+        OnUnsupported = options.OnUnsupported == UnsupportedRowAction.Error ? "error" : "skip",
+        MinElements = options.MinElements,
+        ReinitializeLast = options.ReinitializeLast,
+        FreezeDenseLayers = options.FreezeDenseLayers,
+    };
 
-        var config = new RunConfig
+    // The network with its starting weights: Glorot, then the source model's (fine-tuning) unless a
+    // checkpoint is about to replace them all.
+    private static Sequential BuildSequential(
+        TrainRunOptions options, SourceModel? source, NetworkDesign network, IComputeBackend backend, int inputWidth, bool startsFromCheckpoint, TextWriter log)
+    {
+        var sequential = new Sequential(backend, inputWidth, network.Layers, Math.Max(options.BatchSize, MaterialsModel.InferenceRows), (ulong)options.Seed);
+        try
         {
-            Started = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-            Device = options.Device.ToName(),
-            DeviceUsed = backend.Device.ToString(),
-            Train = [.. options.TrainPaths],
-            Validation = options.ValidationPath,
-            ValidationFraction = options.ValidationPath is null ? options.ValidationFraction : null,
-            Test = options.TestPath,
-            FormulaColumn = options.FormulaColumn ?? "",
-            TargetColumn = targetName,
-            Features = options.Features,
-            Architecture = spec.ToString(),
-            KeepProbabilities = [.. keep],
-            BatchSize = options.BatchSize,
-            LearningRate = options.LearningRate,
-            MaxEpochs = options.MaxEpochs,
-            Patience = options.Patience,
-            TimeLimitSeconds = options.TimeLimit?.TotalSeconds,
-            Loss = options.Loss == LossKind.Mae ? "mae" : "mse",
-            TargetScaling = options.ScaleTargets ? "standard" : "none",
-            Seed = options.Seed,
-            Source = source?.ManifestPath,
-            Splits = options.SplitsPath,
-            OnUnsupported = options.OnUnsupported == UnsupportedRowAction.Error ? "error" : "skip",
-            MinElements = options.MinElements,
-            ReinitializeLast = options.ReinitializeLast,
-            FreezeDenseLayers = options.FreezeDenseLayers,
-        };
-        if (resume is null)
-        {
-            File.WriteAllText(Path.Combine(folder, "config.json"), JsonSerializer.Serialize(config, TransferJson.Default.RunConfig));
-            WriteSplits(folder, options, validationSource, (train, trainFileIndex), (validation, validationFileIndex), test);
-        }
-
-        var trainTargets = train.Targets!;
-        // FineTune keeps the source's output layer, so it keeps the source's target scaling too:
-        // the model then starts out predicting exactly what the source predicts, in target units.
-        // A fresh output layer (ModFineTune) or scratch training fits the scaling to this target.
-        var scaler = resume?.Scaler
-            ?? (source is not null && !options.ReinitializeLast
-                ? new TargetScaler(source.Manifest.TargetOffset, source.Manifest.TargetScale)
-                : options.ScaleTargets ? TargetScaler.Fit(trainTargets) : TargetScaler.Identity);
-        var trainMean = trainTargets.Average(t => (double)t);
-        using var network = new Sequential(backend, train.Width, layers, Math.Max(options.BatchSize, MaterialsModel.InferenceRows), (ulong)options.Seed);
-        network.InitializeGlorotUniform(options.Seed);
-        if (source is not null && resume is null)
-        {
-            try
+            sequential.InitializeGlorotUniform(options.Seed);
+            if (source is not null && !startsFromCheckpoint)
             {
-                ModelWeights.Load(network, source.WeightsPath);
+                try
+                {
+                    ModelWeights.Load(sequential, source.WeightsPath);
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new UsageException(e.Message, e);
+                }
+                if (options.ReinitializeLast)
+                {
+                    sequential.ReinitializeDense(sequential.DenseLayers.Count - 1, options.Seed);
+                }
+                log.WriteLine($"source: {source.ManifestPath} ({(options.ReinitializeLast ? "all weights but a new output layer" : "all weights")}{(options.FreezeDenseLayers > 0 ? $", first {options.FreezeDenseLayers} dense layers frozen" : "")})");
             }
-            catch (InvalidDataException e)
-            {
-                throw new UsageException(e.Message, e);
-            }
-            if (options.ReinitializeLast)
-            {
-                network.ReinitializeDense(network.DenseLayers.Count - 1, options.Seed);
-            }
-            log.WriteLine($"source: {source.ManifestPath} ({(options.ReinitializeLast ? "all weights but a new output layer" : "all weights")}{(options.FreezeDenseLayers > 0 ? $", first {options.FreezeDenseLayers} dense layers frozen" : "")})");
+            return sequential;
         }
-        var trainer = new Trainer(network, trainerOptions);
+        catch
+        {
+            sequential.Dispose();
+            throw;
+        }
+    }
 
-        // metrics.csv gets one line per epoch as it finishes (flushed), in target units.
+    // Fits the network, writing metrics.csv one line per epoch as it finishes (flushed, in target
+    // units) and checkpoint.safetensors as TrainRunOptions.CheckpointEvery says. The result is in
+    // target units.
+    private static TrainingResult Train(
+        TrainRunOptions options, string folder, Sequential sequential, TrainerOptions trainerOptions, RunData data, TargetScaler scaler,
+        TrainingState? resume, IProgress<EpochMetrics>? progress, CancellationToken cancellation)
+    {
+        var trainer = new Trainer(sequential, trainerOptions);
         var lossScale = options.Loss == LossKind.Mae ? scaler.Scale : scaler.Scale * scaler.Scale;
         TrainingResult result;
         var sessionClock = System.Diagnostics.Stopwatch.StartNew();
@@ -210,14 +331,15 @@ public static class TrainingRun
         using (var metricsFile = new StreamWriter(Path.Combine(folder, "metrics.csv")))
         {
             // Rewritten from the checkpoint's history on resume, so it never holds an epoch twice.
-            metricsFile.WriteLine(options.Loss == LossKind.Mae ? "epoch,train_mae,val_mae,lr,seconds" : "epoch,train_mse,val_mae,lr,seconds");
+            // grad_norm and weight_norm are in training units (standardised targets).
+            metricsFile.WriteLine($"epoch,{(options.Loss == LossKind.Mae ? "train_mae" : "train_mse")},val_mae,lr,grad_norm,weight_norm,seconds");
             void WriteMetrics(EpochMetrics m)
             {
                 metricsFile.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{m.Epoch},{m.TrainLoss * lossScale:G9},{m.ValidationMae * scaler.Scale:G9},{m.LearningRate:G6},{m.Seconds:F3}"));
+                    $"{m.Epoch},{m.TrainLoss * lossScale:G9},{m.ValidationMae * scaler.Scale:G9},{m.LearningRate:G6},{m.GradientNorm:G6},{m.WeightNorm:G6},{m.Seconds:F3}"));
                 metricsFile.Flush();
             }
-            foreach (var earlier in resume?.State.History ?? [])
+            foreach (var earlier in resume?.History ?? [])
             {
                 WriteMetrics(earlier);
             }
@@ -227,14 +349,15 @@ public static class TrainingRun
                 progress?.Report(m with { TrainLoss = m.TrainLoss * lossScale, ValidationMae = m.ValidationMae * scaler.Scale });
             });
             result = trainer.Fit(
-                new DataMatrix(train.Features, scaler.Transform(trainTargets), train.Width),
-                new DataMatrix(validation.Features, scaler.Transform(validation.Targets!), validation.Width),
+                new DataMatrix(data.Train.Features, scaler.Transform(data.Train.Targets!), data.Train.Width),
+                new DataMatrix(data.Validation.Features, scaler.Transform(data.Validation.Targets!), data.Validation.Width),
                 scaledProgress,
-                resume: resume?.State,
+                resume: resume,
                 epochCompleted: options.CheckpointEvery > 0
                     ? state =>
                     {
                         var lastEpoch = state.Epoch >= options.MaxEpochs
+                            || state.SinceBest >= options.Patience
                             || (options.TimeLimit is { } limit && sessionClock.Elapsed >= limit)
                             || cancellation.IsCancellationRequested;
                         if (lastEpoch || (state.Epoch % options.CheckpointEvery == 0 && sinceCheckpoint.Elapsed >= options.CheckpointInterval))
@@ -246,65 +369,65 @@ public static class TrainingRun
                     : null,
                 cancellation: cancellation);
         }
-        result = result with
+        return result with
         {
             BestValidationMae = result.BestValidationMae * scaler.Scale,
             History = result.History.Select(m => m with { TrainLoss = m.TrainLoss * lossScale, ValidationMae = m.ValidationMae * scaler.Scale }).ToList(),
         };
+    }
 
-        var manifest = new ModelManifest
+    private static ModelManifest BuildManifest(
+        TrainRunOptions options, SourceModel? source, NetworkDesign network, FeatureSource features, RunData data, TargetScaler scaler,
+        string loss, TrainingResult result, DeviceInfo device) => new()
+    {
+        Architecture = network.Spec.ToString(),
+        KeepProbabilities = [.. network.Keep],
+        FeatureKind = features.Kind,
+        FeatureFile = features.FilePath,
+        InputWidth = data.Train.Width,
+        Elements = features.Kind == "ef" ? [.. ElementTable.ElemNetElements] : [],
+        TargetName = data.TargetName,
+        TargetOffset = scaler.Offset,
+        TargetScale = scaler.Scale,
+        TrainTargetMean = data.TrainMean,
+        Loss = loss,
+        TransferMode = source is null ? "scratch" : options.ReinitializeLast ? "modfinetune" : "finetune",
+        SourceModel = source?.ManifestPath,
+        FrozenDenseLayers = options.FreezeDenseLayers,
+        Training = new TrainingSummary
         {
-            Architecture = spec.ToString(),
-            KeepProbabilities = [.. keep],
-            FeatureKind = features.Kind,
-            FeatureFile = features.FilePath,
-            InputWidth = train.Width,
-            Elements = features.Kind == "ef" ? [.. ElementTable.ElemNetElements] : [],
-            TargetName = targetName,
-            TargetOffset = scaler.Offset,
-            TargetScale = scaler.Scale,
-            TrainTargetMean = trainMean,
-            Loss = config.Loss,
-            TransferMode = source is null ? "scratch" : options.ReinitializeLast ? "modfinetune" : "finetune",
-            SourceModel = source?.ManifestPath,
-            FrozenDenseLayers = options.FreezeDenseLayers,
-            Training = new TrainingSummary
-            {
-                Epochs = result.Epochs,
-                BestEpoch = result.BestEpoch,
-                BestValidationMae = result.BestValidationMae,
-                StopReason = result.StopReason,
-                Seconds = result.Elapsed.TotalSeconds,
-                TrainRows = train.Count,
-                ValidationRows = validation.Count,
-                Device = backend.Device.ToString(),
-                Seed = options.Seed,
-                BatchSize = options.BatchSize,
-                LearningRate = options.LearningRate,
-                TrainFiles = [.. options.TrainPaths],
-            },
-        };
-        ModelWeights.Save(network, Path.Combine(folder, manifest.Weights), new Dictionary<string, string>
-        {
-            ["architecture"] = manifest.Architecture,
-            ["feature_kind"] = manifest.FeatureKind,
-            ["target"] = targetName,
-        });
-        manifest.Save(Path.Combine(folder, "model.json"));
+            Epochs = result.Epochs,
+            BestEpoch = result.BestEpoch,
+            BestValidationMae = result.BestValidationMae,
+            StopReason = result.StopReason,
+            Seconds = result.Elapsed.TotalSeconds,
+            TrainRows = data.Train.Count,
+            ValidationRows = data.Validation.Count,
+            Device = device.ToString(),
+            Seed = options.Seed,
+            BatchSize = options.BatchSize,
+            LearningRate = options.LearningRate,
+            TrainFiles = [.. options.TrainPaths],
+        },
+    };
 
-        using var model = MaterialsModel.Create(manifest, backend, network, features);
+    // predictions_<split>.csv for each split, and their metrics beside the mean predictor's.
+    private static List<RegressionMetrics> WritePredictions(
+        string folder, ModelManifest manifest, IComputeBackend backend, Sequential sequential, FeatureSource features, RunData data)
+    {
+        using var model = MaterialsModel.Create(manifest, backend, sequential, features);
         var metrics = new List<RegressionMetrics>();
-        foreach (var (name, data) in new[] { ("train", train), ("validation", validation), ("test", test) })
+        foreach (var (name, split) in new[] { ("train", data.Train), ("validation", data.Validation), ("test", data.Test) })
         {
-            if (data is null)
+            if (split is null)
             {
                 continue;
             }
-            var predictions = model.Predict(data);
-            PredictionsCsv.Write(Path.Combine(folder, $"predictions_{name}.csv"), data, predictions, targetName);
-            metrics.Add(RegressionMetrics.Compute(name, data.Targets!, predictions, trainMean));
+            var predictions = model.Predict(split);
+            PredictionsCsv.Write(Path.Combine(folder, $"predictions_{name}.csv"), split, predictions, data.TargetName);
+            metrics.Add(RegressionMetrics.Compute(name, split.Targets!, predictions, manifest.TrainTargetMean));
         }
-        return new TrainRunSummary(folder, backend.Device, result, metrics);
+        return metrics;
     }
 
     private sealed record SourceModel(string ManifestPath, string WeightsPath, ModelManifest Manifest);

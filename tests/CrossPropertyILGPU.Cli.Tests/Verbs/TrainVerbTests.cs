@@ -3,7 +3,7 @@ using System.Globalization;
 namespace CrossPropertyILGPU.Cli.Tests.Verbs;
 
 /// <summary>train → evaluate → predict through the command line, and its exit codes.</summary>
-public sealed class TrainVerbTests
+public sealed partial class TrainVerbTests
 {
     private static readonly string Train = CliRunner.Jarvis("exfoliation_energy", "exfoliation_energy_training_set.csv");
     private static readonly string Test = CliRunner.Jarvis("exfoliation_energy", "exfoliation_energy_test_set.csv");

@@ -52,6 +52,25 @@ public sealed class LossKernelsTests(string backendName) : BackendFixture(backen
     }
 
     /// <summary>
+    /// A diverged network predicts NaN or ∞: the loss must come out non-finite (the trainer's
+    /// stop signal) on every backend and the reference, never throw; MAE's sign of NaN is 0.
+    /// </summary>
+    [Test]
+    public void Loss_NonFinitePrediction_GivesANonFiniteSumWithoutThrowing()
+    {
+        float[] prediction = [float.NaN, float.PositiveInfinity, 1f];
+        float[] target = [0f, 0f, 0f];
+        foreach (var backend in new[] { Backend, Reference })
+        {
+            var grad = Zeros(backend, 3);
+            var sum = Zeros(backend, 1);
+            backend.Loss(LossKind.Mae, Put(backend, prediction), Put(backend, target), grad, sum);
+            Assert.That(float.IsFinite(Get(sum)[0]), Is.False, backend.Device.ToString());
+            Assert.That(Get(grad), Is.EqualTo(new[] { 0f, 1f / 3, 1f / 3 }).AsCollection, backend.Device.ToString());
+        }
+    }
+
+    /// <summary>
     /// L(p) = (1/n) Σ l(p_i − t_i); errors stay ≥ 0.05 from 0 (the MAE kink), h = 1e-4: MAE is
     /// linear there and MSE quadratic, so central differences are exact up to ≈ 1e-12 rounding.
     /// </summary>

@@ -128,6 +128,71 @@ public sealed class TrainerTests : NetworkTestBase
         Assert.That((result.Epochs, result.BestEpoch), Is.EqualTo((straightResult.Epochs, straightResult.BestEpoch)));
     }
 
+    /// <summary>
+    /// A linear model y = x·w + b under MSE with a learning rate of 0 and one full batch per epoch:
+    /// the gradient of every epoch's (only) step is (2/n) Σ eᵢ·[xᵢ, 1] at the initial weights,
+    /// computed here in double beside the trainer's.
+    /// </summary>
+    [Test]
+    public void Fit_GradientNorm_IsTheLastStepsGradientNorm()
+    {
+        using var model = new Sequential(Backend, 4, [new DenseSpec(1, false)], maxRows: 64);
+        model.InitializeGlorotUniform(seed: 8);
+        var parameters = model.Parameters.DownloadValues();
+        var train = Synthetic(64, 4, seed: 80);
+        var result = new Trainer(model, new TrainerOptions { Loss = LossKind.Mse, LearningRate = 0f, BatchSize = 64, MaxEpochs = 2, Patience = 5 })
+            .Fit(train, Synthetic(16, 4, seed: 81));
+
+        var weight = model.Parameters.Entries.Single(e => e.Name.EndsWith(".weight", StringComparison.Ordinal));
+        var bias = model.Parameters.Entries.Single(e => e.Name.EndsWith(".bias", StringComparison.Ordinal));
+        var gradient = new double[5];
+        for (var i = 0; i < train.Count; i++)
+        {
+            var e = (double)parameters[bias.Offset] - train.Targets[i];
+            for (var k = 0; k < 4; k++)
+            {
+                e += (double)train.Features[i * 4 + k] * parameters[weight.Offset + k];
+            }
+            for (var k = 0; k < 4; k++)
+            {
+                gradient[k] += 2 * e * train.Features[i * 4 + k] / train.Count;
+            }
+            gradient[4] += 2 * e / train.Count;
+        }
+        var expected = Math.Sqrt(gradient.Sum(g => g * g));
+        Assert.That(result.History.Select(h => h.GradientNorm), Is.All.EqualTo(expected).Within(1e-5 * expected));
+        var weightNorm = Math.Sqrt(parameters.Sum(p => (double)p * p));
+        Assert.That(result.History.Select(h => h.WeightNorm), Is.All.EqualTo(weightNorm).Within(1e-12 * weightNorm));
+    }
+
+    /// <summary>
+    /// Three sound epochs, then a resumed session at an absurd learning rate: Adam moves every
+    /// weight by about 1e30 in the first step, the next forward pass overflows, and the epoch's loss
+    /// is infinite or NaN. The run stops there, restores the best of the sound epochs, and hands no
+    /// state for the bad epoch to the checkpoint callback.
+    /// </summary>
+    [Test]
+    public void Fit_DivergingEpoch_StopsRestoresTheBestWeightsAndSavesNoState()
+    {
+        var options = new TrainerOptions { MaxEpochs = 3, Patience = 100, LearningRate = 1e-2f, Seed = 4, BatchSize = 16 };
+        var (train, validation) = (Synthetic(100, 4, seed: 90), Synthetic(20, 4, seed: 91));
+        using var model = new Sequential(Backend, 4, SmallNet, maxRows: 32);
+        model.InitializeGlorotUniform(seed: 9);
+        TrainingState? saved = null;
+        new Trainer(model, options).Fit(train, validation, epochCompleted: s => saved = s);
+
+        var states = new List<TrainingState>();
+        var result = new Trainer(model, options with { MaxEpochs = 10, LearningRate = 1e30f })
+            .Fit(train, validation, resume: saved, epochCompleted: states.Add);
+
+        Assert.That(result.StopReason, Is.EqualTo(Trainer.NonFiniteStop));
+        Assert.That(result.Epochs, Is.EqualTo(4), "stopped at the first bad epoch");
+        Assert.That(result.History[^1].IsFinite, Is.False);
+        Assert.That(result.History.Take(3).All(h => h.IsFinite), Is.True);
+        Assert.That(states, Is.Empty, "no checkpoint of the bad epoch");
+        Assert.That(model.Parameters.DownloadValues(), Is.EqualTo(saved!.BestParameters).AsCollection, "best weights of the sound epochs restored");
+    }
+
     [Test]
     public void Constructor_BadOptions_Throw()
     {

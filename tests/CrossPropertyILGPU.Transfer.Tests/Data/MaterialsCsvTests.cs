@@ -276,4 +276,65 @@ public sealed class MaterialsCsvTests
         var path = _scratch.Write("data.csv", "formula,target\nFe,1\n");
         Assert.That(() => MaterialsCsv.Read(path, targetColumn: " "), Throws.ArgumentException);
     }
+    [TestCase("formula;target\nFe;1,5\n", "semicolons", "formula;target")]
+    [TestCase("formula\ttarget\nFe\t1.5\n", "tabs", "formula\\ttarget")]
+    public void Read_OtherSeparator_SaysSoNamingTheHeader(string text, string separator, string column)
+    {
+        var ex = ReadFails(_scratch.Write("data.csv", text));
+        Assert.That((ex.Line, ex.Column), Is.EqualTo((1, column)));
+        Assert.That(ex.Message, Does.Contain($"separated by {separator}"));
+    }
+
+    [Test]
+    public void Read_SemicolonInsideACommaSeparatedHeader_IsJustAName()
+    {
+        var table = MaterialsCsv.Read(_scratch.Write("data.csv", ",formula,gap;expt\n0,Fe,1\n"));
+        Assert.That(table.TargetColumn, Is.EqualTo("gap;expt"));
+    }
+
+    [Test]
+    public void Read_DuplicateHeaderName_NamesBothColumns()
+    {
+        var ex = ReadFails(_scratch.Write("data.csv", "formula,gap,formula\nFe,1,Ni\n"));
+        Assert.That((ex.Line, ex.Column, ex.Value), Is.EqualTo((1, "formula", "formula")));
+        Assert.That(ex.Message, Does.Contain("names 'formula' twice (columns 1 and 3)"));
+    }
+
+    [Test]
+    public void Read_SameNameInAnotherCase_IsNotADuplicate()
+    {
+        var table = MaterialsCsv.Read(_scratch.Write("data.csv", "formula,Gap,gap\nFe,1,2\n"), targetColumn: "Gap");
+        Assert.That(table.Records[0].Target, Is.EqualTo(1f));
+    }
+
+    [TestCase("formula,y\nFe,1\n", "formulas", null, "did you mean 'formula'?")]
+    [TestCase(",pretty_comp,gap expt\n0,Fe,1\n", null, "Gap_Expt", "did you mean 'gap expt'?")]
+    [TestCase(",pretty_comp,gap expt\n0,Fe,1\n", null, "gap", "did you mean 'gap expt'?")]
+    [TestCase("Formulae,y\nFe,1\n", null, null, "did you mean 'Formulae'? (give --formula-column \"Formulae\")")]
+    [TestCase("compositions,y\nFe,1\n", null, null, "did you mean 'compositions'? (give --formula-column \"compositions\")")]
+    public void Read_ColumnNotFound_SuggestsTheClosestName(string text, string? formula, string? target, string suggestion)
+    {
+        var ex = ReadFails(_scratch.Write("data.csv", text), formula, target);
+        Assert.That(ex.Message, Does.EndWith(suggestion));
+    }
+
+    [TestCase(",name,gap expt\n0,Fe,1\n", null, null)]
+    [TestCase("formula,y\nFe,1\n", null, "bandgap")]
+    public void Read_ColumnNotFoundNothingClose_SuggestsNothing(string text, string? formula, string? target)
+    {
+        var ex = ReadFails(_scratch.Write("data.csv", text), formula, target);
+        Assert.That(ex.Message, Does.Not.Contain("did you mean"));
+    }
+
+    [TestCase("", "", 0)]
+    [TestCase("gap", "gap", 0)]
+    [TestCase("gap_expt", "gap expt", 1)]
+    [TestCase("formula", "fromula", 2)]
+    [TestCase("kitten", "sitting", 3)]
+    [TestCase("", "abc", 3)]
+    public void EditDistance_IsLevenshtein(string a, string b, int expected)
+    {
+        Assert.That(MaterialsCsv.EditDistance(a, b), Is.EqualTo(expected));
+        Assert.That(MaterialsCsv.EditDistance(b, a), Is.EqualTo(expected));
+    }
 }

@@ -1,0 +1,28 @@
+namespace CrossPropertyILGPU.Transfer.Training;
+
+/// <summary>
+/// Training stopped because an epoch produced NaN or ±∞ (in the loss, the validation MAE, the
+/// last gradient or the weights): typically a learning rate too large for the data. The run
+/// folder keeps the checkpoint of the last sound epoch and, when some epoch was sound, the model
+/// of the best one; the CLI exits with code 3.
+/// </summary>
+public sealed class TrainingDivergedException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public TrainingDivergedException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with its cause.</summary>
+    public TrainingDivergedException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>Creates the exception with a generic message.</summary>
+    public TrainingDivergedException()
+        : base("Training diverged (NaN or infinite values).")
+    {
+    }
+}

@@ -1,0 +1,136 @@
+using System.Diagnostics;
+
+namespace CrossPropertyILGPU.Cli.Tests.Verbs;
+
+/// <summary>A killed run resumed, a diverging run stopped, and the same seed giving the same model.</summary>
+public sealed partial class TrainVerbTests
+{
+    private static string[] SmallRun(string run, int epochs) =>
+        ["train", "--train", Train, "--arch", "16x2D-8x1-1", "--max-epochs", epochs.ToString(System.Globalization.CultureInfo.InvariantCulture), "--patience", "1000", "--device", "cpu", "--out", run];
+
+    private static string[] MetricsWithoutSeconds(string run) =>
+        [.. File.ReadAllLines(Path.Combine(run, "metrics.csv")).Select(line => string.Join(',', line.Split(',')[..^1]))];
+
+    /// <summary>
+    /// The real command line in a child process, killed with SIGKILL once a few epochs are
+    /// checkpointed — wherever it is then: inside an epoch's steps, or writing a checkpoint's
+    /// temporary file — and resumed with --resume: the final weights are bit-identical to an
+    /// uninterrupted run's, and metrics.csv holds each epoch once.
+    /// </summary>
+    [Test]
+    public void Resume_AfterSigkillMidRun_EndsBitIdenticalToAnUninterruptedRun()
+    {
+        const int epochs = 150;
+        var killed = Path.Combine(_scratch, "killed");
+        var cli = Path.Combine(TestContext.CurrentContext.TestDirectory, "cpilgpu.dll");
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in new[] { cli }.Concat(SmallRun(killed, epochs)))
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using (var child = Process.Start(start)!)
+        {
+            child.OutputDataReceived += (_, _) => { };
+            child.ErrorDataReceived += (_, _) => { };
+            child.BeginOutputReadLine();
+            child.BeginErrorReadLine();
+            var checkpoint = Path.Combine(killed, "checkpoint.safetensors");
+            var metrics = Path.Combine(killed, "metrics.csv");
+            var deadline = Stopwatch.StartNew();
+            while (!(File.Exists(checkpoint) && File.Exists(metrics) && EpochsLogged(metrics) >= 5))
+            {
+                Assert.That(child.HasExited, Is.False, "the child finished (or failed) before it could be killed");
+                Assert.That(deadline.Elapsed, Is.LessThan(TimeSpan.FromMinutes(2)), "no checkpoint appeared");
+                Thread.Sleep(10);
+            }
+            child.Kill();
+            child.WaitForExit();
+        }
+        Assert.That(File.Exists(Path.Combine(killed, "model.safetensors")), Is.False, "killed before the end");
+
+        var (code, _, error) = CliRunner.Run("train", "--resume", killed);
+        Assert.That(code, Is.Zero, error);
+        Assert.That(error, Does.Contain("resuming"));
+
+        var straight = Path.Combine(_scratch, "straight");
+        (code, _, error) = CliRunner.Run(SmallRun(straight, epochs));
+        Assert.That(code, Is.Zero, error);
+        Assert.That(File.ReadAllBytes(Path.Combine(killed, "model.safetensors")), Is.EqualTo(File.ReadAllBytes(Path.Combine(straight, "model.safetensors"))).AsCollection);
+        Assert.That(MetricsWithoutSeconds(killed), Is.EqualTo(MetricsWithoutSeconds(straight)).AsCollection);
+    }
+
+    // Lines of metrics.csv after the header; shared for reading while the child appends.
+    private static int EpochsLogged(string metrics)
+    {
+        try
+        {
+            using var stream = new FileStream(metrics, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var reader = new StreamReader(stream);
+            return reader.ReadToEnd().Count(c => c == '\n') - 1;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    [Test]
+    public void Train_SameSeedTwice_BitIdenticalWeightsAndMetrics()
+    {
+        string Run(string name, string seed)
+        {
+            var run = Path.Combine(_scratch, name);
+            var (code, _, error) = CliRunner.Run([.. SmallRun(run, 4), "--seed", seed]);
+            Assert.That(code, Is.Zero, error);
+            return run;
+        }
+        var first = Run("first", "7");
+        var second = Run("second", "7");
+        var other = Run("other", "8");
+        static byte[] Weights(string run) => File.ReadAllBytes(Path.Combine(run, "model.safetensors"));
+        Assert.That(Weights(second), Is.EqualTo(Weights(first)).AsCollection);
+        Assert.That(MetricsWithoutSeconds(second), Is.EqualTo(MetricsWithoutSeconds(first)).AsCollection);
+        Assert.That(Weights(other), Is.Not.EqualTo(Weights(first)).AsCollection, "the seed matters");
+    }
+
+    [Test]
+    public void Train_HugeLearningRateFromTheStart_ExitsWithCode3AndWritesNoModel()
+    {
+        var run = Path.Combine(_scratch, "diverged");
+        var (code, _, error) = CliRunner.Run([.. SmallRun(run, 5), "--lr", "1e30"]);
+        Assert.That(code, Is.EqualTo(CliApp.Diverged), error);
+        AssertOneErrorLine(error, ["training diverged at epoch 1", "learning rate 1E+30", "no model was written", "smaller --lr"]);
+        Assert.That(File.Exists(Path.Combine(run, "model.safetensors")), Is.False);
+        Assert.That(File.Exists(Path.Combine(run, "checkpoint.safetensors")), Is.False, "no checkpoint of a non-finite epoch");
+        var metrics = File.ReadAllLines(Path.Combine(run, "metrics.csv"));
+        Assert.That(metrics[0], Is.EqualTo("epoch,train_mae,val_mae,lr,grad_norm,weight_norm,seconds"));
+        Assert.That(metrics, Has.Length.EqualTo(2), "the bad epoch is logged");
+    }
+
+    /// <summary>
+    /// A sound two-epoch run resumed at an absurd learning rate diverges in its first new epoch:
+    /// exit code 3, and the checkpoint and model of the sound epochs are kept byte for byte.
+    /// </summary>
+    [Test]
+    public void Resume_DivergingSession_ExitsWithCode3KeepingTheCheckpointAndModel()
+    {
+        var run = CopyOfExistingRun("copy");
+        var checkpoint = File.ReadAllBytes(Path.Combine(run, "checkpoint.safetensors"));
+        var model = File.ReadAllBytes(Path.Combine(run, "model.safetensors"));
+
+        var (code, _, error) = CliRunner.Run("train", "--resume", run, "--max-epochs", "6", "--lr", "1e30");
+        Assert.That(code, Is.EqualTo(CliApp.Diverged), error);
+        AssertOneErrorLine(error, ["training diverged at epoch 3", "holds the best epoch", "the last checkpoint (epoch 2 or earlier) is untouched"]);
+        Assert.That(File.ReadAllBytes(Path.Combine(run, "checkpoint.safetensors")), Is.EqualTo(checkpoint).AsCollection);
+        Assert.That(File.ReadAllBytes(Path.Combine(run, "model.safetensors")), Is.EqualTo(model).AsCollection);
+        var metrics = File.ReadAllLines(Path.Combine(run, "metrics.csv"));
+        Assert.That(metrics, Has.Length.EqualTo(4));
+        Assert.That(metrics[^1], Does.StartWith("3,").And.Contain("1E+30"));
+        Assert.That(metrics[^1].Split(',')[1..3].Concat(metrics[^1].Split(',')[4..6]).Any(v => v is "NaN" or "Infinity" or "-Infinity"), Is.True, metrics[^1]);
+        Assert.That(metrics[1].Split(',')[4], Is.Not.EqualTo("0"), "gradient norm of a sound epoch");
+    }
+}
