@@ -10,15 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 peers=${1:?usage: benchmarks/compare-blas.sh PEERS_DIR}
-python=/usr/bin/python3
-[ -x "$python" ] || python=python3
-
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-
-echo "building …" >&2
-dotnet build benchmarks/CrossPropertyILGPU.Benchmarks -c Release -v q -nologo >&2
-bench=benchmarks/CrossPropertyILGPU.Benchmarks/bin/Release/net10.0/CrossPropertyILGPU.Benchmarks.dll
+source benchmarks/side-by-side.sh
 for t in 1 2; do
     echo "OpenBLAS, $t thread(s)" >&2
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t \

@@ -14,18 +14,11 @@ peer=${1:?usage: benchmarks/compare-torch.sh PEER_SCRIPT [BATCH ...]}
 shift
 batches=("${@:-32 256 1024}")
 batches=(${batches[*]})
-python=/usr/bin/python3
-[ -x "$python" ] || python=python3
-
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-
-echo "building …" >&2
-dotnet build benchmarks/CrossPropertyILGPU.Benchmarks -c Release -v q -nologo >&2
+source benchmarks/side-by-side.sh
 echo "torch: $peer bench --threads 1 2 --batches ${batches[*]}" >&2
 "$python" "$peer" bench --threads 1 2 --batches "${batches[@]}" | tee "$out/torch.txt" >&2
 echo "ours: steps --batches ${batches[*]}" >&2
-dotnet benchmarks/CrossPropertyILGPU.Benchmarks/bin/Release/net10.0/CrossPropertyILGPU.Benchmarks.dll steps --batches "${batches[@]}" | tee "$out/ours.txt" >&2
+dotnet "$bench" steps --batches "${batches[@]}" | tee "$out/ours.txt" >&2
 
 # Lines look like: threads=2 batch=   32 train step=  34.177 ms       936 samples/s ...
 best() { # file kind batch -> best samples/s over thread counts

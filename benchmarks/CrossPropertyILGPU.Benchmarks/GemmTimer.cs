@@ -43,24 +43,5 @@ internal static class GemmTimer
         }
     }
 
-    private static double Median(Action op, int m)
-    {
-        var perRepeat = Math.Max(3, 8192 / m);
-        for (var i = 0; i < perRepeat; i++)
-        {
-            op();
-        }
-        var times = new double[9];
-        for (var r = 0; r < times.Length; r++)
-        {
-            var clock = Stopwatch.StartNew();
-            for (var i = 0; i < perRepeat; i++)
-            {
-                op();
-            }
-            times[r] = clock.Elapsed.TotalMilliseconds / perRepeat;
-        }
-        Array.Sort(times);
-        return times[times.Length / 2];
-    }
+    private static double Median(Action op, int m) => StepTimer.MedianMilliseconds(op, Math.Max(3, 8192 / m), 9);
 }

@@ -47,21 +47,27 @@ internal static class StepTimer
         }
     }
 
-    private static double Median(Action step, int batch)
+    // Enough steps per repeat that one repeat takes ~0.2 s or more at every batch size.
+    private static double Median(Action step, int batch) => MedianMilliseconds(step, Math.Max(2, 2048 / batch), 7);
+
+    /// <summary>
+    /// Milliseconds per call of <paramref name="op"/>: one untimed repeat as warm-up, then the median
+    /// of <paramref name="repeats"/> timed repeats of <paramref name="perRepeat"/> calls each (medians
+    /// resist the shared machine's noise).
+    /// </summary>
+    internal static double MedianMilliseconds(Action op, int perRepeat, int repeats)
     {
-        // Enough steps per repeat that one repeat takes ~0.2 s or more at every batch size.
-        var perRepeat = Math.Max(2, 2048 / batch);
         for (var i = 0; i < perRepeat; i++)
         {
-            step();
+            op();
         }
-        var times = new double[7];
+        var times = new double[repeats];
         for (var r = 0; r < times.Length; r++)
         {
             var clock = Stopwatch.StartNew();
             for (var i = 0; i < perRepeat; i++)
             {
-                step();
+                op();
             }
             times[r] = clock.Elapsed.TotalMilliseconds / perRepeat;
         }
