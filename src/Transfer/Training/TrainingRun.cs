@@ -49,6 +49,17 @@ public static class TrainingRun
             throw new UsageException($"--val-fraction {options.ValidationFraction}: must lie strictly between 0 and 1.");
         }
         var source = LoadSource(options, features);
+        // A fine-tuned model keeps its source's input scaling: the source's first layer was trained
+        // on exactly those inputs. Otherwise auto means standard for pa, none for the rest.
+        var sourceScaler = source?.Manifest.ReadInputScaler(source.ManifestPath);
+        var inputScaling = source is null
+            ? options.InputScaling.Resolve(features.Kind)
+            : sourceScaler is null ? InputScaling.None : InputScaling.Standard;
+        if (source is not null && options.InputScaling != InputScaling.Auto && options.InputScaling != inputScaling)
+        {
+            throw new UsageException(
+                $"--input-scaling {options.InputScaling.ToName()}: the source model {source.ManifestPath} was trained with input scaling '{inputScaling.ToName()}', which fine-tuning keeps.");
+        }
         // Built once: validated here, before any file is read, and handed to the trainer later.
         var trainerOptions = new TrainerOptions
         {
@@ -125,6 +136,13 @@ public static class TrainingRun
         var trainFile = DataLoading.Concatenate(parts);
         var (train, validation, validationSource, trainFileIndex, validationFileIndex) = Split(trainFile, [.. fileOfRow], options, features, log);
         var test = options.TestPath is null ? null : DataLoading.Load(options.TestPath, options.FormulaColumn, options.TargetColumn, requireTargets: true, log, features);
+        // Fitted on the training split only, so validation and test rows never inform it.
+        var inputScaler = inputScaling == InputScaling.Standard ? sourceScaler ?? InputScaler.Fit(train) : null;
+        if (inputScaler is not null)
+        {
+            (train, validation) = (inputScaler.Transform(train), inputScaler.Transform(validation));
+            test = test is null ? null : inputScaler.Transform(test);
+        }
 
         var folder = options.Resume ? options.OutputDirectory : CreateRunFolder(options.OutputDirectory);
         var resume = options.Resume ? RunCheckpoint.Load(folder) : default((TrainingState State, TargetScaler Scaler)?);
@@ -150,6 +168,7 @@ public static class TrainingRun
             FormulaColumn = options.FormulaColumn ?? "",
             TargetColumn = targetName,
             Features = options.Features,
+            InputScaling = inputScaling.ToName(),
             Architecture = spec.ToString(),
             KeepProbabilities = [.. keep],
             BatchSize = options.BatchSize,
@@ -260,6 +279,10 @@ public static class TrainingRun
             FeatureFile = features.FilePath,
             InputWidth = train.Width,
             Elements = features.Kind == "ef" ? [.. ElementTable.ElemNetElements] : [],
+            FeatureNames = features.Kind == "pa" ? [.. PhysicalAttributes.Names] : [],
+            InputScaling = inputScaler is null ? "none" : "standard",
+            InputOffsets = inputScaler is null ? [] : [.. inputScaler.Offsets],
+            InputScales = inputScaler is null ? [] : [.. inputScaler.Scales],
             TargetName = targetName,
             TargetOffset = scaler.Offset,
             TargetScale = scaler.Scale,
@@ -292,7 +315,7 @@ public static class TrainingRun
         });
         manifest.Save(Path.Combine(folder, "model.json"));
 
-        using var model = MaterialsModel.Create(manifest, backend, network, features);
+        using var model = MaterialsModel.Create(manifest, backend, network, inputScaler is null ? features : features.WithScaling(inputScaler));
         var metrics = new List<RegressionMetrics>();
         foreach (var (name, data) in new[] { ("train", train), ("validation", validation), ("test", test) })
         {
