@@ -211,7 +211,7 @@ public sealed class MaterialsModel : IDisposable
         }
         else if (manifest.FeatureKind == "pa" && manifest.InputWidth == PhysicalAttributes.Width)
         {
-            if (manifest.FeatureNames.Length > 0 && !manifest.FeatureNames.SequenceEqual(PhysicalAttributes.Names))
+            if (manifest.FeatureNames is { Length: > 0 } names && !names.SequenceEqual(PhysicalAttributes.Names))
             {
                 throw new UsageException($"{manifestPath}: the model's physical attributes differ from this engine's (names or order); it cannot be fed the same features.");
             }

@@ -37,20 +37,24 @@ public sealed record ModelManifest
     /// <summary>Element symbol of each input column (for <c>ef</c>; empty otherwise).</summary>
     public required string[] Elements { get; init; }
 
-    /// <summary>Name of each input column for <c>pa</c> (matminer's labels, checked on load); empty otherwise.</summary>
-    public string[] FeatureNames { get; init; } = [];
+    // The input-scaling members arrived after the first models were shipped; the source-generated
+    // reader leaves members a file lacks null, so each one reads as its neutral value when absent.
+
+    /// <summary>Name of each input column for <c>pa</c> (matminer's labels, checked on load); empty or absent otherwise.</summary>
+    public string[]? FeatureNames { get; init; }
 
     /// <summary>
-    /// <c>none</c> (inputs fed as featurised) or <c>standard</c>: each input column j is fed as
-    /// (x − <see cref="InputOffsets"/>[j]) / <see cref="InputScales"/>[j], fitted on the training split.
+    /// <c>none</c> (inputs fed as featurised; also when absent) or <c>standard</c>: each input
+    /// column j is fed as (x − <see cref="InputOffsets"/>[j]) / <see cref="InputScales"/>[j],
+    /// fitted on the training split.
     /// </summary>
-    public string InputScaling { get; init; } = "none";
+    public string? InputScaling { get; init; }
 
     /// <summary>For <c>standard</c> input scaling: the training mean of each input column.</summary>
-    public double[] InputOffsets { get; init; } = [];
+    public double[]? InputOffsets { get; init; }
 
     /// <summary>For <c>standard</c> input scaling: the training standard deviation of each input column (1 for constant columns).</summary>
-    public double[] InputScales { get; init; } = [];
+    public double[]? InputScales { get; init; }
 
     /// <summary>Name of the target column the model was trained on.</summary>
     public required string TargetName { get; init; }
@@ -99,13 +103,13 @@ public sealed record ModelManifest
     {
         switch (InputScaling)
         {
-            case "none":
+            case null or "none":
                 return null;
             case "standard":
-                if (InputOffsets.Length != InputWidth || InputScales.Length != InputWidth)
+                if (InputOffsets is null || InputScales is null || InputOffsets.Length != InputWidth || InputScales.Length != InputWidth)
                 {
                     throw new UsageException(
-                        $"{manifestPath}: standard input scaling needs {InputWidth} offsets and scales; it has {InputOffsets.Length} and {InputScales.Length}.");
+                        $"{manifestPath}: standard input scaling needs {InputWidth} offsets and scales; it has {InputOffsets?.Length ?? 0} and {InputScales?.Length ?? 0}.");
                 }
                 try
                 {
