@@ -43,7 +43,7 @@ public sealed class MaterialsModel : IDisposable
     /// <summary>Maps network outputs to target units.</summary>
     public TargetScaler Scaler { get; }
 
-    /// <summary>How formulas become the model's inputs (elemental fractions, or the model's feature file).</summary>
+    /// <summary>How formulas become the model's inputs (elemental fractions, physical attributes or the model's feature file, standardised when the model says so).</summary>
     public FeatureSource Features { get; }
 
     /// <summary>
@@ -209,9 +209,22 @@ public sealed class MaterialsModel : IDisposable
                 throw new UsageException($"{manifestPath}: '{featureFile}' has {features.Width} features; the model takes {manifest.InputWidth}.");
             }
         }
+        else if (manifest.FeatureKind == "pa" && manifest.InputWidth == PhysicalAttributes.Width)
+        {
+            if (manifest.FeatureNames is { Length: > 0 } names && !names.SequenceEqual(PhysicalAttributes.Names))
+            {
+                throw new UsageException($"{manifestPath}: the model's physical attributes differ from this engine's (names or order); it cannot be fed the same features.");
+            }
+            features = FeatureSource.PhysicalAttributes;
+        }
         else
         {
             throw new UsageException($"{manifestPath}: feature kind '{manifest.FeatureKind}' with {manifest.InputWidth} inputs is not supported by this version.");
+        }
+        // Rows are standardised as in training, wherever the model featurises them (evaluate, predict, extract).
+        if (manifest.ReadInputScaler(manifestPath) is { } scaler)
+        {
+            features = features.WithScaling(scaler);
         }
         IReadOnlyList<LayerSpec> layers;
         try

@@ -12,7 +12,7 @@ internal static class BaselineVerb
         var train = new Option<string>("--train") { Description = "Training CSV (formula and target columns).", Required = true };
         var val = new Option<string?>("--val") { Description = "Validation CSV, evaluated only (the baselines select nothing on it)." };
         var test = new Option<string?>("--test") { Description = "Test CSV, evaluated once." };
-        var features = new Option<string>("--features") { Description = "Input features: ef (elemental fractions), or a feature CSV written by extract (rows looked up by formula).", DefaultValueFactory = _ => "ef" };
+        var features = new Option<string>("--features") { Description = "Input features: ef (elemental fractions), pa (145 physical attributes), or a feature CSV written by extract (rows looked up by formula).", DefaultValueFactory = _ => "ef" };
         var model = new Option<string>("--model") { Description = "mean (training mean), rf (random forest) or gbm (gradient-boosted trees).", DefaultValueFactory = _ => "rf" };
         var output = new Option<string?>("--out") { Description = "Folder to create for predictions_<split>.csv (default: write no files)." };
         var (seed, formulaColumn, target) = (CommonOptions.Seed(), CommonOptions.FormulaColumn(), CommonOptions.Target());

@@ -11,7 +11,7 @@ internal static class FeaturizeVerb
     public static Command Create()
     {
         var input = new Option<string>("--input") { Description = "CSV with a formula column (targets optional, carried over).", Required = true };
-        var features = new Option<string>("--features") { Description = "ef (ElemNet's 86 elemental fractions).", DefaultValueFactory = _ => "ef" };
+        var features = new Option<string>("--features") { Description = "ef (ElemNet's 86 elemental fractions) or pa (the 145 physical attributes, matminer's names).", DefaultValueFactory = _ => "ef" };
         var output = new Option<string?>("--output") { Description = "CSV to write; default: stdout." };
         var (formulaColumn, target) = (CommonOptions.FormulaColumn(), CommonOptions.Target());
         var command = new Command("featurize", "Write the features of every formula of a file as CSV (formula, one column per feature, target if present).");

@@ -40,7 +40,8 @@ internal static class TrainVerb
         var val = new Option<string?>("--val") { Description = "Validation CSV; default: carve --val-fraction of --train with the seed." };
         var valFraction = new Option<double>("--val-fraction") { Description = "Share of --train used for validation when --val is not given.", DefaultValueFactory = _ => defaults.ValidationFraction };
         var test = new Option<string?>("--test") { Description = "Test CSV, evaluated once after training (never used to select the model)." };
-        var features = new Option<string>("--features") { Description = "Input features: ef (elemental fractions), or a feature CSV written by extract (rows looked up by formula).", DefaultValueFactory = _ => "ef" };
+        var features = new Option<string>("--features") { Description = "Input features: ef (elemental fractions), pa (145 physical attributes), or a feature CSV written by extract (rows looked up by formula).", DefaultValueFactory = _ => "ef" };
+        var inputScaling = new Option<string>("--input-scaling") { Description = "Standardise each input column with the training split's mean and std, stored with the model: auto (pa only), standard or none. Fine-tuning keeps the source's.", DefaultValueFactory = _ => "auto" };
         var arch = new Option<string?>("--arch") { Description = $"ElemNet architecture string (default: {ElemNetSpec.Default}, or the source model's)." };
         var source = new Option<string?>("--source") { Description = "Source model: run folder, model.json or model.safetensors. Required unless --resume." };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint (its config.json gives the options; --max-epochs, --patience, --time-limit, --device and, for this session, --lr may be changed)." };
@@ -65,7 +66,7 @@ internal static class TrainVerb
 
         var command = new Command(defaults.Verb, defaults.Description);
         Option[] sourceOptions = defaults.FromSource ? [source, reinitLast, freeze] : [];
-        foreach (var option in new Option[] { train, val, valFraction, test, features, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, seed, output, formulaColumn, target, onUnsupported, minElements, splits, folds, resume, checkpointEvery, checkpointInterval, quiet }.Concat(sourceOptions))
+        foreach (var option in new Option[] { train, val, valFraction, test, features, inputScaling, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, seed, output, formulaColumn, target, onUnsupported, minElements, splits, folds, resume, checkpointEvery, checkpointInterval, quiet }.Concat(sourceOptions))
         {
             command.Options.Add(option);
         }
@@ -107,6 +108,7 @@ internal static class TrainVerb
                     FormulaColumn = parse.GetValue(formulaColumn),
                     TargetColumn = parse.GetValue(target),
                     Features = parse.GetValue(features)!,
+                    InputScaling = InputScalings.Parse(parse.GetValue(inputScaling)!),
                     Architecture = parse.GetValue(arch),
                     SourceModel = defaults.FromSource ? parse.GetValue(source) : null,
                     ReinitializeLast = defaults.FromSource && parse.GetValue(reinitLast),

@@ -23,7 +23,7 @@ public sealed record BaselineRunOptions
     /// <summary>Target column name; null = the last column.</summary>
     public string? TargetColumn { get; init; }
 
-    /// <summary>Input features: <c>ef</c> (elemental fractions); <c>pa</c> and feature files arrive later.</summary>
+    /// <summary>Input features: <c>ef</c> (elemental fractions), <c>pa</c> (physical attributes, fed raw: trees do not need scaling) or a feature CSV.</summary>
     public string Features { get; init; } = "ef";
 
     /// <summary>Which baseline.</summary>

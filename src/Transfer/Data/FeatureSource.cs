@@ -6,7 +6,7 @@ namespace CrossPropertyILGPU.Transfer.Data;
 
 /// <summary>
 /// Where a row's input features come from: computed from its formula (<c>ef</c>, ElemNet's 86
-/// elemental fractions), or looked up by formula in a feature CSV such as <c>extract</c> writes
+/// elemental fractions; <c>pa</c>, the 145 physical attributes), or looked up by formula in a feature CSV such as <c>extract</c> writes
 /// (the paper's TL:DL(FeatExtr) and TL:ML(FeatExtr) inputs). A feature CSV has a formula column
 /// and feature columns named <c>0 … n−1</c>; other columns (a target) are ignored. Lookup is by the
 /// exact formula text: polymorphs share a formula and so share features, as they share elemental
@@ -14,11 +14,14 @@ namespace CrossPropertyILGPU.Transfer.Data;
 /// </summary>
 public abstract class FeatureSource
 {
-    /// <summary>The kind recorded in model.json: <c>ef</c> or <c>file</c>.</summary>
+    /// <summary>The kind recorded in model.json: <c>ef</c>, <c>pa</c> or <c>file</c>.</summary>
     public abstract string Kind { get; }
 
     /// <summary>Features per row.</summary>
     public abstract int Width { get; }
+
+    /// <summary>The name of each feature column (element symbols for <c>ef</c>, matminer's labels for <c>pa</c>; <c>0 … n−1</c> for files).</summary>
+    public virtual IReadOnlyList<string> ColumnNames => [.. Enumerable.Range(0, Width).Select(j => j.ToString(CultureInfo.InvariantCulture))];
 
     /// <summary>The feature file, for <c>file</c> sources.</summary>
     public virtual string? FilePath => null;
@@ -26,25 +29,35 @@ public abstract class FeatureSource
     /// <summary>Elemental fractions.</summary>
     public static FeatureSource ElementalFractions { get; } = new ElementalFractionSource();
 
-    /// <summary>
-    /// The source a <c>--features</c> value names: <c>ef</c>, or the path of a feature CSV.
-    /// <c>pa</c> (physical attributes) is not available yet.
-    /// </summary>
-    /// <exception cref="UsageException">The value is neither.</exception>
+    /// <summary>Physical attributes.</summary>
+    public static FeatureSource PhysicalAttributes { get; } = new PhysicalAttributeSource();
+
+    /// <summary>The source a <c>--features</c> value names: <c>ef</c>, <c>pa</c>, or the path of a feature CSV.</summary>
+    /// <exception cref="UsageException">The value is none of these.</exception>
     public static FeatureSource Resolve(string features, FeaturizerOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(features);
         return features switch
         {
             "ef" => options is null || options == FeaturizerOptions.Default ? ElementalFractions : new ElementalFractionSource(options),
-            "pa" => throw new UsageException("--features pa: the 145 physical attributes are not available in this version; use ef or a feature CSV written by 'extract'."),
+            "pa" => options is null || options == FeaturizerOptions.Default ? PhysicalAttributes : new PhysicalAttributeSource(options),
             _ when File.Exists(features) => FeatureFile.Load(features),
-            _ => throw new UsageException($"--features {features}: use ef, or the path of a feature CSV written by 'extract' (no such file)."),
+            _ => throw new UsageException($"--features {features}: use ef, pa, or the path of a feature CSV written by 'extract' (no such file)."),
         };
     }
 
     /// <summary>Features for every row of <paramref name="table"/>; rows that cannot get features are listed as skipped.</summary>
     public abstract FeaturizedData Featurize(MaterialsTable table);
+
+    /// <summary>This source with every row it featurises standardised by <paramref name="scaler"/> (a model's stored input scaling).</summary>
+    /// <exception cref="ArgumentException">The scaler's width differs from <see cref="Width"/>.</exception>
+    public FeatureSource WithScaling(InputScaler scaler)
+    {
+        ArgumentNullException.ThrowIfNull(scaler);
+        return scaler.Width == Width
+            ? new ScaledSource(this, scaler)
+            : throw new ArgumentException($"The input scaling has {scaler.Width} columns; '{Kind}' features have {Width}.", nameof(scaler));
+    }
 
     private sealed class ElementalFractionSource(FeaturizerOptions? options = null) : FeatureSource
     {
@@ -54,7 +67,36 @@ public abstract class FeatureSource
 
         public override int Width => Chemistry.ElementalFractions.Width;
 
+        public override IReadOnlyList<string> ColumnNames => ElementTable.ElemNetElements;
+
         public override FeaturizedData Featurize(MaterialsTable table) => Featurizer.ElementalFractions(table, _options);
+    }
+
+    private sealed class PhysicalAttributeSource(FeaturizerOptions? options = null) : FeatureSource
+    {
+        private readonly FeaturizerOptions _options = options ?? FeaturizerOptions.Default;
+
+        public override string Kind => "pa";
+
+        public override int Width => Chemistry.PhysicalAttributes.Width;
+
+        public override IReadOnlyList<string> ColumnNames => Chemistry.PhysicalAttributes.Names;
+
+        public override FeaturizedData Featurize(MaterialsTable table) => Featurizer.PhysicalAttributes(table, _options);
+    }
+
+    // The inner source's features, standardised: what a model with stored input scaling is fed.
+    private sealed class ScaledSource(FeatureSource inner, InputScaler scaler) : FeatureSource
+    {
+        public override string Kind => inner.Kind;
+
+        public override int Width => inner.Width;
+
+        public override string? FilePath => inner.FilePath;
+
+        public override IReadOnlyList<string> ColumnNames => inner.ColumnNames;
+
+        public override FeaturizedData Featurize(MaterialsTable table) => scaler.Transform(inner.Featurize(table));
     }
 }
 

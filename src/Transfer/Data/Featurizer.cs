@@ -1,5 +1,6 @@
 using System.Globalization;
 using CrossPropertyILGPU.Transfer.Chemistry;
+using Attributes = CrossPropertyILGPU.Transfer.Chemistry.PhysicalAttributes;
 using Fractions = CrossPropertyILGPU.Transfer.Chemistry.ElementalFractions;
 
 namespace CrossPropertyILGPU.Transfer.Data;
@@ -38,15 +39,61 @@ public static class Featurizer
     /// formula column, formula and the problem (the element, or the parser's message, whose
     /// <see cref="FormulaException"/> is the inner exception).
     /// </exception>
-    public static FeaturizedData ElementalFractions(MaterialsTable table, FeaturizerOptions options)
+    public static FeaturizedData ElementalFractions(MaterialsTable table, FeaturizerOptions options) =>
+        Featurize(table, options, Fractions.Width, static (composition, row) =>
+        {
+            // Every element is one of the 86 by now, so this cannot fail.
+            Fractions.TryCompute(composition, row, out _);
+            return null;
+        });
+
+    /// <summary>The 145 physical attributes of every row, with <see cref="FeaturizerOptions.Default"/>.</summary>
+    /// <param name="table">The rows to featurise.</param>
+    /// <returns>See <see cref="PhysicalAttributes(MaterialsTable, FeaturizerOptions)"/>.</returns>
+    public static FeaturizedData PhysicalAttributes(MaterialsTable table) =>
+        PhysicalAttributes(table, FeaturizerOptions.Default);
+
+    /// <summary>
+    /// The 145 physical attributes of every row (see <see cref="Attributes"/>), in the order of
+    /// <see cref="Attributes.Names"/>. Rows are kept and skipped exactly as by
+    /// <see cref="ElementalFractions(MaterialsTable, FeaturizerOptions)"/> — elements outside
+    /// ElemNet's 86 included, so EF and PA runs see the same rows and can share a splits.json — and,
+    /// in addition, when an element lacks a table value the attributes need
+    /// (<see cref="SkipKind.MissingAttributeValue"/>; never the case for the 86).
+    /// </summary>
+    /// <param name="table">The rows to featurise.</param>
+    /// <param name="options">Which rows to keep, and whether an unusable row is skipped or an error.</param>
+    /// <returns>The kept rows with <see cref="Attributes.Width"/> features each; targets as for elemental fractions.</returns>
+    /// <exception cref="DataFileException">With <see cref="UnsupportedRowAction.Error"/>: the first unusable row.</exception>
+    public static FeaturizedData PhysicalAttributes(MaterialsTable table, FeaturizerOptions options) =>
+        Featurize(table, options, Attributes.Width, static (composition, row) =>
+            Attributes.TryCompute(composition, row, out var problem) ? null : problem);
+
+    // Writes one row's features; returns null, or why the row has none.
+    private delegate string? RowFeatures(Composition composition, Span<float> row);
+
+    private static FeaturizedData Featurize(MaterialsTable table, FeaturizerOptions options, int width, RowFeatures compute)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(options);
         var kept = new List<MaterialsRecord>(table.Records.Count);
         var skipped = new List<SkippedRow>();
-        MemoryBudget.EnsureFeatureMatrix(table.Path, table.Records.Count, Fractions.Width);
-        var features = new float[table.Records.Count * Fractions.Width];
+        MemoryBudget.EnsureFeatureMatrix(table.Path, table.Records.Count, width);
+        var features = new float[table.Records.Count * width];
         var strict = options.OnUnsupported == UnsupportedRowAction.Error;
+
+        // A row that cannot be used: an error naming file, line and formula, or a skip with the reason.
+        void Reject(MaterialsRecord record, string reason, SkipKind kind, FormulaException? cause = null)
+        {
+            if (strict)
+            {
+                throw new DataFileException(
+                    table.Path,
+                    cause is null ? $"formula '{record.Formula}': {reason}" : $"formula '{record.Formula}' cannot be read: {reason}",
+                    record.Line, table.FormulaColumn, record.Formula, cause);
+            }
+            skipped.Add(new SkippedRow(record.Line, record.Formula, reason, kind));
+        }
 
         foreach (var record in table.Records)
         {
@@ -57,31 +104,20 @@ public static class Featurizer
             }
             catch (FormulaException e)
             {
-                if (strict)
-                {
-                    throw new DataFileException(
-                        table.Path, $"formula '{record.Formula}' cannot be read: {e.Message}", record.Line, table.FormulaColumn, record.Formula, e);
-                }
-                skipped.Add(new SkippedRow(record.Line, record.Formula, e.Message, SkipKind.InvalidFormula));
+                Reject(record, e.Message, SkipKind.InvalidFormula, e);
                 continue;
             }
 
-            var row = features.AsSpan(kept.Count * Fractions.Width, Fractions.Width);
-            if (!Fractions.TryCompute(composition, row, out var unsupported))
+            var unsupported = composition.Amounts.FirstOrDefault(pair => ElementTable.ElemNetIndex(pair.Key) < 0).Key;
+            if (unsupported is not null)
             {
-                var reason = $"element '{unsupported}' is not among ElemNet's 86 inputs";
-                if (strict)
-                {
-                    throw new DataFileException(
-                        table.Path, $"formula '{record.Formula}': {reason}", record.Line, table.FormulaColumn, record.Formula);
-                }
-                skipped.Add(new SkippedRow(record.Line, record.Formula, reason, SkipKind.UnsupportedElement));
+                Reject(record, $"element '{unsupported}' is not among ElemNet's 86 inputs", SkipKind.UnsupportedElement);
                 continue;
             }
 
             if (composition.ElementCount < options.MinElements)
             {
-                // The row's slot is reused by the next kept row; TryCompute clears it first.
+                // A filter, not an error: never thrown, whatever OnUnsupported says.
                 skipped.Add(new SkippedRow(
                     record.Line,
                     record.Formula,
@@ -90,15 +126,22 @@ public static class Featurizer
                     SkipKind.TooFewElements));
                 continue;
             }
+
+            // The row's slot is reused by the next kept row when this one fails; compute clears it.
+            if (compute(composition, features.AsSpan(kept.Count * width, width)) is { } problem)
+            {
+                Reject(record, problem, SkipKind.MissingAttributeValue);
+                continue;
+            }
             kept.Add(record);
         }
 
-        Array.Resize(ref features, kept.Count * Fractions.Width);
+        Array.Resize(ref features, kept.Count * width);
         float[]? targets = null;
         if (kept.Exists(record => record.Target.HasValue))
         {
             targets = kept.Select(record => record.Target ?? float.NaN).ToArray();
         }
-        return new FeaturizedData(kept, features, Fractions.Width, targets, skipped);
+        return new FeaturizedData(kept, features, width, targets, skipped);
     }
 }

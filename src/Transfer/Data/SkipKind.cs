@@ -14,4 +14,10 @@ public enum SkipKind
 
     /// <summary>The formula is not in the feature file the model takes its inputs from.</summary>
     NotInFeatureFile,
+
+    /// <summary>
+    /// An element of the compound lacks a table value the physical attributes need (matminer gives
+    /// NaN; see <see cref="Chemistry.PhysicalAttributes"/>).
+    /// </summary>
+    MissingAttributeValue,
 }

@@ -6,7 +6,7 @@ namespace CrossPropertyILGPU.Transfer.Data;
 /// <param name="Reason">
 /// Why it was skipped, for people: the <see cref="Chemistry.FormulaException"/> message,
 /// <c>element 'He' is not among ElemNet's 86 inputs</c>, or
-/// <c>1 distinct element, fewer than the minimum of 2</c>.
+/// <c>1 distinct element, fewer than the minimum of 2</c>, or a missing physical-attribute value.
 /// </param>
-/// <param name="Kind">Why it was skipped, for code: which of the three checks it failed.</param>
+/// <param name="Kind">Why it was skipped, for code: which check it failed.</param>
 public sealed record SkippedRow(int Line, string Formula, string Reason, SkipKind Kind);

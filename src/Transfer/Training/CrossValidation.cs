@@ -32,10 +32,12 @@ public static class CrossValidation
         {
             throw new UsageException("--folds makes its own validation folds; it cannot be combined with --val or --splits.");
         }
+        // The rows each fold's run will load: the same features and row filters.
+        var features = FeatureSource.Resolve(options.Features, new FeaturizerOptions { OnUnsupported = options.OnUnsupported, MinElements = options.MinElements });
         var rows = new List<(int File, MaterialsRecord Record)>();
         for (var file = 0; file < options.TrainPaths.Count; file++)
         {
-            var data = DataLoading.Load(options.TrainPaths[file], options.FormulaColumn, options.TargetColumn, requireTargets: true, file == 0 ? log : TextWriter.Null);
+            var data = DataLoading.Load(options.TrainPaths[file], options.FormulaColumn, options.TargetColumn, requireTargets: true, file == 0 ? log : TextWriter.Null, features);
             rows.AddRange(data.Records.Select(r => (file, r)));
         }
         if (rows.Count < folds)

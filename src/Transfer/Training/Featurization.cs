@@ -1,12 +1,12 @@
-using CrossPropertyILGPU.Transfer.Chemistry;
 using CrossPropertyILGPU.Transfer.Data;
 
 namespace CrossPropertyILGPU.Transfer.Training;
 
 /// <summary>
 /// The <c>featurize</c> verb's work: each usable formula's features as a CSV — <c>formula</c>, one
-/// column per feature (for <c>ef</c> the 86 element symbols in ElemNet's order, H … Pu), and the
-/// target when the file has one.
+/// column per feature (for <c>ef</c> the 86 element symbols in ElemNet's order, H … Pu; for
+/// <c>pa</c> matminer's 145 labels, <c>0-norm</c> … <c>avg ionic char</c>), and the target when the
+/// file has one. Features are written as computed, never standardised.
 /// </summary>
 public static class Featurization
 {
@@ -14,14 +14,11 @@ public static class Featurization
     public static int Run(string inputPath, string features, TextWriter output, string? formulaColumn, string? targetColumn, TextWriter log)
     {
         ArgumentNullException.ThrowIfNull(output);
-        if (features != "ef")
-        {
-            // Resolve gives the precise reason (pa not available yet; a path is not a feature kind here).
-            _ = FeatureSource.Resolve(features);
-            throw new UsageException($"--features {features}: featurize computes features from formulas; use ef.");
-        }
-        var data = DataLoading.Load(inputPath, formulaColumn, targetColumn, requireTargets: false, log, out var targetName);
-        CsvOutput.WriteFeatures(output, ElementTable.ElemNetElements, data.Records, data.Features, data.Targets, targetName ?? "target");
+        var source = features is "ef" or "pa"
+            ? FeatureSource.Resolve(features)
+            : throw new UsageException($"--features {features}: featurize computes features from formulas; use ef or pa.");
+        var data = DataLoading.Load(inputPath, formulaColumn, targetColumn, requireTargets: false, log, out var targetName, source);
+        CsvOutput.WriteFeatures(output, source.ColumnNames, data.Records, data.Features, data.Targets, targetName ?? "target");
         return data.Count;
     }
 }

@@ -25,7 +25,7 @@ public sealed record ModelManifest
     /// <summary>Keep probability of each dropout block, in order.</summary>
     public required float[] KeepProbabilities { get; init; }
 
-    /// <summary>Input features: <c>ef</c> (elemental fractions) or <c>file</c> (looked up in <see cref="FeatureFile"/>).</summary>
+    /// <summary>Input features: <c>ef</c> (elemental fractions), <c>pa</c> (physical attributes) or <c>file</c> (looked up in <see cref="FeatureFile"/>).</summary>
     public required string FeatureKind { get; init; }
 
     /// <summary>For <c>file</c> models: the feature CSV (as given when training) whose rows are looked up by formula.</summary>
@@ -36,6 +36,25 @@ public sealed record ModelManifest
 
     /// <summary>Element symbol of each input column (for <c>ef</c>; empty otherwise).</summary>
     public required string[] Elements { get; init; }
+
+    // The input-scaling members arrived after the first models were shipped; the source-generated
+    // reader leaves members a file lacks null, so each one reads as its neutral value when absent.
+
+    /// <summary>Name of each input column for <c>pa</c> (matminer's labels, checked on load); empty or absent otherwise.</summary>
+    public string[]? FeatureNames { get; init; }
+
+    /// <summary>
+    /// <c>none</c> (inputs fed as featurised; also when absent) or <c>standard</c>: each input
+    /// column j is fed as (x − <see cref="InputOffsets"/>[j]) / <see cref="InputScales"/>[j],
+    /// fitted on the training split.
+    /// </summary>
+    public string? InputScaling { get; init; }
+
+    /// <summary>For <c>standard</c> input scaling: the training mean of each input column.</summary>
+    public double[]? InputOffsets { get; init; }
+
+    /// <summary>For <c>standard</c> input scaling: the training standard deviation of each input column (1 for constant columns).</summary>
+    public double[]? InputScales { get; init; }
 
     /// <summary>Name of the target column the model was trained on.</summary>
     public required string TargetName { get; init; }
@@ -75,6 +94,34 @@ public sealed record ModelManifest
         return File.Exists(weights)
             ? weights
             : throw new UsageException($"{manifestPath}: its weights file '{weights}' does not exist.");
+    }
+
+    /// <summary>The stored input scaling: null for <c>none</c>, the scaler for <c>standard</c>.</summary>
+    /// <param name="manifestPath">This manifest's path, for messages.</param>
+    /// <exception cref="UsageException">An unknown scaling, or offsets and scales that do not fit the inputs.</exception>
+    public Data.InputScaler? ReadInputScaler(string manifestPath)
+    {
+        switch (InputScaling)
+        {
+            case null or "none":
+                return null;
+            case "standard":
+                if (InputOffsets is null || InputScales is null || InputOffsets.Length != InputWidth || InputScales.Length != InputWidth)
+                {
+                    throw new UsageException(
+                        $"{manifestPath}: standard input scaling needs {InputWidth} offsets and scales; it has {InputOffsets?.Length ?? 0} and {InputScales?.Length ?? 0}.");
+                }
+                try
+                {
+                    return new Data.InputScaler(InputOffsets, InputScales);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new UsageException($"{manifestPath}: {e.Message}", e);
+                }
+            default:
+                throw new UsageException($"{manifestPath}: input scaling '{InputScaling}' is not known to this version (standard or none).");
+        }
     }
 
     /// <summary>Writes the manifest as indented JSON.</summary>

@@ -39,6 +39,9 @@ public sealed record RunConfig
     /// <summary>Feature kind.</summary>
     public string Features { get; init; } = "ef";
 
+    /// <summary>Input scaling as resolved for the run: standard or none (auto in configs that predate it).</summary>
+    public string InputScaling { get; init; } = "auto";
+
     /// <summary>Architecture string.</summary>
     public string Architecture { get; init; } = "";
 

@@ -35,8 +35,15 @@ public sealed record TrainRunOptions
     /// <summary>Target column name; null = the last column.</summary>
     public string? TargetColumn { get; init; }
 
-    /// <summary>Input features; only <c>ef</c> (elemental fractions) for now.</summary>
+    /// <summary>Input features: <c>ef</c> (elemental fractions), <c>pa</c> (physical attributes), or a feature CSV.</summary>
     public string Features { get; init; } = "ef";
+
+    /// <summary>
+    /// Per-column standardisation of the inputs, fitted on the training split and stored with the
+    /// model: <see cref="Data.InputScaling.Auto"/> (default) standardises <c>pa</c> and leaves other
+    /// features as they are; a fine-tuned model always keeps its source's.
+    /// </summary>
+    public InputScaling InputScaling { get; init; } = InputScaling.Auto;
 
     /// <summary>What to do with rows whose formula cannot be used (invalid, or an element outside the 86).</summary>
     public UnsupportedRowAction OnUnsupported { get; init; } = UnsupportedRowAction.Skip;
@@ -140,6 +147,7 @@ public sealed record TrainRunOptions
             FormulaColumn = config.FormulaColumn.Length == 0 ? null : config.FormulaColumn,
             TargetColumn = config.TargetColumn,
             Features = config.Features,
+            InputScaling = InputScalings.Parse(config.InputScaling),
             Architecture = config.Architecture,
             KeepProbabilities = config.KeepProbabilities,
             BatchSize = config.BatchSize,

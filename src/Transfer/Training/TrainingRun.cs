@@ -50,10 +50,11 @@ public static class TrainingRun
         }
         var source = LoadSource(options, features);
         var (network, trainerOptions) = ResolveNetwork(options, source);
+        var inputScaling = ResolveInputScaling(options, source, features);
 
         // Inputs, checkpoint, device and starting weights first: whatever is wrong with them fails
         // before the run folder is created or anything in it is touched.
-        var data = LoadData(options, inMemory, features, log);
+        var data = LoadData(options, inMemory, features, inputScaling, log);
         var resume = options.Resume ? RunCheckpoint.Load(options.OutputDirectory) : default((TrainingState State, TargetScaler Scaler)?);
         if (!options.Resume)
         {
@@ -79,7 +80,7 @@ public static class TrainingRun
         log.WriteLine($"device: {backend.Device}");
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"data: {data.Train.Count} train, {data.Validation.Count} validation{(data.Test is null ? "" : $", {data.Test.Count} test")} rows; target '{data.TargetName}'"));
-        var config = BuildConfig(options, source, network, data.TargetName, backend.Device);
+        var config = BuildConfig(options, source, network, data, backend.Device);
         if (resume is null)
         {
             File.WriteAllText(Path.Combine(folder, "config.json"), JsonSerializer.Serialize(config, TransferJson.Default.RunConfig));
@@ -127,7 +128,7 @@ public static class TrainingRun
     /// <summary>The rows of one run, split, with where each came from.</summary>
     private sealed record RunData(
         FeaturizedData Train, FeaturizedData Validation, FeaturizedData? Test, string TargetName,
-        string ValidationSource, int[] TrainFileIndex, int[] ValidationFileIndex)
+        string ValidationSource, int[] TrainFileIndex, int[] ValidationFileIndex, InputScaler? InputScaler)
     {
         public double TrainMean => Train.Targets!.Average(t => (double)t);
     }
@@ -222,7 +223,28 @@ public static class TrainingRun
 
     // Reads and featurises the training files (or takes the in-memory rows), splits off validation
     // and reads the test file.
-    private static RunData LoadData(TrainRunOptions options, (FeaturizedData Data, string TargetName)? inMemory, FeatureSource features, TextWriter log)
+    /// <summary>
+    /// Whether inputs are standardised, and with which stored scaling. A fine-tuned model keeps its
+    /// source's input scaling: the source's first layer was trained on exactly those inputs.
+    /// Otherwise auto means standard for pa, none for the rest.
+    /// </summary>
+    private static (InputScaling Scaling, InputScaler? SourceScaler) ResolveInputScaling(TrainRunOptions options, SourceModel? source, FeatureSource features)
+    {
+        var sourceScaler = source?.Manifest.ReadInputScaler(source.ManifestPath);
+        var inputScaling = source is null
+            ? options.InputScaling.Resolve(features.Kind)
+            : sourceScaler is null ? InputScaling.None : InputScaling.Standard;
+        if (source is not null && options.InputScaling != InputScaling.Auto && options.InputScaling != inputScaling)
+        {
+            throw new UsageException(
+                $"--input-scaling {options.InputScaling.ToName()}: the source model {source.ManifestPath} was trained with input scaling '{inputScaling.ToName()}', which fine-tuning keeps.");
+        }
+        return (inputScaling, sourceScaler);
+    }
+
+    private static RunData LoadData(
+        TrainRunOptions options, (FeaturizedData Data, string TargetName)? inMemory, FeatureSource features,
+        (InputScaling Scaling, InputScaler? SourceScaler) inputScaling, TextWriter log)
     {
         if (options.TrainPaths.Count == 0)
         {
@@ -249,10 +271,17 @@ public static class TrainingRun
         var trainFile = DataLoading.Concatenate(parts);
         var (train, validation, validationSource, trainFileIndex, validationFileIndex) = Split(trainFile, [.. fileOfRow], options, features, log);
         var test = options.TestPath is null ? null : DataLoading.Load(options.TestPath, options.FormulaColumn, options.TargetColumn, requireTargets: true, log, features);
-        return new RunData(train, validation, test, targetColumn ?? "target", validationSource, trainFileIndex, validationFileIndex);
+        // Fitted on the training split only, so validation and test rows never inform it.
+        var inputScaler = inputScaling.Scaling == InputScaling.Standard ? inputScaling.SourceScaler ?? InputScaler.Fit(train) : null;
+        if (inputScaler is not null)
+        {
+            (train, validation) = (inputScaler.Transform(train), inputScaler.Transform(validation));
+            test = test is null ? null : inputScaler.Transform(test);
+        }
+        return new RunData(train, validation, test, targetColumn ?? "target", validationSource, trainFileIndex, validationFileIndex, inputScaler);
     }
 
-    private static RunConfig BuildConfig(TrainRunOptions options, SourceModel? source, NetworkDesign network, string targetName, DeviceInfo device) => new()
+    private static RunConfig BuildConfig(TrainRunOptions options, SourceModel? source, NetworkDesign network, RunData data, DeviceInfo device) => new()
     {
         Started = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
         Device = options.Device.ToName(),
@@ -262,8 +291,9 @@ public static class TrainingRun
         ValidationFraction = options.ValidationPath is null ? options.ValidationFraction : null,
         Test = options.TestPath,
         FormulaColumn = options.FormulaColumn ?? "",
-        TargetColumn = targetName,
+        TargetColumn = data.TargetName,
         Features = options.Features,
+        InputScaling = data.InputScaler is null ? "none" : "standard",
         Architecture = network.Spec.ToString(),
         KeepProbabilities = [.. network.Keep],
         BatchSize = options.BatchSize,
@@ -386,6 +416,10 @@ public static class TrainingRun
         FeatureFile = features.FilePath,
         InputWidth = data.Train.Width,
         Elements = features.Kind == "ef" ? [.. ElementTable.ElemNetElements] : [],
+        FeatureNames = features.Kind == "pa" ? [.. PhysicalAttributes.Names] : [],
+        InputScaling = data.InputScaler is null ? "none" : "standard",
+        InputOffsets = data.InputScaler is null ? [] : [.. data.InputScaler.Offsets],
+        InputScales = data.InputScaler is null ? [] : [.. data.InputScaler.Scales],
         TargetName = data.TargetName,
         TargetOffset = scaler.Offset,
         TargetScale = scaler.Scale,
@@ -415,7 +449,7 @@ public static class TrainingRun
     private static List<RegressionMetrics> WritePredictions(
         string folder, ModelManifest manifest, IComputeBackend backend, Sequential sequential, FeatureSource features, RunData data)
     {
-        using var model = MaterialsModel.Create(manifest, backend, sequential, features);
+        using var model = MaterialsModel.Create(manifest, backend, sequential, data.InputScaler is null ? features : features.WithScaling(data.InputScaler));
         var metrics = new List<RegressionMetrics>();
         foreach (var (name, split) in new[] { ("train", data.Train), ("validation", data.Validation), ("test", data.Test) })
         {

@@ -17,7 +17,7 @@ public sealed class BaselineVerbTests
     }
 
     [TestCase("--model", "svm", "Valid models: mean, rf, gbm")]
-    [TestCase("--features", "pa", "not available")]
+    [TestCase("--features", "pb", "use ef, pa")]
     [TestCase("--features", "layer5.csv", "no such file")]
     public void Baseline_BadOption_ExitsWithCode2AndOneMessage(string option, string value, string message)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CrossPropertyILGPU.Transfer.Chemistry;
 
 namespace CrossPropertyILGPU.Cli.Tests.Verbs;
 
@@ -34,11 +35,47 @@ public sealed class FeaturizeVerbTests
         }
     }
 
+    /// <summary>
+    /// featurize --features pa: matminer's 145 column names in order, the library's values for
+    /// every kept row, and the rows it cannot featurise reported on stderr with line and reason.
+    /// </summary>
     [Test]
-    public void Featurize_Pa_ExitsWithCode2()
+    public void Featurize_Pa_WritesMatminersColumnsAndReportsUnusableRows()
     {
-        var (code, _, error) = CliRunner.Run("featurize", "--input", CliRunner.Jarvis("sample", "sample_test_set.csv"), "--features", "pa");
+        var folder = Path.Combine(Path.GetTempPath(), "cpilgpu-featurize-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var input = Path.Combine(folder, "in.csv");
+            File.WriteAllText(input, "formula,gap\nNaCl,8.5\nHeO,1\nFe2O3,2.2\n2-Feb,3\nAl0.5CoCrFeNi,0\n");
+            var output = Path.Combine(folder, "pa.csv");
+
+            var (code, _, error) = CliRunner.Run("featurize", "--input", input, "--features", "pa", "--output", output);
+
+            Assert.That(code, Is.Zero, error);
+            Assert.That(error, Does.Contain("skipped 2 of 5 rows").And.Contain("line 3: 'HeO'").And.Contain("line 5: '2-Feb'").And.Contain("wrote 3 rows"));
+            var lines = File.ReadAllLines(output);
+            Assert.That(lines[0].Split(','), Is.EqualTo(new[] { "formula" }.Concat(PhysicalAttributes.Names).Append("gap")).AsCollection);
+            Assert.That(lines.Skip(1).Select(l => l.Split(',')[0]), Is.EqualTo(new[] { "NaCl", "Fe2O3", "Al0.5CoCrFeNi" }).AsCollection);
+            foreach (var line in lines.Skip(1))
+            {
+                var fields = line.Split(',');
+                var expected = new float[PhysicalAttributes.Width];
+                Assert.That(PhysicalAttributes.TryCompute(FormulaParser.Parse(fields[0]), expected, out _), Is.True);
+                Assert.That(fields[1..^1].Select(f => float.Parse(f, CultureInfo.InvariantCulture)), Is.EqualTo(expected).AsCollection, fields[0]);
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Test]
+    public void Featurize_FeatureFile_ExitsWithCode2()
+    {
+        var (code, _, error) = CliRunner.Run("featurize", "--input", CliRunner.Jarvis("sample", "sample_test_set.csv"), "--features", CliRunner.Jarvis("sample", "sample_test_set.csv"));
         Assert.That(code, Is.EqualTo(CliApp.InvalidInput));
-        Assert.That(error, Does.Contain("not available"));
+        Assert.That(error, Does.Contain("use ef or pa"));
     }
 }

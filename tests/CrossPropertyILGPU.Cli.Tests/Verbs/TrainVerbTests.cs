@@ -113,7 +113,7 @@ public sealed partial class TrainVerbTests
             (["train", "--train", Train, "--device", "gpu"], "Valid devices"),
             (["train", "--train", Train, "--loss", "huber"], "mae or mse"),
             (["train", "--train", Train, "--keep-probabilities", "0.8,2"], "'2'"),
-            (["train", "--train", Train, "--features", "pa"], "not available"),
+            (["train", "--train", Train, "--input-scaling", "minmax"], "auto, standard or none"),
             (["evaluate", "--model", _scratch, "--data", Test], "does not exist"),
         };
         foreach (var (args, message) in cases)

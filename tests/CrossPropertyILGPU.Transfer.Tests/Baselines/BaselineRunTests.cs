@@ -47,6 +47,16 @@ public sealed class BaselineRunTests
     }
 
     [Test]
+    public void Run_PhysicalAttributes_ForestOnThe145ColumnsBeatsTheMean()
+    {
+        var summary = BaselineRun.Run(Options() with { Features = "pa", Model = BaselineModel.RandomForest }, TextWriter.Null);
+
+        Assert.That(summary.Metrics.Select(m => m.Count), Is.EqualTo(new[] { 451, 50, 56 }).AsCollection, "the same rows as ef");
+        var test = summary.Metrics.Single(m => m.Split == "test");
+        Assert.That(test.Mae, Is.LessThan(test.MeanPredictorMae));
+    }
+
+    [Test]
     public void Run_TrainOnlyWithoutOut_OneSplitAndNoFiles()
     {
         var summary = BaselineRun.Run(Options() with { ValidationPath = null, TestPath = null }, TextWriter.Null);
@@ -56,7 +66,7 @@ public sealed class BaselineRunTests
         Assert.That(Directory.EnumerateFileSystemEntries(_scratch.FullName), Is.Empty);
     }
 
-    [TestCase("pa", "physical attributes are not available")]
+    [TestCase("pb", "no such file")]
     [TestCase("layer5.csv", "no such file")]
     public void Run_UnavailableFeatures_ThrowsUsageExceptionSayingSo(string features, string message)
     {

@@ -222,4 +222,40 @@ public sealed class FeaturizerTests
         Assert.That(data.Count, Is.EqualTo(2));
         Assert.That(data.Skipped, Is.Empty);
     }
+
+    [Test]
+    public void PhysicalAttributes_KeepAndSkipTheRowsElementalFractionsDo()
+    {
+        var table = Table(
+            new MaterialsRecord(2, "Fe2O3", 1f),
+            new MaterialsRecord(3, "FeXx2", 2f),
+            new MaterialsRecord(4, "HeO", 3f),
+            new MaterialsRecord(5, "NaCl", 4f),
+            new MaterialsRecord(6, "2-Feb", 5f));
+
+        var attributes = Featurizer.PhysicalAttributes(table);
+        var fractions = Featurizer.ElementalFractions(table);
+
+        Assert.That(attributes.Width, Is.EqualTo(PhysicalAttributes.Width));
+        Assert.That(attributes.Records, Is.EqualTo(fractions.Records).AsCollection);
+        Assert.That(attributes.Skipped, Is.EqualTo(fractions.Skipped).AsCollection);
+        Assert.That(attributes.Targets, Is.EqualTo(new[] { 1f, 4f }).AsCollection);
+        // The skipped rows in between leave nothing behind: each kept row is its own formula's vector.
+        foreach (var (row, formula) in new[] { (0, "Fe2O3"), (1, "NaCl") })
+        {
+            var expected = new float[PhysicalAttributes.Width];
+            Assert.That(PhysicalAttributes.TryCompute(FormulaParser.Parse(formula), expected, out _), Is.True);
+            Assert.That(attributes.Row(row).ToArray(), Is.EqualTo(expected).AsCollection, formula);
+        }
+    }
+
+    [Test]
+    public void PhysicalAttributes_StrictOption_UnusableRowIsADataFileException()
+    {
+        var table = Table(new MaterialsRecord(2, "NaCl", 1f), new MaterialsRecord(3, "HeO", 2f));
+
+        var ex = Assert.Throws<DataFileException>(() => Featurizer.PhysicalAttributes(table, new FeaturizerOptions { OnUnsupported = UnsupportedRowAction.Error }));
+        Assert.That((ex!.Line, ex.Value), Is.EqualTo(((int?)3, "HeO")));
+        Assert.That(ex.Message, Does.Contain("'He'"));
+    }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using CrossPropertyILGPU.Kernels.Devices;
 using CrossPropertyILGPU.Network.Checkpoints;
+using CrossPropertyILGPU.Transfer.Data;
 using CrossPropertyILGPU.Transfer.Tests.Support;
 using CrossPropertyILGPU.Transfer.Training;
 
@@ -111,6 +112,24 @@ public sealed class FineTuneTests
         Assert.That(ex!.Message, Does.Contain("'pa' features").And.Contain("same input features"));
         Assert.Throws<UsageException>(() => TrainingRun.Run(FineTune("never2") with { Architecture = "8x1-1" }, TextWriter.Null));
         Assert.Throws<UsageException>(() => TrainingRun.Run(FineTune("never3") with { FreezeDenseLayers = 4 }, TextWriter.Null));
+    }
+
+    [Test]
+    public void FineTune_PhysicalAttributeSource_KeepsItsInputScaling()
+    {
+        var source = TrainingRun.Run(FineTune("pa-source") with { SourceModel = null, Features = "pa", Architecture = "24x2D-16x1-1" }, TextWriter.Null).OutputDirectory;
+        var sourceManifest = ModelManifest.Load(Path.Combine(source, "model.json"));
+
+        // Fitted anew on these rows the scaling would differ; the source's first layer expects its own.
+        var tuned = TrainingRun.Run(FineTune("pa-tuned") with { SourceModel = source, Features = "pa", TrainPaths = [SourceData] }, TextWriter.Null);
+        var manifest = ModelManifest.Load(Path.Combine(tuned.OutputDirectory, "model.json"));
+        Assert.That((manifest.InputScaling, manifest.FeatureKind), Is.EqualTo(("standard", "pa")));
+        Assert.That(manifest.InputOffsets, Is.EqualTo(sourceManifest.InputOffsets).AsCollection);
+        Assert.That(manifest.InputScales, Is.EqualTo(sourceManifest.InputScales).AsCollection);
+
+        var ex = Assert.Throws<UsageException>(() => TrainingRun.Run(
+            FineTune("never") with { SourceModel = source, Features = "pa", InputScaling = InputScaling.None }, TextWriter.Null));
+        Assert.That(ex!.Message, Does.Contain("'standard'").And.Contain("fine-tuning keeps"));
     }
 
     private static Dictionary<string, float[]> Weights(string run) =>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using CrossPropertyILGPU.Kernels.Devices;
+using CrossPropertyILGPU.Transfer.Chemistry;
 using CrossPropertyILGPU.Transfer.Data;
 using CrossPropertyILGPU.Transfer.Tests.Support;
 using CrossPropertyILGPU.Transfer.Training;
@@ -80,6 +81,61 @@ public sealed class TrainingRunTests
         Assert.That(model.Predict(["Te2I"])[0], Is.EqualTo(written[0]), "the first test formula, by name");
     }
 
+    /// <summary>
+    /// A pa run standardises its inputs with the mean and std of its training split alone, stores
+    /// them in model.json, and the reloaded model applies them to new rows: evaluate, predict by
+    /// file and by formula all reproduce the run's own test predictions.
+    /// </summary>
+    [Test]
+    public void Run_PhysicalAttributes_StoresTrainingSplitScalingThatTheLoadedModelApplies()
+    {
+        var summary = TrainingRun.Run(Options("pa") with { Features = "pa" }, TextWriter.Null);
+        var folder = summary.OutputDirectory;
+        var manifest = ModelManifest.Load(Path.Combine(folder, "model.json"));
+        Assert.That((manifest.FeatureKind, manifest.InputWidth, manifest.InputScaling), Is.EqualTo(("pa", 145, "standard")));
+        Assert.That(manifest.FeatureNames, Is.EqualTo(PhysicalAttributes.Names).AsCollection);
+        Assert.That(ReadConfig(folder).GetProperty("input_scaling").GetString(), Is.EqualTo("standard"));
+
+        // The training split's rows, as splits.json lists them, and nothing else.
+        var trainLines = ReadSplits(folder).GetProperty("train").GetProperty("lines").EnumerateArray().Select(e => e.GetInt32()).ToHashSet();
+        var all = Featurizer.PhysicalAttributes(MaterialsCsv.Read(Train));
+        var trainRows = Enumerable.Range(0, all.Count).Where(i => trainLines.Contains(all.Records[i].Line)).ToArray();
+        Assert.That(trainRows, Has.Length.EqualTo(451));
+        var expected = InputScaler.Fit(DataLoading.Subset(all, trainRows));
+        Assert.That(manifest.InputOffsets, Is.EqualTo(expected.Offsets).AsCollection);
+        Assert.That(manifest.InputScales, Is.EqualTo(expected.Scales).AsCollection);
+
+        var written = File.ReadAllLines(Path.Combine(folder, "predictions_test.csv")).Skip(1)
+            .Select(line => float.Parse(line.Split(',')[^1], CultureInfo.InvariantCulture)).ToArray();
+        using var model = MaterialsModel.Load(folder, DeviceKind.Cpu);
+        var test = DataLoading.Load(Test, null, null, requireTargets: true, TextWriter.Null, model.Features);
+        Assert.That(model.Predict(test), Is.EqualTo(written).AsCollection);
+        Assert.That(model.Predict(["Te2I"])[0], Is.EqualTo(written[0]), "the first test formula, by name");
+        Assert.That(Evaluation.Evaluate(model, Test, null, null, TextWriter.Null).Mae, Is.EqualTo(summary.Metrics.Single(m => m.Split == "test").Mae).Within(1e-9));
+        // Unscaled attributes are not what the model was trained on: they give other predictions.
+        var raw = Featurizer.PhysicalAttributes(MaterialsCsv.Read(Test));
+        Assert.That(model.Predict(raw), Is.Not.EqualTo(written).AsCollection);
+    }
+
+    [TestCase("pa", InputScaling.None, "none")]
+    [TestCase("ef", InputScaling.Auto, "none")]
+    [TestCase("ef", InputScaling.Standard, "standard")]
+    public void Run_InputScalingOption_IsResolvedAndRecorded(string features, InputScaling scaling, string recorded)
+    {
+        var summary = TrainingRun.Run(Options("run") with { Features = features, InputScaling = scaling, MaxEpochs = 1 }, TextWriter.Null);
+        var manifest = ModelManifest.Load(Path.Combine(summary.OutputDirectory, "model.json"));
+
+        Assert.That(manifest.InputScaling, Is.EqualTo(recorded));
+        Assert.That(manifest.InputOffsets, Has.Length.EqualTo(recorded == "standard" ? manifest.InputWidth : 0));
+        Assert.That(ReadConfig(summary.OutputDirectory).GetProperty("input_scaling").GetString(), Is.EqualTo(recorded));
+        if (recorded == "standard")
+        {
+            // Elemental fractions have columns no compound here contains: constant zeros, scale 1.
+            Assert.That(manifest.InputScales, Has.All.GreaterThan(0));
+            Assert.That(manifest.InputScales, Has.Some.EqualTo(1.0));
+        }
+    }
+
     [Test]
     public void Run_IntoANonEmptyFolder_RefusesAndChangesNothing()
     {
@@ -120,6 +176,9 @@ public sealed class TrainingRunTests
         var ex = Assert.Throws<UsageException>(() => TrainingRun.Run(Options("x") with { Architecture = architecture }, TextWriter.Null));
         Assert.That(ex!.Message, Does.Contain(message));
     }
+
+    private static JsonElement ReadConfig(string folder) =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "config.json"))).RootElement;
 
     private static JsonElement ReadSplits(string folder) =>
         JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "splits.json"))).RootElement;
