@@ -74,6 +74,7 @@ public sealed class IlgpuBackend : ComputeBackend
     private readonly List<MethodInfo> _loadedKernels = [];
 
     private readonly TiledDenseKernels[] _tiled;
+    private readonly GemmTileConfiguration[] _tiledConfigurations;
     private readonly int _minGroupsPerProduct;
     private readonly CuBlasGemm? _cuBlas;
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, int, int> _biasActivation;
@@ -131,6 +132,7 @@ public sealed class IlgpuBackend : ComputeBackend
             throw new ArgumentException("At least one GEMM tile size is needed.", nameof(launchOptions));
         }
         _tiled = [.. tiles.Select(size => LoadTiled(GemmTileConfiguration.For(size)))];
+        _tiledConfigurations = [.. _tiled.Select(t => t.Configuration)];
         // A product uses the largest tile whose grid still gives every multiprocessor a group.
         _minGroupsPerProduct = Math.Max(1, accelerator.NumMultiprocessors);
         if (LaunchOptions.Gemm == GemmEngine.CuBlas)
@@ -152,7 +154,7 @@ public sealed class IlgpuBackend : ComputeBackend
     public IReadOnlyList<MethodInfo> LoadedKernels => _loadedKernels;
 
     /// <summary>The GEMM tile configurations compiled for the dense products, largest first.</summary>
-    public IReadOnlyList<GemmTileConfiguration> GemmTiles => [.. _tiled.Select(t => t.Configuration)];
+    public IReadOnlyList<GemmTileConfiguration> GemmTiles => _tiledConfigurations;
 
     /// <summary>
     /// Kernel launches (cuBLAS calls included) issued since the backend was created; copies and
@@ -417,17 +419,8 @@ Launched();
 
     private void Launched() => LaunchCount++;
 
-    private TiledDenseKernels PickTiled(int rows, int columns)
-    {
-        foreach (var tiled in _tiled)
-        {
-            if (tiled.Configuration.Groups(rows, columns) >= _minGroupsPerProduct)
-            {
-                return tiled;
-            }
-        }
-        return _tiled[^1];
-    }
+    private TiledDenseKernels PickTiled(int rows, int columns) =>
+        _tiled[GemmTileConfiguration.Pick(_tiledConfigurations, rows, columns, _minGroupsPerProduct)];
 
     private TiledDenseKernels LoadTiled(GemmTileConfiguration configuration)
     {

@@ -87,6 +87,25 @@ public sealed class GemmTileConfiguration
     public static GemmTileConfiguration For(GemmTileSize size) =>
         All.FirstOrDefault(c => c.Size == size) ?? throw new ArgumentOutOfRangeException(nameof(size), size, "Unknown tile size.");
 
+    /// <summary>
+    /// The first (largest) of <paramref name="candidates"/> whose grid for a C of
+    /// <paramref name="rows"/> × <paramref name="columns"/> has at least <paramref name="minGroups"/>
+    /// groups — enough to give every multiprocessor work — else the last (smallest).
+    /// </summary>
+    public static int Pick(IReadOnlyList<GemmTileConfiguration> candidates, int rows, int columns, int minGroups)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentOutOfRangeException.ThrowIfZero(candidates.Count, nameof(candidates));
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            if (candidates[i].Groups(rows, columns) >= minGroups)
+            {
+                return i;
+            }
+        }
+        return candidates.Count - 1;
+    }
+
     /// <summary>Groups needed for a C of <paramref name="rows"/> × <paramref name="columns"/>.</summary>
     public long Groups(int rows, int columns) => (long)Blocks(rows, Rows) * Blocks(columns, Columns);
 
