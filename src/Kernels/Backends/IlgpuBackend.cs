@@ -162,6 +162,12 @@ public sealed class IlgpuBackend : ComputeBackend
     /// </summary>
     public long LaunchCount { get; private set; }
 
+    /// <summary>
+    /// Times the host waited for the device (<c>Download</c> and <c>Synchronize</c>) since the backend
+    /// was created: a training step must add none (the loss is read back once per epoch).
+    /// </summary>
+    public long HostSynchronizations { get; private set; }
+
     /// <summary>The tile configuration a dense product with a C of <paramref name="rows"/> × <paramref name="columns"/> runs with.</summary>
     public GemmTileConfiguration TileFor(int rows, int columns) => PickTiled(rows, columns).Configuration;
 
@@ -206,6 +212,7 @@ public sealed class IlgpuBackend : ComputeBackend
     /// <inheritdoc />
     protected override void DownloadCore(BufferView source, Span<float> destination)
     {
+        HostSynchronizations++;
         _accelerator.Synchronize();
         if (destination.Length > 0)
         {
@@ -214,7 +221,11 @@ public sealed class IlgpuBackend : ComputeBackend
     }
 
     /// <inheritdoc />
-    protected override void SynchronizeCore() => _accelerator.Synchronize();
+    protected override void SynchronizeCore()
+    {
+        HostSynchronizations++;
+        _accelerator.Synchronize();
+    }
 
     // ---- ops: validation has already run in ComputeBackend --------------------------------------
 
