@@ -8,19 +8,27 @@ namespace CrossPropertyILGPU.Benchmarks;
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- --filter '*Dense*' --job short
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- --list flat
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- steps --batches 32 256 1024
+/// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- gpu [--gemm custom|cublas] [--batches 32 256 1024]
 /// </code>
 /// <c>steps</c> times ElemNet train and inference steps the way the PyTorch peer's <c>bench</c>
-/// does (same line format), for <c>benchmarks/compare-torch.sh</c>.
+/// does (same line format), for <c>benchmarks/compare-torch.sh</c>. <c>gpu</c> runs the CUDA
+/// benchmarks (GEMM GFLOP/s custom vs cuBLAS, ElemNet samples/s, launches per step); it skips with
+/// a message where there is no CUDA device.
 /// </summary>
 public static class Program
 {
-    public static void Main(string[] args)
+    public static int Main(string[] args)
     {
         if (args is ["steps", .. var rest])
         {
             StepTimer.Run(rest);
-            return;
+            return 0;
+        }
+        if (args is ["gpu", .. var gpuArgs])
+        {
+            return GpuBenchmarks.Run(gpuArgs);
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
     }
 }

@@ -61,10 +61,11 @@ internal static class TrainVerb
         var scaling = new Option<string>("--target-scaling") { Description = "standard (train on standardised targets) or none (raw targets, as ElemNet).", DefaultValueFactory = _ => "standard" };
         var output = new Option<string?>("--out") { Description = $"Run folder to create (default: runs/{defaults.Verb}-<timestamp>)." };
         var (device, seed, quiet, formulaColumn, target) = (CommonOptions.Device(), CommonOptions.Seed(), CommonOptions.Quiet(), CommonOptions.FormulaColumn(), CommonOptions.Target());
+        var gemm = CommonOptions.Gemm();
 
         var command = new Command(defaults.Verb, defaults.Description);
         Option[] sourceOptions = defaults.FromSource ? [source, reinitLast, freeze] : [];
-        foreach (var option in new Option[] { train, val, valFraction, test, features, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, seed, output, formulaColumn, target, onUnsupported, minElements, splits, folds, resume, checkpointEvery, quiet }.Concat(sourceOptions))
+        foreach (var option in new Option[] { train, val, valFraction, test, features, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, gemm, seed, output, formulaColumn, target, onUnsupported, minElements, splits, folds, resume, checkpointEvery, quiet }.Concat(sourceOptions))
         {
             command.Options.Add(option);
         }
@@ -81,6 +82,7 @@ internal static class TrainVerb
                     Patience = Given(patience) ? parse.GetValue(patience) : saved.Patience,
                     TimeLimit = Given(timeLimit) && parse.GetValue(timeLimit) is { } limit ? TimeSpan.FromSeconds(limit) : saved.TimeLimit,
                     Device = Given(device) ? CommonOptions.ParseDevice(parse.GetValue(device)!) : saved.Device,
+                    Gemm = Given(gemm) ? CommonOptions.ParseGemm(parse.GetValue(gemm)!) : saved.Gemm,
                     CheckpointEvery = parse.GetValue(checkpointEvery),
                 };
             }
@@ -126,6 +128,7 @@ internal static class TrainVerb
                         var other => throw new UsageException($"--target-scaling {other}: use standard or none."),
                     },
                     Device = CommonOptions.ParseDevice(parse.GetValue(device)!),
+                    Gemm = CommonOptions.ParseGemm(parse.GetValue(gemm)!),
                     Seed = parse.GetValue(seed),
                     OutputDirectory = parse.GetValue(output) ?? TrainingRun.DefaultRunFolder(defaults.Verb),
                     CheckpointEvery = parse.GetValue(checkpointEvery),

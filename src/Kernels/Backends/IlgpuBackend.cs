@@ -113,6 +113,11 @@ public sealed class IlgpuBackend : ComputeBackend
                 $"Group size must lie in [1, {accelerator.MaxNumThreadsPerGroup}] on {accelerator.Name}.");
         }
         Device = Describe(accelerator);
+        // cuBLAS first: without CUDA it fails at once, before any kernel is compiled.
+        if (LaunchOptions.Gemm == GemmEngine.CuBlas)
+        {
+            _cuBlas = CuBlasGemm.Create(accelerator);
+        }
 
         _biasActivation = Load<WorkSplit, ArrayView<float>, ArrayView<float>, int, int>(DenseKernels.BiasActivation);
         _denseBackwardBias = Load<WorkSplit, ArrayView<float>, ArrayView<float>, int, int, int>(DenseKernels.BackwardBias);
@@ -135,10 +140,6 @@ public sealed class IlgpuBackend : ComputeBackend
         _tiledConfigurations = [.. _tiled.Select(t => t.Configuration)];
         // A product uses the largest tile whose grid still gives every multiprocessor a group.
         _minGroupsPerProduct = Math.Max(1, accelerator.NumMultiprocessors);
-        if (LaunchOptions.Gemm == GemmEngine.CuBlas)
-        {
-            _cuBlas = CuBlasGemm.Create(accelerator);
-        }
     }
 
     /// <inheritdoc />

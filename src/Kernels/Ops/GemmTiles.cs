@@ -204,13 +204,22 @@ public static class GemmTileLoop
                 var column = column0 + j;
                 bShared[p * tile.Columns + j] = k < b.Rows && column < b.Columns ? b.Load(k, column) : 0f;
             }
-            Group.Barrier();
+            // A one-thread group (the CPU accelerator's tile) has no one to wait for; the test is a
+            // compile-time constant, so GPU tiles keep both barriers and the CPU tile has none
+            // (each is an OS-thread rendezvous there, ILGPU.md §7).
+            if (threads > 1)
+            {
+                Group.Barrier();
+            }
             for (var p = 0; p < tile.Depth; p++)
             {
                 acc.MultiplyAdd(aShared, p * tile.Rows + ty, threadRows, bShared, p * tile.Columns + tx, threadColumns);
             }
             // Nobody overwrites the tiles until every thread has read them.
-            Group.Barrier();
+            if (threads > 1)
+            {
+                Group.Barrier();
+            }
         }
         return acc;
     }

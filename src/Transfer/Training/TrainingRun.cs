@@ -126,6 +126,9 @@ public static class TrainingRun
         var (train, validation, validationSource, trainFileIndex, validationFileIndex) = Split(trainFile, [.. fileOfRow], options, features, log);
         var test = options.TestPath is null ? null : DataLoading.Load(options.TestPath, options.FormulaColumn, options.TargetColumn, requireTargets: true, log, features);
 
+        // The device before the run folder: a missing GPU (or cuBLAS) leaves no empty run behind.
+        using var backend = BackendFactory.Create(options.Device, gemm: options.Gemm);
+        log.WriteLine($"device: {backend.Device}");
         var folder = options.Resume ? options.OutputDirectory : CreateRunFolder(options.OutputDirectory);
         var resume = options.Resume ? RunCheckpoint.Load(folder) : default((TrainingState State, TargetScaler Scaler)?);
         if (resume is { } r)
@@ -133,8 +136,6 @@ public static class TrainingRun
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"resuming {folder} after epoch {r.State.Epoch} (best epoch {r.State.BestEpoch}, {r.State.Seconds:F0} s trained so far)"));
         }
-        using var backend = BackendFactory.Create(options.Device);
-        log.WriteLine($"device: {backend.Device}");
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"data: {train.Count} train, {validation.Count} validation{(test is null ? "" : $", {test.Count} test")} rows; target '{targetName}'"));
 
@@ -142,6 +143,7 @@ public static class TrainingRun
         {
             Started = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
             Device = options.Device.ToName(),
+            Gemm = options.Gemm.ToName(),
             DeviceUsed = backend.Device.ToString(),
             Train = [.. options.TrainPaths],
             Validation = options.ValidationPath,

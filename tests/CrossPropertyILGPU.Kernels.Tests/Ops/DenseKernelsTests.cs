@@ -14,6 +14,7 @@ namespace CrossPropertyILGPU.Kernels.Tests.Ops;
 [TestFixture(TestBackends.IlgpuCpu)]
 [TestFixture(TestBackends.IlgpuCpuInterleaved)]
 [TestFixture(TestBackends.Cuda, Category = "Gpu")]
+[TestFixture(TestBackends.CudaCuBlas, Category = "Gpu")]
 public sealed class DenseKernelsTests(string backendName) : BackendFixture(backendName)
 {
     // (batch M, in K, out N): the tiny odd shape, shapes ragged against every tile (8×8×16 on the

@@ -16,6 +16,7 @@ namespace CrossPropertyILGPU.Kernels.Tests.Support;
 /// GEMMs on the two-thread 2×4×3 tile, so the GPU indexing path and the shared-memory handshake
 /// between threads (barriers) are exercised without a GPU.</item>
 /// <item><c>cuda</c>: a CUDA device; fixtures using it carry Category "Gpu" and are ignored without one.</item>
+/// <item><c>cuda-cublas</c>: the same with the dense products on cuBLAS (<c>--gemm cublas</c>); Category "Gpu".</item>
 /// </list>
 /// </summary>
 public static class TestBackends
@@ -24,6 +25,7 @@ public static class TestBackends
     public const string IlgpuCpu = "ilgpu-cpu";
     public const string IlgpuCpuInterleaved = "ilgpu-cpu-interleaved";
     public const string Cuda = "cuda";
+    public const string CudaCuBlas = "cuda-cublas";
 
     private static readonly ConcurrentDictionary<string, Lazy<IComputeBackend?>> Cache = new();
     private static readonly Lazy<ReferenceBackend> SharedReference = new(() => new ReferenceBackend());
@@ -61,9 +63,10 @@ public static class TestBackends
             case IlgpuCpuInterleaved:
                 return BackendFactory.CreateIlgpuCpu(new IlgpuLaunchOptions(MaxThreads: 7, GroupSize: 2, Blocked: false) { GemmTiles = [GemmTileSize.Tiny] });
             case Cuda:
+            case CudaCuBlas:
                 try
                 {
-                    return BackendFactory.Create(DeviceKind.Cuda);
+                    return BackendFactory.Create(DeviceKind.Cuda, gemm: name == CudaCuBlas ? GemmEngine.CuBlas : GemmEngine.Custom);
                 }
                 catch (DeviceUnavailableException)
                 {
