@@ -15,12 +15,13 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 out=gpu-pub
 rm -rf "$out"
-publish() { # project folder
-    dotnet publish "$1" -c Release -r linux-x64 --self-contained -p:PublishTrimmed=false -v q -nologo -o "$2"
+publish() { # project output [msbuild properties]
+    dotnet publish "$1" -c Release -r linux-x64 --self-contained -p:PublishTrimmed=false -v q -nologo -o "$2" "${@:3}"
 }
 publish src/Cli "$out/cli"
-publish tests/CrossPropertyILGPU.Kernels.Tests "$out/tests/Kernels"
-publish tests/CrossPropertyILGPU.Cli.Tests "$out/tests/Cli"
+# The test SDK turns the apphost off; the GPU machine has no dotnet to start a dll with.
+publish tests/CrossPropertyILGPU.Kernels.Tests "$out/tests/Kernels" -p:UseAppHost=true
+publish tests/CrossPropertyILGPU.Cli.Tests "$out/tests/Cli" -p:UseAppHost=true
 publish benchmarks/CrossPropertyILGPU.Benchmarks "$out/benchmarks"
 cp benchmarks/gpu-run.sh "$out/gpu-run.sh"
 
