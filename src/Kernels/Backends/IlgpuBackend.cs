@@ -158,8 +158,9 @@ public sealed class IlgpuBackend : ComputeBackend
     public IReadOnlyList<GemmTileConfiguration> GemmTiles => _tiledConfigurations;
 
     /// <summary>
-    /// Kernel launches (cuBLAS calls included) issued since the backend was created; copies and
-    /// buffer zeroing are not launches. A training step's count is the difference across it.
+    /// Kernel launches (cuBLAS calls and the Fill/Copy/Scale kernels included) issued since the
+    /// backend was created; host transfers (Upload, Download) and the zeroing of new buffers are not
+    /// launches. A training step's count is the difference across it.
     /// </summary>
     public long LaunchCount { get; private set; }
 
