@@ -1,5 +1,8 @@
 using CrossPropertyILGPU.Kernels.Backends;
+using CrossPropertyILGPU.Kernels.Ops;
 using CrossPropertyILGPU.Kernels.Tests.Support;
+using ILGPU;
+using ILGPU.Runtime;
 
 namespace CrossPropertyILGPU.Kernels.Tests.Ops;
 
@@ -194,6 +197,36 @@ public sealed class DenseKernelsTests(string backendName) : BackendFixture(backe
             Close.All(Get(dw), TestData.ToDouble(Get(expectedW)), i => Close.DotBound(m + 1, boundW[i]), "dw " + what);
             Close.All(Get(db), TestData.ToDouble(Get(expectedB)), i => Close.DotBound(m + 1, boundB[i]), "db " + what);
         }
+    }
+
+    /// <summary>
+    /// The forward epilogue as its own grid-stride launch (the cuBLAS path's second launch), launched
+    /// directly on the ILGPU accelerator under test the way the backend launches it.
+    /// </summary>
+    [TestCase(7, 5, false)]
+    [TestCase(33, 65, true)]
+    public void BiasActivation_Kernel_MatchesReference(int m, int n, bool relu)
+    {
+        if (Backend is not IlgpuBackend ilgpu)
+        {
+            Assert.Ignore("A grid-stride kernel of the ILGPU backends.");
+            return;
+        }
+        var y = TestData.Uniform(m * n, 51);
+        var b = TestData.Uniform(n, 52);
+        var kernel = ilgpu.Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, int, int>(
+            DenseKernels.BiasActivation, ilgpu.LaunchOptions.GroupSize);
+        using var yBuffer = ilgpu.Accelerator.Allocate1D(y);
+        using var bBuffer = ilgpu.Accelerator.Allocate1D(b);
+        var split = ilgpu.LaunchOptions.Blocked
+            ? WorkSplit.Blocked(m * n, ilgpu.LaunchOptions.MaxThreads)
+            : WorkSplit.Interleaved(m * n, ilgpu.LaunchOptions.MaxThreads);
+        kernel(split.Threads, split, bBuffer.View, yBuffer.View, n, relu ? 1 : 0);
+        var actual = yBuffer.GetAsArray1D();
+
+        var expected = (float[])y.Clone();
+        DenseKernels.BiasActivationReference(b, expected, n, relu);
+        Assert.That(actual, Is.EqualTo(expected).AsCollection, "one float add and a max: exact");
     }
 
     [Test]
