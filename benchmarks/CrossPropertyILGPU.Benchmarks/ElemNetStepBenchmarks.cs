@@ -39,6 +39,9 @@ public class ElemNetStepBenchmarks
     [ParamsSource(nameof(Devices))]
     public string Device { get; set; } = "cpu";
 
+    /// <summary>The dense GEMM on ILGPU devices, as <c>--gemm</c> spells it (cublas needs CUDA).</summary>
+    public string Gemm { get; set; } = "custom";
+
     /// <summary>The managed CPU backend, and CUDA/OpenCL where present (ILGPU's CPU accelerator is far too slow here).</summary>
     public static IEnumerable<string> Devices() =>
         BackendFactory.Discover().Where(d => d.Kind is DeviceKind.Cpu or DeviceKind.Cuda or DeviceKind.OpenCL).Select(d => d.Kind.ToName()).Distinct();
@@ -47,7 +50,7 @@ public class ElemNetStepBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _backend = BackendFactory.Create(DeviceKinds.Parse(Device));
+        _backend = BackendFactory.Create(DeviceKinds.Parse(Device), gemm: GemmEngines.TryParse(Gemm, out var gemm) ? gemm : throw new ArgumentException($"Unknown GEMM '{Gemm}'."));
         Console.WriteLine($"// {Device}: {_backend.Device}");
         var layers = ElemNetLayers.Build(ElemNetSpec.Parse(ElemNetSpec.Default), ElemNetSpec.DefaultKeepProbabilities);
         _model = new Sequential(_backend, 86, layers, Batch);

@@ -10,32 +10,40 @@ namespace CrossPropertyILGPU.Benchmarks;
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- steps --batches 32 256 1024
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- gemm --m 32 256 1024
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- large-file --rows 1000000
+/// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- gpu [--gemm custom|cublas] [--batches 32 256 1024]
 /// </code>
 /// <c>gemm</c> prints the three dense products at 1024×1024 in the numpy/OpenBLAS ceiling
 /// script's format, for <c>benchmarks/compare-blas.sh</c>.
 /// <c>steps</c> times ElemNet train and inference steps the way the PyTorch peer's <c>bench</c>
 /// does (same line format), for <c>benchmarks/compare-torch.sh</c>; <c>large-file</c> measures the
 /// memory of reading and featurising a generated N-row file (<see cref="LargeFileReader"/>).
+/// <c>gpu</c> runs the CUDA benchmarks (GEMM GFLOP/s custom vs cuBLAS, ElemNet samples/s, launches
+/// per step); it skips with a message where there is no CUDA device.
 /// </summary>
 public static class Program
 {
-    public static void Main(string[] args)
+    public static int Main(string[] args)
     {
         if (args is ["steps", .. var rest])
         {
             StepTimer.Run(rest);
-            return;
+            return 0;
+        }
+        if (args is ["gpu", .. var gpuArgs])
+        {
+            return GpuBenchmarks.Run(gpuArgs);
         }
         if (args is ["gemm", .. var gemmArgs])
         {
             GemmTimer.Run(gemmArgs);
-            return;
+            return 0;
         }
         if (args is ["large-file", .. var options])
         {
             LargeFileReader.Run(options);
-            return;
+            return 0;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
     }
 }

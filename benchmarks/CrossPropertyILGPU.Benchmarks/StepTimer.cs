@@ -20,13 +20,14 @@ internal static class StepTimer
     {
         var batches = Values(args, "--batches", [32, 256, 1024]);
         var device = Value(args, "--device") ?? "cpu";
+        var gemm = Value(args, "--gemm") ?? "custom";
         if (args.Contains("--profile") && device == "cpu")
         {
             MemoryBandwidth();
         }
         foreach (var batch in batches)
         {
-            var bench = new ElemNetStepBenchmarks { Batch = batch, Device = device };
+            var bench = new ElemNetStepBenchmarks { Batch = batch, Device = device, Gemm = gemm };
             bench.Setup();
             try
             {
@@ -155,7 +156,7 @@ internal static class StepTimer
             $"threads={threads} batch={batch,5} {kind,-5} step={milliseconds,8:F3} ms  {samples,9:F0} samples/s  {samples * flopsPerSample / 1e9,6:F1} GFLOP/s{extra}"));
     }
 
-    private static string? Value(string[] args, string name)
+    internal static string? Value(string[] args, string name)
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;

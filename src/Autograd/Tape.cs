@@ -55,15 +55,19 @@ public sealed class Tape
     /// <summary>
     /// Claims a gradient write into <paramref name="tensor"/>: returns true when an earlier op in this
     /// backward pass already wrote it (so the caller must accumulate), false when the caller writes first.
+    /// <paramref name="masked"/> says the caller's contribution is masked by [value &gt; 0]; the
+    /// tensor's gradient counts as masked only while every contribution was.
     /// </summary>
-    public bool BeginGradientWrite(Tensor tensor)
+    public bool BeginGradientWrite(Tensor tensor, bool masked = false)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         if (tensor.GradientWritten)
         {
+            tensor.GradientMasked &= masked;
             return true;
         }
         tensor.GradientWritten = true;
+        tensor.GradientMasked = masked;
         _written.Add(tensor);
         return false;
     }
@@ -88,6 +92,7 @@ public sealed class Tape
         foreach (var tensor in _written)
         {
             tensor.GradientWritten = false;
+            tensor.GradientMasked = false;
         }
         _written.Clear();
     }

@@ -76,6 +76,20 @@ public sealed class Tensor
     /// </summary>
     public bool GradientWritten { get; internal set; }
 
+    /// <summary>
+    /// True when the values are a ReLU's output (possibly after dropout): the gradient only flows back
+    /// where a value is &gt; 0, so whoever writes this tensor's gradient may write it already masked
+    /// by [value &gt; 0] (fused into its own kernel), and the ReLU then needs no launch of its own.
+    /// Set by the op that produces the tensor.
+    /// </summary>
+    public bool IsReluOutput { get; internal set; }
+
+    /// <summary>
+    /// True when every gradient contribution written this step was masked by [value &gt; 0] (see
+    /// <see cref="IsReluOutput"/>). Managed by <see cref="Tape"/>; meaningful once <see cref="GradientWritten"/>.
+    /// </summary>
+    public bool GradientMasked { get; internal set; }
+
     /// <summary>Sets the number of rows in use (1 … <see cref="MaxRows"/>).</summary>
     public void SetRows(int rows)
     {

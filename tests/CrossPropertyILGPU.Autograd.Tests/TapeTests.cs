@@ -113,6 +113,67 @@ public sealed class TapeTests
     }
 
     [Test]
+    public void BeginGradientWrite_GradientCountsAsMaskedOnlyWhileEveryContributionIs()
+    {
+        var y = Tensor("y", [1f, 2f], 1, 2, withGradient: true);
+        var tape = new Tape(_backend);
+        tape.BeginGradientWrite(y, masked: true);
+        Assert.That(y.GradientMasked, Is.True);
+        tape.BeginGradientWrite(y, masked: true);
+        Assert.That(y.GradientMasked, Is.True, "two masked contributions");
+        tape.BeginGradientWrite(y, masked: false);
+        Assert.That(y.GradientMasked, Is.False, "an unmasked contribution: the producer must mask");
+        tape.BeginGradientWrite(y, masked: true);
+        Assert.That(y.GradientMasked, Is.False, "stays unmasked for the rest of the step");
+        tape.Reset();
+        Assert.That(y.GradientMasked, Is.False);
+    }
+
+    /// <summary>
+    /// A ReLU layer's output feeding a second dense layer: the consumer writes the gradient already
+    /// masked (fused into its input-gradient op), so the producer skips its own mask — and the
+    /// gradient reaching the first layer's weights equals the one the unfused chain gives.
+    /// </summary>
+    [Test]
+    public void Backward_DenseReluIntoDense_ConsumerMasksAndMatchesTheUnfusedChain()
+    {
+        const int m = 4, k = 3, h = 5;
+        var random = new Random(11);
+        float[] Uniform(int n) => Enumerable.Range(0, n).Select(_ => 2f * random.NextSingle() - 1f).ToArray();
+        var (xv, w1v, w2v, target) = (Uniform(m * k), Uniform(k * h), Uniform(h), Uniform(m));
+
+        float[] FirstLayerWeightGradient(bool fused, out bool producerMaskSkipped)
+        {
+            var x = Tensor("x", xv, m, k, withGradient: false);
+            var w1 = Tensor("w1", w1v, k, h, withGradient: true);
+            var b1 = Tensor("b1", new float[h], 1, h, withGradient: true);
+            var hidden = Tensor("hidden", new float[m * h], m, h, withGradient: true);
+            var w2 = Tensor("w2", w2v, h, 1, withGradient: true);
+            var b2 = Tensor("b2", [0.1f], 1, 1, withGradient: true);
+            var p = Tensor("p", new float[m], m, 1, withGradient: true);
+            var tape = new Tape(_backend);
+            var first = new DenseOp(w1, b1, hidden, relu: true);
+            first.Forward(_backend, x, tape);
+            if (!fused)
+            {
+                hidden.IsReluOutput = false; // the consumer writes unmasked: the producer masks
+            }
+            new DenseOp(w2, b2, p, relu: false).Forward(_backend, hidden, tape);
+            new LossOp(LossKind.Mse).Forward(_backend, p, Buffer(target), Buffer([0f]), tape);
+            tape.Backward();
+            producerMaskSkipped = hidden.GradientMasked;
+            return Download(w1.Gradient);
+        }
+
+        var fusedGradient = FirstLayerWeightGradient(fused: true, out var skipped);
+        var chainGradient = FirstLayerWeightGradient(fused: false, out var notSkipped);
+        Assert.That(skipped, Is.True, "the consumer masked the gradient");
+        Assert.That(notSkipped, Is.False);
+        Assert.That(fusedGradient.Count(g => g != 0f), Is.GreaterThan(0));
+        Assert.That(fusedGradient, Is.EqualTo(chainGradient).AsCollection);
+    }
+
+    [Test]
     public void Loss_AfterAnotherGradientWrite_Throws()
     {
         var p = Tensor("p", [1f], 1, 1, withGradient: true);

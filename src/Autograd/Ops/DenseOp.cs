@@ -3,9 +3,16 @@ using CrossPropertyILGPU.Kernels.Backends;
 namespace CrossPropertyILGPU.Autograd.Ops;
 
 /// <summary>
-/// y[M,N] = x[M,K]·w[K,N] + b[N], optionally ReLU-fused. Backward: the ReLU mask is applied to dy in
-/// place (y's gradient is complete by then and read by no one after), then
-/// dx (+)= dy·wᵀ (if x carries a gradient), dw (+)= xᵀ·dy, db (+)= Σ dy.
+/// y[M,N] = x[M,K]·w[K,N] + b[N], optionally ReLU-fused. Backward, at most three launches:
+/// <list type="bullet">
+/// <item>the ReLU mask on dy — skipped when whoever wrote dy already masked it (the next dense
+/// layer does, fused into its input gradient), otherwise applied in place (y's gradient is complete
+/// by then and read by no one after);</item>
+/// <item>dx (+)= dy·wᵀ if x carries a gradient, masked by [x &gt; 0] in the same launch when x is a
+/// ReLU output (<see cref="Tensor.IsReluOutput"/>) — the previous layer's ReLU backward;</item>
+/// <item>dw (+)= xᵀ·dy and db (+)= Σ dy in one launch.</item>
+/// </list>
+/// So a training step costs a dense layer three launches (forward, dx, dw+db).
 /// One instance per layer, created once; <see cref="Forward"/> takes the input so the same op
 /// serves inputs that differ between training and inference (dropout on or off).
 /// </summary>
@@ -24,6 +31,7 @@ public sealed class DenseOp : RecordedOp
         Weight = weight;
         Bias = bias;
         Relu = relu;
+        output.IsReluOutput = relu;
     }
 
     /// <summary>w [in, out].</summary>
@@ -56,19 +64,32 @@ public sealed class DenseOp : RecordedOp
         var backend = tape.Backend;
         var (m, k, n) = (input.Rows, Weight.Rows, Weight.Columns);
         var dy = Output.Gradient;
-        if (Relu)
+        if (Relu && !Output.GradientMasked)
         {
             backend.ReluBackward(Output.Value, dy, dy, accumulate: false);
         }
         if (input.HasGradient)
         {
-            backend.DenseBackwardInput(dy, Weight.Value, input.Gradient, m, k, n, tape.BeginGradientWrite(input));
+            var accumulate = tape.BeginGradientWrite(input, masked: input.IsReluOutput);
+            if (input.IsReluOutput)
+            {
+                backend.DenseBackwardInputMasked(dy, Weight.Value, input.Value, input.Gradient, m, k, n, accumulate);
+            }
+            else
+            {
+                backend.DenseBackwardInput(dy, Weight.Value, input.Gradient, m, k, n, accumulate);
+            }
         }
-        if (Weight.HasGradient)
+        if (Weight.HasGradient && Bias.HasGradient)
+        {
+            backend.DenseBackwardParameters(input.Value, dy, Weight.Gradient, Bias.Gradient, m, k, n,
+                tape.BeginGradientWrite(Weight), tape.BeginGradientWrite(Bias));
+        }
+        else if (Weight.HasGradient)
         {
             backend.DenseBackwardWeight(input.Value, dy, Weight.Gradient, m, k, n, tape.BeginGradientWrite(Weight));
         }
-        if (Bias.HasGradient)
+        else if (Bias.HasGradient)
         {
             backend.DenseBackwardBias(dy, Bias.Gradient, m, n, tape.BeginGradientWrite(Bias));
         }

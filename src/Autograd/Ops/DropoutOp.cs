@@ -35,6 +35,8 @@ public sealed class DropoutOp : RecordedOp
         BeginForward(input);
         backend.DropoutForward(input.Value, Output.Value, KeepProbability, Seed, step);
         _step = step;
+        // Dropping a ReLU output keeps it one: the output is > 0 only where the input is.
+        Output.IsReluOutput = input.IsReluOutput;
         return EndForward(input, tape);
     }
 
@@ -45,7 +47,9 @@ public sealed class DropoutOp : RecordedOp
         var input = Input;
         if (input.HasGradient)
         {
-            tape.Backend.DropoutBackward(Output.Gradient, input.Gradient, KeepProbability, Seed, _step, tape.BeginGradientWrite(input));
+            // A masked dy (zero where the output ≤ 0) passes back zero wherever the input ≤ 0.
+            tape.Backend.DropoutBackward(Output.Gradient, input.Gradient, KeepProbability, Seed, _step,
+                tape.BeginGradientWrite(input, masked: Output.GradientMasked));
         }
     }
 }

@@ -3,8 +3,12 @@ using CrossPropertyILGPU.Kernels.Backends;
 namespace CrossPropertyILGPU.Autograd.Ops;
 
 /// <summary>y = max(x, 0); dx (+)= dy ⊙ [y &gt; 0]. Elementwise over [M, C].</summary>
-public sealed class ReluOp(Tensor output) : RecordedOp(output)
+public sealed class ReluOp : RecordedOp
 {
+    /// <summary>Creates the op over its preallocated output.</summary>
+    public ReluOp(Tensor output)
+        : base(output) => output.IsReluOutput = true;
+
     /// <summary>Computes the output; records the op when <paramref name="tape"/> is given.</summary>
     public Tensor Forward(IComputeBackend backend, Tensor input, Tape? tape)
     {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CrossPropertyILGPU.Kernels.Backends;
 using CrossPropertyILGPU.Kernels.Devices;
 using CrossPropertyILGPU.Transfer;
 
@@ -11,6 +12,12 @@ internal static class CommonOptions
     {
         Description = "Compute backend: auto, cpu, ilgpu-cpu, cuda or opencl.",
         DefaultValueFactory = _ => "auto",
+    };
+
+    public static Option<string> Gemm() => new("--gemm")
+    {
+        Description = "Dense-layer GEMM on the ILGPU devices: custom (this engine's tiled kernels) or cublas (CUDA only, the baseline).",
+        DefaultValueFactory = _ => "custom",
     };
 
     public static Option<int> Seed() => new("--seed")
@@ -33,6 +40,12 @@ internal static class CommonOptions
     {
         Description = "Target column (default: the last column).",
     };
+
+    /// <summary>Parses the --gemm value; a bad one is a usage error listing the valid ones.</summary>
+    public static GemmEngine ParseGemm(string text) =>
+        GemmEngines.TryParse(text, out var engine)
+            ? engine
+            : throw new UsageException($"--gemm {text}: unknown GEMM. Valid: {string.Join(", ", GemmEngines.Names)}.");
 
     /// <summary>Parses the --device value; a bad one is a usage error listing the valid ones.</summary>
     public static DeviceKind ParseDevice(string text) =>

@@ -63,10 +63,11 @@ internal static class TrainVerb
         var scaling = new Option<string>("--target-scaling") { Description = "standard (train on standardised targets) or none (raw targets, as ElemNet).", DefaultValueFactory = _ => "standard" };
         var output = new Option<string?>("--out") { Description = $"Run folder to create (default: runs/{defaults.Verb}-<timestamp>)." };
         var (device, seed, quiet, formulaColumn, target) = (CommonOptions.Device(), CommonOptions.Seed(), CommonOptions.Quiet(), CommonOptions.FormulaColumn(), CommonOptions.Target());
+        var gemm = CommonOptions.Gemm();
 
         var command = new Command(defaults.Verb, defaults.Description);
         Option[] sourceOptions = defaults.FromSource ? [source, reinitLast, freeze] : [];
-        foreach (var option in new Option[] { train, val, valFraction, test, features, inputScaling, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, seed, output, formulaColumn, target, onUnsupported, minElements, splits, folds, resume, checkpointEvery, checkpointInterval, quiet }.Concat(sourceOptions))
+        foreach (var option in new Option[] { train, val, valFraction, test, features, inputScaling, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, gemm, seed, output, formulaColumn, target, onUnsupported, minElements, splits, folds, resume, checkpointEvery, checkpointInterval, quiet }.Concat(sourceOptions))
         {
             command.Options.Add(option);
         }
@@ -85,6 +86,7 @@ internal static class TrainVerb
                     Device = Given(device) ? CommonOptions.ParseDevice(parse.GetValue(device)!) : saved.Device,
                     // For this session only: the way on after a divergence (exit code 3).
                     LearningRate = Given(lr) ? parse.GetValue(lr) : saved.LearningRate,
+                    Gemm = Given(gemm) ? CommonOptions.ParseGemm(parse.GetValue(gemm)!) : saved.Gemm,
                     CheckpointEvery = parse.GetValue(checkpointEvery),
                     CheckpointInterval = CheckpointInterval(parse.GetValue(checkpointInterval)),
                 };
@@ -132,6 +134,7 @@ internal static class TrainVerb
                         var other => throw new UsageException($"--target-scaling {other}: use standard or none."),
                     },
                     Device = CommonOptions.ParseDevice(parse.GetValue(device)!),
+                    Gemm = CommonOptions.ParseGemm(parse.GetValue(gemm)!),
                     Seed = parse.GetValue(seed),
                     OutputDirectory = parse.GetValue(output) ?? TrainingRun.DefaultRunFolder(defaults.Verb),
                     CheckpointEvery = parse.GetValue(checkpointEvery) is var every and >= 0 ? every : throw new UsageException("--checkpoint-every must be 0 (never) or more."),

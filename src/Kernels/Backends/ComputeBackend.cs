@@ -91,6 +91,31 @@ public abstract class ComputeBackend : IComputeBackend
     }
 
     /// <inheritdoc />
+    public void DenseBackwardInputMasked(BufferView dy, BufferView w, BufferView mask, BufferView dx, int batch, int inFeatures, int outFeatures, bool accumulate)
+    {
+        CheckDims(batch, inFeatures, outFeatures);
+        CheckMatrix(dy, batch, outFeatures, nameof(dy), "batch×out");
+        CheckMatrix(w, inFeatures, outFeatures, nameof(w), "in×out");
+        CheckMatrix(mask, batch, inFeatures, nameof(mask), "batch×in");
+        CheckMatrix(dx, batch, inFeatures, nameof(dx), "batch×in");
+        CheckDisjoint(dx, nameof(dx), (dy, nameof(dy)), (w, nameof(w)), (mask, nameof(mask)));
+        DenseBackwardInputMaskedCore(dy, w, mask, dx, batch, inFeatures, outFeatures, accumulate);
+    }
+
+    /// <inheritdoc />
+    public void DenseBackwardParameters(BufferView x, BufferView dy, BufferView dw, BufferView db, int batch, int inFeatures, int outFeatures, bool accumulateWeight, bool accumulateBias)
+    {
+        CheckDims(batch, inFeatures, outFeatures);
+        CheckMatrix(x, batch, inFeatures, nameof(x), "batch×in");
+        CheckMatrix(dy, batch, outFeatures, nameof(dy), "batch×out");
+        CheckMatrix(dw, inFeatures, outFeatures, nameof(dw), "in×out");
+        CheckMatrix(db, 1, outFeatures, nameof(db), "out");
+        CheckDisjoint(dw, nameof(dw), (x, nameof(x)), (dy, nameof(dy)), (db, nameof(db)));
+        CheckDisjoint(db, nameof(db), (x, nameof(x)), (dy, nameof(dy)));
+        DenseBackwardParametersCore(x, dy, dw, db, batch, inFeatures, outFeatures, accumulateWeight, accumulateBias);
+    }
+
+    /// <inheritdoc />
     public void ReluForward(BufferView x, BufferView y)
     {
         CheckElementwise(y, nameof(y), (x, nameof(x)));
@@ -233,6 +258,23 @@ public abstract class ComputeBackend : IComputeBackend
     protected abstract void DenseBackwardInputCore(BufferView dy, BufferView w, BufferView dx, int batch, int inFeatures, int outFeatures, bool accumulate);
     protected abstract void DenseBackwardWeightCore(BufferView x, BufferView dy, BufferView dw, int batch, int inFeatures, int outFeatures, bool accumulate);
     protected abstract void DenseBackwardBiasCore(BufferView dy, BufferView db, int batch, int outFeatures, bool accumulate);
+
+    /// <summary>
+    /// Fused input gradient and ReLU mask. The default composes the two existing ops (two launches,
+    /// the mask applied in place on dx); backends with a fused kernel override it.
+    /// </summary>
+    protected virtual void DenseBackwardInputMaskedCore(BufferView dy, BufferView w, BufferView mask, BufferView dx, int batch, int inFeatures, int outFeatures, bool accumulate)
+    {
+        DenseBackwardInputCore(dy, w, dx, batch, inFeatures, outFeatures, accumulate);
+        ReluBackwardCore(mask, dx, dx, accumulate: false);
+    }
+
+    /// <summary>Weight and bias gradients. The default runs the two existing ops; backends with a fused kernel override it.</summary>
+    protected virtual void DenseBackwardParametersCore(BufferView x, BufferView dy, BufferView dw, BufferView db, int batch, int inFeatures, int outFeatures, bool accumulateWeight, bool accumulateBias)
+    {
+        DenseBackwardWeightCore(x, dy, dw, batch, inFeatures, outFeatures, accumulateWeight);
+        DenseBackwardBiasCore(dy, db, batch, outFeatures, accumulateBias);
+    }
     protected abstract void ReluForwardCore(BufferView x, BufferView y);
     protected abstract void ReluBackwardCore(BufferView y, BufferView dy, BufferView dx, bool accumulate);
     protected abstract void DropoutForwardCore(BufferView x, BufferView y, float keepProbability, ulong seed, ulong trainingStep);

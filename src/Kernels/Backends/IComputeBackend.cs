@@ -49,6 +49,20 @@ public interface IComputeBackend : IDisposable
     /// <summary>db[N] (+)= Σ over the batch of dy[M,N].</summary>
     void DenseBackwardBias(BufferView dy, BufferView db, int batch, int outFeatures, bool accumulate);
 
+    /// <summary>
+    /// dx[M,K] = [mask &gt; 0] ⊙ (dx (if accumulating) + dy[M,N]·wᵀ): the input gradient with the
+    /// backward ReLU of the layer that produced x fused in (mask is that layer's output, x itself),
+    /// so a ReLU layer's backward costs no launch of its own. The mask applies to the whole result;
+    /// masking is idempotent, so earlier contributions already masked are unchanged.
+    /// </summary>
+    void DenseBackwardInputMasked(BufferView dy, BufferView w, BufferView mask, BufferView dx, int batch, int inFeatures, int outFeatures, bool accumulate);
+
+    /// <summary>
+    /// dw[K,N] (+)= xᵀ·dy and db[N] (+)= Σ over the batch of dy[M,N] in one op (the ILGPU backend
+    /// computes both with one GEMM: xᵀ with an extra row of ones).
+    /// </summary>
+    void DenseBackwardParameters(BufferView x, BufferView dy, BufferView dw, BufferView db, int batch, int inFeatures, int outFeatures, bool accumulateWeight, bool accumulateBias);
+
     // ---- ReLU ----------------------------------------------------------------------------------
 
     /// <summary>y[i] = max(x[i], 0). <paramref name="y"/> may be <paramref name="x"/> itself.</summary>

@@ -8,13 +8,23 @@ using ILGPU.Runtime.Cuda;
 namespace CrossPropertyILGPU.Kernels.Backends;
 
 /// <summary>
-/// How the ILGPU backend launches its grid-stride kernels on one accelerator.
+/// How the ILGPU backend launches its kernels on one accelerator.
 /// </summary>
-/// <param name="MaxThreads">Most threads one launch uses; work beyond that loops inside a thread.</param>
-/// <param name="GroupSize">Threads per group for the implicitly grouped kernels.</param>
+/// <param name="MaxThreads">Most threads one grid-stride launch uses; work beyond that loops inside a thread.</param>
+/// <param name="GroupSize">Threads per group for the implicitly grouped (grid-stride) kernels.</param>
 /// <param name="Blocked">Contiguous chunks per thread (CPU accelerator) instead of interleaved (GPU).</param>
 public sealed record IlgpuLaunchOptions(int MaxThreads, int GroupSize, bool Blocked)
 {
+    /// <summary>
+    /// The GEMM block tiles compiled for the dense products, largest first; each product uses the
+    /// largest whose grid has at least one group per multiprocessor (else the last). Null: the
+    /// accelerator's default (<see cref="DefaultGemmTiles"/>).
+    /// </summary>
+    public IReadOnlyList<GemmTileSize>? GemmTiles { get; init; }
+
+    /// <summary>The dense products' GEMM: the custom tiled kernels or cuBLAS (CUDA only).</summary>
+    public GemmEngine Gemm { get; init; } = GemmEngine.Custom;
+
     /// <summary>
     /// GPU: one thread per element up to a full device's worth of resident threads, groups of 256,
     /// interleaved. ILGPU's CPU accelerator: a couple of threads per simulated multiprocessor with
@@ -34,13 +44,27 @@ public sealed record IlgpuLaunchOptions(int MaxThreads, int GroupSize, bool Bloc
             Math.Min(256, accelerator.MaxNumThreadsPerGroup),
             false);
     }
+
+    /// <summary>
+    /// GPUs: 128², 64² and 32² tiles of 256 threads. ILGPU's CPU accelerator: the one-thread 8×8
+    /// tile, because there every simulated thread is an OS thread and every barrier a rendezvous.
+    /// </summary>
+    public static IReadOnlyList<GemmTileSize> DefaultGemmTiles(Accelerator accelerator)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        return accelerator.AcceleratorType == AcceleratorType.CPU
+            ? [GemmTileSize.Tile8]
+            : [GemmTileSize.Tile128, GemmTileSize.Tile64, GemmTileSize.Tile32];
+    }
 }
 
 /// <summary>
 /// The ILGPU backend: the kernels of <c>Ops/</c> on any ILGPU accelerator (CUDA, OpenCL, or ILGPU's
 /// CPU accelerator for testing). Every kernel is compiled once, in the constructor, into a
 /// launcher delegate kept for the backend's lifetime; ops only validate (in
-/// <see cref="ComputeBackend"/>) and launch on the default stream, without synchronising.
+/// <see cref="ComputeBackend"/>) and launch on the default stream, without synchronising. Each op
+/// is one launch (the fused dense ops included), counted by <see cref="LaunchCount"/>; with cuBLAS
+/// the dense epilogues are launches of their own.
 /// </summary>
 public sealed class IlgpuBackend : ComputeBackend
 {
@@ -49,9 +73,11 @@ public sealed class IlgpuBackend : ComputeBackend
     private readonly bool _ownsAccelerator;
     private readonly List<MethodInfo> _loadedKernels = [];
 
-    private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> _denseForward;
-    private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> _denseBackwardInput;
-    private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> _denseBackwardWeight;
+    private readonly TiledDenseKernels[] _tiled;
+    private readonly GemmTileConfiguration[] _tiledConfigurations;
+    private readonly int _minGroupsPerProduct;
+    private readonly CuBlasGemm? _cuBlas;
+    private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, int, int> _biasActivation;
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, int, int, int> _denseBackwardBias;
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>> _reluForward;
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> _reluBackward;
@@ -87,10 +113,13 @@ public sealed class IlgpuBackend : ComputeBackend
                 $"Group size must lie in [1, {accelerator.MaxNumThreadsPerGroup}] on {accelerator.Name}.");
         }
         Device = Describe(accelerator);
+        // cuBLAS first: without CUDA it fails at once, before any kernel is compiled.
+        if (LaunchOptions.Gemm == GemmEngine.CuBlas)
+        {
+            _cuBlas = CuBlasGemm.Create(accelerator);
+        }
 
-        _denseForward = Load<WorkSplit, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(DenseKernels.Forward);
-        _denseBackwardInput = Load<WorkSplit, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(DenseKernels.BackwardInput);
-        _denseBackwardWeight = Load<WorkSplit, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(DenseKernels.BackwardWeight);
+        _biasActivation = Load<WorkSplit, ArrayView<float>, ArrayView<float>, int, int>(DenseKernels.BiasActivation);
         _denseBackwardBias = Load<WorkSplit, ArrayView<float>, ArrayView<float>, int, int, int>(DenseKernels.BackwardBias);
         _reluForward = Load<WorkSplit, ArrayView<float>, ArrayView<float>>(ReluKernels.Forward);
         _reluBackward = Load<WorkSplit, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ReluKernels.Backward);
@@ -101,6 +130,16 @@ public sealed class IlgpuBackend : ComputeBackend
         _fill = Load<WorkSplit, ArrayView<float>, float>(FillCopyKernels.Fill);
         _copy = Load<WorkSplit, ArrayView<float>, ArrayView<float>>(FillCopyKernels.Copy);
         _scale = Load<WorkSplit, ArrayView<float>, float>(FillCopyKernels.Scale);
+
+        var tiles = LaunchOptions.GemmTiles ?? IlgpuLaunchOptions.DefaultGemmTiles(accelerator);
+        if (tiles.Count == 0)
+        {
+            throw new ArgumentException("At least one GEMM tile size is needed.", nameof(launchOptions));
+        }
+        _tiled = [.. tiles.Select(size => LoadTiled(GemmTileConfiguration.For(size)))];
+        _tiledConfigurations = [.. _tiled.Select(t => t.Configuration)];
+        // A product uses the largest tile whose grid still gives every multiprocessor a group.
+        _minGroupsPerProduct = Math.Max(1, accelerator.NumMultiprocessors);
     }
 
     /// <inheritdoc />
@@ -112,8 +151,27 @@ public sealed class IlgpuBackend : ComputeBackend
     /// <summary>The accelerator the kernels run on.</summary>
     public Accelerator Accelerator => _accelerator;
 
-    /// <summary>Every kernel method compiled for this accelerator, in load order.</summary>
+    /// <summary>Every kernel method compiled for this accelerator, in load order (tiled GEMMs as their generic instantiations).</summary>
     public IReadOnlyList<MethodInfo> LoadedKernels => _loadedKernels;
+
+    /// <summary>The GEMM tile configurations compiled for the dense products, largest first.</summary>
+    public IReadOnlyList<GemmTileConfiguration> GemmTiles => _tiledConfigurations;
+
+    /// <summary>
+    /// Kernel launches (cuBLAS calls and the Fill/Copy/Scale kernels included) issued since the
+    /// backend was created; host transfers (Upload, Download) and the zeroing of new buffers are not
+    /// launches. A training step's count is the difference across it.
+    /// </summary>
+    public long LaunchCount { get; private set; }
+
+    /// <summary>
+    /// Times the host waited for the device (<c>Download</c> and <c>Synchronize</c>) since the backend
+    /// was created: a training step must add none (the loss is read back once per epoch).
+    /// </summary>
+    public long HostSynchronizations { get; private set; }
+
+    /// <summary>The tile configuration a dense product with a C of <paramref name="rows"/> × <paramref name="columns"/> runs with.</summary>
+    public GemmTileConfiguration TileFor(int rows, int columns) => PickTiled(rows, columns).Configuration;
 
     /// <summary>Describes an ILGPU accelerator as a <see cref="DeviceInfo"/>.</summary>
     public static DeviceInfo Describe(Accelerator accelerator)
@@ -156,6 +214,7 @@ public sealed class IlgpuBackend : ComputeBackend
     /// <inheritdoc />
     protected override void DownloadCore(BufferView source, Span<float> destination)
     {
+        HostSynchronizations++;
         _accelerator.Synchronize();
         if (destination.Length > 0)
         {
@@ -164,35 +223,96 @@ public sealed class IlgpuBackend : ComputeBackend
     }
 
     /// <inheritdoc />
-    protected override void SynchronizeCore() => _accelerator.Synchronize();
+    protected override void SynchronizeCore()
+    {
+        HostSynchronizations++;
+        _accelerator.Synchronize();
+    }
 
     // ---- ops: validation has already run in ComputeBackend --------------------------------------
 
     /// <inheritdoc />
     protected override void DenseForwardCore(BufferView x, BufferView w, BufferView b, BufferView y, int batch, int inFeatures, int outFeatures, bool relu)
     {
-        var split = Split(y.Length);
-        _denseForward(split.Threads, split, View(x), View(w), View(b), View(y), inFeatures, outFeatures, relu ? 1 : 0);
+        if (_cuBlas is not null)
+        {
+            Launched();
+            _cuBlas.Forward(View(x), View(w), View(y), batch, inFeatures, outFeatures);
+            var split = Split(y.Length);
+            Launched();
+            _biasActivation(split.Threads, split, View(b), View(y), outFeatures, relu ? 1 : 0);
+            return;
+        }
+        var tiled = PickTiled(batch, outFeatures);
+        Launched();
+        tiled.Forward(tiled.Grid(batch, outFeatures), View(x), View(w), View(b), View(y), batch, inFeatures, outFeatures, relu ? 1 : 0);
     }
 
     /// <inheritdoc />
     protected override void DenseBackwardInputCore(BufferView dy, BufferView w, BufferView dx, int batch, int inFeatures, int outFeatures, bool accumulate)
     {
-        var split = Split(dx.Length);
-        _denseBackwardInput(split.Threads, split, View(dy), View(w), View(dx), inFeatures, outFeatures, accumulate ? 1 : 0);
+        if (_cuBlas is not null)
+        {
+            Launched();
+            _cuBlas.BackwardInput(View(dy), View(w), View(dx), batch, inFeatures, outFeatures, accumulate);
+            return;
+        }
+        // The mask argument is not read without useMask; dx stands in for it.
+        var tiled = PickTiled(batch, inFeatures);
+        Launched();
+        tiled.BackwardInput(tiled.Grid(batch, inFeatures), View(dy), View(w), View(dx), View(dx), batch, inFeatures, outFeatures, accumulate ? 1 : 0, 0);
+    }
+
+    /// <inheritdoc />
+    protected override void DenseBackwardInputMaskedCore(BufferView dy, BufferView w, BufferView mask, BufferView dx, int batch, int inFeatures, int outFeatures, bool accumulate)
+    {
+        if (_cuBlas is not null)
+        {
+            // cuBLAS cannot fuse the mask: GEMM, then the ReLU backward in place.
+            base.DenseBackwardInputMaskedCore(dy, w, mask, dx, batch, inFeatures, outFeatures, accumulate);
+            return;
+        }
+        var tiled = PickTiled(batch, inFeatures);
+        Launched();
+        tiled.BackwardInput(tiled.Grid(batch, inFeatures), View(dy), View(w), View(mask), View(dx), batch, inFeatures, outFeatures, accumulate ? 1 : 0, 1);
     }
 
     /// <inheritdoc />
     protected override void DenseBackwardWeightCore(BufferView x, BufferView dy, BufferView dw, int batch, int inFeatures, int outFeatures, bool accumulate)
     {
-        var split = Split(dw.Length);
-        _denseBackwardWeight(split.Threads, split, View(x), View(dy), View(dw), batch, inFeatures, outFeatures, accumulate ? 1 : 0);
+        if (_cuBlas is not null)
+        {
+            Launched();
+            _cuBlas.BackwardWeight(View(x), View(dy), View(dw), batch, inFeatures, outFeatures, accumulate);
+            return;
+        }
+        // Without the bias row the db argument is not written; dw stands in for it.
+        var tiled = PickTiled(inFeatures, outFeatures);
+        Launched();
+        tiled.BackwardParameters(tiled.Grid(inFeatures, outFeatures), View(x), View(dy), View(dw), View(dw),
+            batch, inFeatures, outFeatures, 0, accumulate ? 1 : 0, 0);
+    }
+
+    /// <inheritdoc />
+    protected override void DenseBackwardParametersCore(BufferView x, BufferView dy, BufferView dw, BufferView db, int batch, int inFeatures, int outFeatures, bool accumulateWeight, bool accumulateBias)
+    {
+        if (_cuBlas is not null)
+        {
+            base.DenseBackwardParametersCore(x, dy, dw, db, batch, inFeatures, outFeatures, accumulateWeight, accumulateBias);
+            return;
+        }
+        // One GEMM of K + 1 output rows: row K, from xᵀ's row of ones, is db.
+        var tiled = PickTiled(inFeatures + 1, outFeatures);
+        Launched();
+        tiled.BackwardParameters(tiled.Grid(inFeatures + 1, outFeatures), View(x), View(dy), View(dw), View(db),
+            batch, inFeatures, outFeatures, 1, accumulateWeight ? 1 : 0, accumulateBias ? 1 : 0);
     }
 
     /// <inheritdoc />
     protected override void DenseBackwardBiasCore(BufferView dy, BufferView db, int batch, int outFeatures, bool accumulate)
     {
         var split = Split(db.Length);
+        Launched();
         _denseBackwardBias(split.Threads, split, View(dy), View(db), batch, outFeatures, accumulate ? 1 : 0);
     }
 
@@ -202,6 +322,7 @@ public sealed class IlgpuBackend : ComputeBackend
         if (y.Length > 0)
         {
             var split = Split(y.Length);
+Launched();
             _reluForward(split.Threads, split, View(x), View(y));
         }
     }
@@ -212,6 +333,7 @@ public sealed class IlgpuBackend : ComputeBackend
         if (dx.Length > 0)
         {
             var split = Split(dx.Length);
+Launched();
             _reluBackward(split.Threads, split, View(y), View(dy), View(dx), accumulate ? 1 : 0);
         }
     }
@@ -222,6 +344,7 @@ public sealed class IlgpuBackend : ComputeBackend
         if (y.Length > 0)
         {
             var split = Split(y.Length);
+Launched();
             _dropoutForward(split.Threads, split, View(x), View(y),
                 DropoutMask.Key(seed, trainingStep), DropoutMask.Threshold(keepProbability), 1f / keepProbability);
         }
@@ -233,6 +356,7 @@ public sealed class IlgpuBackend : ComputeBackend
         if (dx.Length > 0)
         {
             var split = Split(dx.Length);
+Launched();
             _dropoutBackward(split.Threads, split, View(dy), View(dx),
                 DropoutMask.Key(seed, trainingStep), DropoutMask.Threshold(keepProbability), 1f / keepProbability, accumulate ? 1 : 0);
         }
@@ -242,6 +366,7 @@ public sealed class IlgpuBackend : ComputeBackend
     protected override void LossCore(LossKind kind, BufferView prediction, BufferView target, BufferView grad, BufferView lossSum)
     {
         var split = Split(prediction.Length);
+Launched();
         _loss(split.Threads, split, View(prediction), View(target), View(grad), View(lossSum),
             kind == LossKind.Mae ? 0 : 1, 1f / prediction.Length);
     }
@@ -250,6 +375,7 @@ public sealed class IlgpuBackend : ComputeBackend
     protected override void AdamCore(BufferView parameters, BufferView gradients, BufferView firstMoment, BufferView secondMoment, AdamStep update)
     {
         var split = Split(parameters.Length);
+Launched();
         _adam(split.Threads, split, View(parameters), View(gradients), View(firstMoment), View(secondMoment),
             (float)update.StepSize, update.Beta1, update.Beta2, update.Epsilon);
     }
@@ -260,6 +386,7 @@ public sealed class IlgpuBackend : ComputeBackend
         if (destination.Length > 0)
         {
             var split = Split(destination.Length);
+Launched();
             _fill(split.Threads, split, View(destination), value);
         }
     }
@@ -270,6 +397,7 @@ public sealed class IlgpuBackend : ComputeBackend
         if (destination.Length > 0)
         {
             var split = Split(destination.Length);
+Launched();
             _copy(split.Threads, split, View(source), View(destination));
         }
     }
@@ -280,6 +408,7 @@ public sealed class IlgpuBackend : ComputeBackend
         if (values.Length > 0)
         {
             var split = Split(values.Length);
+Launched();
             _scale(split.Threads, split, View(values), factor);
         }
     }
@@ -291,6 +420,7 @@ public sealed class IlgpuBackend : ComputeBackend
         {
             return;
         }
+        _cuBlas?.Dispose();
         if (_ownsAccelerator)
         {
             _accelerator.Dispose();
@@ -299,6 +429,33 @@ public sealed class IlgpuBackend : ComputeBackend
     }
 
     // ---- helpers -------------------------------------------------------------------------------
+
+    private void Launched() => LaunchCount++;
+
+    private TiledDenseKernels PickTiled(int rows, int columns) =>
+        _tiled[GemmTileConfiguration.Pick(_tiledConfigurations, rows, columns, _minGroupsPerProduct)];
+
+    private TiledDenseKernels LoadTiled(GemmTileConfiguration configuration)
+    {
+        if (configuration.Threads > _accelerator.MaxNumThreadsPerGroup)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(configuration), configuration.Threads,
+                $"GEMM tile {configuration} needs groups of {configuration.Threads} threads; {_accelerator.Name} allows {_accelerator.MaxNumThreadsPerGroup}.");
+        }
+        TDelegate LoadGeneric<TDelegate>(string name)
+            where TDelegate : Delegate
+        {
+            var method = configuration.Instantiate(GemmTileConfiguration.GenericKernels.Single(k => k.Name == name));
+            _loadedKernels.Add(method);
+            return method.CreateDelegate<TDelegate>();
+        }
+        return new TiledDenseKernels(
+            configuration,
+            _accelerator.LoadStreamKernel(LoadGeneric<Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>>(nameof(DenseKernels.TiledForward))),
+            _accelerator.LoadStreamKernel(LoadGeneric<Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int>>(nameof(DenseKernels.TiledBackwardInput))),
+            _accelerator.LoadStreamKernel(LoadGeneric<Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>>(nameof(DenseKernels.TiledBackwardParameters))));
+    }
 
     private WorkSplit Split(int total) => LaunchOptions.Blocked
         ? WorkSplit.Blocked(total, LaunchOptions.MaxThreads)
@@ -349,6 +506,28 @@ public sealed class IlgpuBackend : ComputeBackend
     {
         _loadedKernels.Add(kernel.Method);
         return _accelerator.LoadImplicitlyGroupedStreamKernel(kernel, LaunchOptions.GroupSize);
+    }
+
+    /// <summary>The three tiled dense kernels of one tile configuration, loaded.</summary>
+    private sealed record TiledDenseKernels(
+        GemmTileConfiguration Configuration,
+        Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> Forward,
+        Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int> BackwardInput,
+        Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int> BackwardParameters)
+    {
+        /// <summary>Grid (⌈columns/BN⌉, ⌈rows/BM⌉) of 1-D groups for a C of rows × columns.</summary>
+        public KernelConfig Grid(int rows, int columns)
+        {
+            var gridRows = GemmTileConfiguration.Blocks(rows, Configuration.Rows);
+            // CUDA caps a grid's y extent at 65535; rows are batch or in-features, far below 65535 blocks.
+            if (gridRows > 65535)
+            {
+                throw new ArgumentOutOfRangeException(nameof(rows), rows, $"A dense product of {rows} rows needs more than 65535 row blocks of {Configuration.Rows}.");
+            }
+            return new KernelConfig(
+                new Index2D(GemmTileConfiguration.Blocks(columns, Configuration.Columns), gridRows),
+                new Index2D(Configuration.Threads, 1));
+        }
     }
 
     private sealed class IlgpuBuffer(IlgpuBackend owner, int length, MemoryBuffer1D<float, Stride1D.Dense> memory)

@@ -55,6 +55,17 @@ public sealed class ReferenceBackend : ComputeBackend
         DenseKernels.BackwardBiasReference(Span(dy), Span(db), batch, outFeatures, accumulate);
 
     /// <inheritdoc />
+    protected override void DenseBackwardInputMaskedCore(BufferView dy, BufferView w, BufferView mask, BufferView dx, int batch, int inFeatures, int outFeatures, bool accumulate) =>
+        DenseKernels.BackwardInputMaskedReference(Span(dy), Span(w), Span(mask), Span(dx), batch, inFeatures, outFeatures, accumulate);
+
+    /// <inheritdoc />
+    protected override void DenseBackwardParametersCore(BufferView x, BufferView dy, BufferView dw, BufferView db, int batch, int inFeatures, int outFeatures, bool accumulateWeight, bool accumulateBias)
+    {
+        DenseKernels.BackwardWeightReference(Span(x), Span(dy), Span(dw), batch, inFeatures, outFeatures, accumulateWeight);
+        DenseKernels.BackwardBiasReference(Span(dy), Span(db), batch, outFeatures, accumulateBias);
+    }
+
+    /// <inheritdoc />
     protected override void ReluForwardCore(BufferView x, BufferView y) => ReluKernels.ForwardReference(Span(x), Span(y));
 
     /// <inheritdoc />

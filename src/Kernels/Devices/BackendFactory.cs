@@ -43,23 +43,31 @@ public static class BackendFactory
 
     /// <summary>
     /// Creates the backend for <paramref name="kind"/>; <paramref name="deviceIndex"/> picks among
-    /// several GPUs of one kind. The caller disposes it.
+    /// several GPUs of one kind; <paramref name="gemm"/> picks the dense products' GEMM on the ILGPU
+    /// backends (cuBLAS needs CUDA). The caller disposes it.
     /// </summary>
-    /// <exception cref="DeviceUnavailableException">A GPU kind was asked for and none is present.</exception>
-    public static IComputeBackend Create(DeviceKind kind, int deviceIndex = 0)
+    /// <exception cref="DeviceUnavailableException">A GPU kind was asked for and none is present, or cuBLAS without CUDA.</exception>
+    public static IComputeBackend Create(DeviceKind kind, int deviceIndex = 0, GemmEngine gemm = GemmEngine.Custom)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(deviceIndex);
         switch (kind)
         {
             case DeviceKind.Auto:
-                return Create(ResolveAuto(), deviceIndex);
+                return Create(ResolveAuto(), deviceIndex, gemm);
             case DeviceKind.Cpu:
+                if (gemm == GemmEngine.CuBlas)
+                {
+                    throw new DeviceUnavailableException(
+                        DeviceKind.Cuda,
+                        "--gemm cublas needs a CUDA device, but the backend is the managed CPU one (no CUDA device "
+                        + "was asked for or found). Use --device cuda on an NVIDIA GPU, or --gemm custom.");
+                }
                 return new ManagedCpuBackend();
             case DeviceKind.IlgpuCpu:
-                return CreateIlgpuCpu();
+                return CreateIlgpuCpu(null, gemm);
             case DeviceKind.Cuda:
             case DeviceKind.OpenCL:
-                return CreateGpu(kind, deviceIndex);
+                return CreateGpu(kind, deviceIndex, gemm);
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown device kind.");
         }
@@ -72,7 +80,9 @@ public static class BackendFactory
     /// <paramref name="launchOptions"/> overrides how kernels are launched (tests use it to run
     /// the GPU's interleaved indexing on the CPU).
     /// </summary>
-    public static IlgpuBackend CreateIlgpuCpu(IlgpuLaunchOptions? launchOptions = null)
+    public static IlgpuBackend CreateIlgpuCpu(IlgpuLaunchOptions? launchOptions = null) => CreateIlgpuCpu(launchOptions, GemmEngine.Custom);
+
+    private static IlgpuBackend CreateIlgpuCpu(IlgpuLaunchOptions? launchOptions, GemmEngine gemm)
     {
         var context = Context.Create(builder => builder
             .CPU(LeanCpuDevice())
@@ -80,6 +90,10 @@ public static class BackendFactory
         try
         {
             var accelerator = context.GetCPUDevice(0).CreateAccelerator(context);
+            if (gemm != GemmEngine.Custom)
+            {
+                launchOptions = (launchOptions ?? IlgpuLaunchOptions.For(accelerator)) with { Gemm = gemm };
+            }
             return new IlgpuBackend(context, accelerator, ownsAccelerator: true, launchOptions);
         }
         catch
@@ -92,7 +106,7 @@ public static class BackendFactory
     private static CPUDevice LeanCpuDevice() =>
         new(numThreadsPerWarp: 2, numWarpsPerMultiprocessor: 1, numMultiprocessors: Math.Max(1, Environment.ProcessorCount));
 
-    private static IlgpuBackend CreateGpu(DeviceKind kind, int deviceIndex)
+    private static IlgpuBackend CreateGpu(DeviceKind kind, int deviceIndex, GemmEngine gemm)
     {
         var context = CreateGpuContext(kind);
         try
@@ -108,7 +122,15 @@ public static class BackendFactory
                     kind, $"{kind.ToName()} device {deviceIndex} was asked for but only {devices.Count} exist(s).");
             }
             var accelerator = devices[deviceIndex].CreateAccelerator(context);
-            return new IlgpuBackend(context, accelerator, ownsAccelerator: true, launchOptions: null);
+            try
+            {
+                return new IlgpuBackend(context, accelerator, ownsAccelerator: true, IlgpuLaunchOptions.For(accelerator) with { Gemm = gemm });
+            }
+            catch
+            {
+                accelerator.Dispose();
+                throw;
+            }
         }
         catch
         {

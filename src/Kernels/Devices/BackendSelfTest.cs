@@ -25,7 +25,7 @@ public sealed record SelfTestReport(DeviceInfo Device, IReadOnlyList<SelfTestChe
 
 /// <summary>
 /// A quick end-to-end check of a backend on the machine it will train on: one dense layer forward
-/// (fused bias + ReLU) and backward, ReLU backward, dropout, the MAE loss and an Adam step on a
+/// (fused bias + ReLU) and backward (plain and in the training step's fused forms), ReLU backward, dropout, the MAE loss and an Adam step on a
 /// small odd shape, each compared against the scalar reference. This is what <c>devices --check</c>
 /// runs — the first thing to do on a new GPU machine (ILGPU.md §8: create a context, list the
 /// device, run a kernel). The unit tests cover the same ops far more thoroughly; this catches a
@@ -64,6 +64,8 @@ public static class BackendSelfTest
         checks.Add(Compare("dense backward input", under.Dx, oracle.Dx, DotTolerance));
         checks.Add(Compare("dense backward weight", under.Dw, oracle.Dw, DotTolerance));
         checks.Add(Compare("dense backward bias", under.Db, oracle.Db, DotTolerance));
+        checks.Add(Compare("dense backward input + ReLU mask (fused)", under.DxMasked, oracle.DxMasked, DotTolerance));
+        checks.Add(Compare("dense backward weight + bias (fused)", [.. under.DwFused, .. under.DbFused], [.. oracle.DwFused, .. oracle.DbFused], DotTolerance));
         checks.Add(Compare("ReLU backward", under.Dmask, oracle.Dmask, 1e-6));
         checks.Add(Compare("dropout forward", under.Dropped, oracle.Dropped, 1e-5));
         checks.Add(Compare("MAE loss gradient", under.LossGrad, oracle.LossGrad, 1e-6));
@@ -101,6 +103,9 @@ public static class BackendSelfTest
         public float[] Dw { get; private set; } = [];
         public float[] Db { get; private set; } = [];
         public float[] Dmask { get; private set; } = [];
+        public float[] DxMasked { get; private set; } = [];
+        public float[] DwFused { get; private set; } = [];
+        public float[] DbFused { get; private set; } = [];
         public float[] Dropped { get; private set; } = [];
         public float[] LossGrad { get; private set; } = [];
         public float[] LossSum { get; private set; } = [];
@@ -118,6 +123,12 @@ public static class BackendSelfTest
             _backend.DenseBackwardInput(dmask, _w, dx, Batch, In, Out, accumulate: false);
             _backend.DenseBackwardWeight(_x, dmask, dw, Batch, In, Out, accumulate: false);
             _backend.DenseBackwardBias(dmask, db, Batch, Out, accumulate: false);
+            // The training step's fused forms: x as the previous layer's ReLU output, dw and db together.
+            var dxMasked = Put(new float[Batch * In]);
+            _backend.DenseBackwardInputMasked(dmask, _w, _x, dxMasked, Batch, In, Out, accumulate: false);
+            var dwFused = Put(new float[In * Out]);
+            var dbFused = Put(new float[Out]);
+            _backend.DenseBackwardParameters(_x, dmask, dwFused, dbFused, Batch, In, Out, accumulateWeight: false, accumulateBias: false);
             var dropped = Put(new float[Batch * Out]);
             _backend.DropoutForward(y, dropped, 0.8f, seed: 1234567, trainingStep: 1);
             var lossGrad = Put(new float[Batch]);
@@ -128,6 +139,7 @@ public static class BackendSelfTest
             _backend.Adam(_w, dw, m, v, 0, In * Out, new AdamStep(1, learningRate: 1e-3f));
 
             (Y, Dx, Dw, Db, Dmask, Dropped) = (Get(y), Get(dx), Get(dw), Get(db), Get(dmask), Get(dropped));
+            (DxMasked, DwFused, DbFused) = (Get(dxMasked), Get(dwFused), Get(dbFused));
             (LossGrad, LossSum, Parameters) = (Get(lossGrad), Get(lossSum), Get(_w));
         }
 

@@ -9,7 +9,9 @@ namespace CrossPropertyILGPU.Kernels.Devices;
 /// which on Linux .NET probes as <c>libcuda.so</c> / <c>libOpenCL.so</c>. Containers and distro
 /// runtime packages often ship only the versioned <c>libcuda.so.1</c> / <c>libOpenCL.so.1</c>
 /// (ILGPU.md §2, §8), and then ILGPU silently finds no device. This resolver maps the two names
-/// to their versioned sonames when the plain name does not load.
+/// to their versioned sonames when the plain name does not load. ILGPU.Algorithms imports cuBLAS as
+/// <c>libcublas.so.12</c> at newest; a CUDA 13 toolkit ships <c>libcublas.so.13</c>, whose v2 entry
+/// points are the same, so that name falls back to it.
 /// </summary>
 public static class NativeLibraries
 {
@@ -25,13 +27,16 @@ public static class NativeLibraries
             {
                 return;
             }
-            try
+            foreach (var assembly in new[] { typeof(Context).Assembly, typeof(ILGPU.Runtime.Cuda.CuBlas).Assembly })
             {
-                NativeLibrary.SetDllImportResolver(typeof(Context).Assembly, Resolve);
-            }
-            catch (InvalidOperationException)
-            {
-                // The embedding application installed its own resolver on ILGPU first; respect it.
+                try
+                {
+                    NativeLibrary.SetDllImportResolver(assembly, Resolve);
+                }
+                catch (InvalidOperationException)
+                {
+                    // The embedding application installed its own resolver on ILGPU first; respect it.
+                }
             }
             _installed = true;
         }
@@ -42,6 +47,7 @@ public static class NativeLibraries
     {
         "cuda" or "nvcuda" => ["libcuda.so.1", "libcuda.so"],
         "OpenCL" => ["libOpenCL.so.1", "libOpenCL.so"],
+        "libcublas.so.12" => ["libcublas.so.13", "libcublas.so"],
         _ => [],
     };
 

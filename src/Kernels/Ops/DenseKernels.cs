@@ -8,11 +8,19 @@ namespace CrossPropertyILGPU.Kernels.Ops;
 /// y [M,N] output; dy, dx, dw, db are the gradients of the same shapes. M = batch,
 /// K = in-features, N = out-features.
 /// <para>
-/// Each kernel computes one output element per work item with a K-, N- or M-long dot product:
-/// simple, deterministic (no atomics, fixed summation order) and correct at any shape. The
-/// reduction over the batch for db and dw is done by the thread that owns the output, so no
-/// cross-thread reduction is needed. Register-blocked tiles come with the GPU-speed issue; these
-/// are the correctness baseline every later kernel is tested against.
+/// The three products are one tiled, register-blocked GEMM (<see cref="GemmTileLoop"/>) with the
+/// operands read in place — x·w, dy·wᵀ, xᵀ·dy, no transposed copies — and the rest of the op
+/// fused into the epilogue, so each is one launch:
+/// <list type="bullet">
+/// <item>forward: + bias, optional ReLU;</item>
+/// <item>input gradient: optional accumulation, optional mask [x &gt; 0] — the backward ReLU of the
+/// layer that produced x, which then needs no launch of its own;</item>
+/// <item>parameter gradients: dw and db together — xᵀ gets an extra row of ones, whose output row
+/// is Σ_m dy[m, :].</item>
+/// </list>
+/// Kernels are generic over the block tile and micro-tile (<see cref="GemmTileConfiguration"/>):
+/// large tiles on CUDA, one-thread or two-thread tiles on ILGPU's CPU accelerator. Every output is
+/// summed over p in increasing order by one thread: deterministic, no atomics.
 /// </para>
 /// Beside each kernel is its scalar reference (double accumulation), the test oracle.
 /// </summary>
@@ -20,28 +28,42 @@ public static class DenseKernels
 {
     // ---- forward: y[M,N] = x[M,K]·w[K,N] + b[N], optional fused ReLU -----------------------------
 
-    /// <summary>Forward kernel; work item i = output element (i / N, i % N). relu != 0 fuses max(·, 0).</summary>
-    public static void Forward(
-        Index1D thread, WorkSplit split,
+    /// <summary>
+    /// Forward kernel; grid (⌈N/BN⌉, ⌈M/BM⌉), group <see cref="GemmTileLoop.Threads{TTile, TMicro}"/>.
+    /// relu != 0 fuses max(·, 0).
+    /// </summary>
+    public static void TiledForward<TTile, TMicro>(
         ArrayView<float> x, ArrayView<float> w, ArrayView<float> b, ArrayView<float> y,
-        int k, int n, int relu)
+        int m, int k, int n, int relu)
+        where TTile : struct, IGemmTile
+        where TMicro : struct, IMicroTile
     {
-        var end = split.End(thread);
-        for (var i = split.Start(thread); i < end; i += split.Stride)
+        var aShared = SharedMemory.Allocate<float>(default(TTile).SharedA);
+        var bShared = SharedMemory.Allocate<float>(default(TTile).SharedB);
+        var acc = GemmTileLoop.Multiply<TTile, TMicro, RowMajorOperand, RowMajorOperand>(
+            new RowMajorOperand(x, m, k), new RowMajorOperand(w, k, n), aShared, bShared, Grid.IdxY, Grid.IdxX, Group.IdxX);
+        GemmTileLoop.Store<TTile, TMicro, ForwardEpilogue>(acc, new ForwardEpilogue(b, y, m, n, relu), Grid.IdxY, Grid.IdxX, Group.IdxX);
+    }
+
+    private readonly struct ForwardEpilogue(ArrayView<float> bias, ArrayView<float> y, int rows, int columns, int relu) : IGemmEpilogue
+    {
+        private readonly ArrayView<float> _bias = bias;
+        private readonly ArrayView<float> _y = y;
+        private readonly int _rows = rows;
+        private readonly int _columns = columns;
+        private readonly int _relu = relu;
+
+        public void Store(int row, int column, float value)
         {
-            var row = i / n;
-            var col = i - row * n;
-            var xRow = row * k;
-            var acc = b[col];
-            for (var p = 0; p < k; p++)
+            if (row < _rows && column < _columns)
             {
-                acc += x[xRow + p] * w[p * n + col];
+                var v = value + _bias[column];
+                _y[row * _columns + column] = _relu != 0 && v < 0f ? 0f : v;
             }
-            y[i] = relu != 0 && acc < 0f ? 0f : acc;
         }
     }
 
-    /// <summary>Scalar reference of <see cref="Forward"/>.</summary>
+    /// <summary>Scalar reference of <see cref="TiledForward{TTile, TMicro}"/>.</summary>
     public static void ForwardReference(
         ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y,
         int m, int k, int n, bool relu)
@@ -60,31 +82,74 @@ public static class DenseKernels
         }
     }
 
-    // ---- backward, input: dx[M,K] (+)= dy[M,N]·wᵀ ------------------------------------------------
-
-    /// <summary>Input-gradient kernel; work item i = dx element (i / K, i % K).</summary>
-    public static void BackwardInput(
+    /// <summary>
+    /// y[i] = y[i] + b[i % N], then ReLU when relu != 0: the forward's epilogue as its own launch, for
+    /// a GEMM that cannot fuse it (cuBLAS). y is [M,N].
+    /// </summary>
+    public static void BiasActivation(
         Index1D thread, WorkSplit split,
-        ArrayView<float> dy, ArrayView<float> w, ArrayView<float> dx,
-        int k, int n, int accumulate)
+        ArrayView<float> b, ArrayView<float> y, int n, int relu)
     {
         var end = split.End(thread);
         for (var i = split.Start(thread); i < end; i += split.Stride)
         {
-            var row = i / k;
-            var p = i - row * k;
-            var dyRow = row * n;
-            var wRow = p * n;
-            var acc = 0f;
-            for (var j = 0; j < n; j++)
-            {
-                acc += dy[dyRow + j] * w[wRow + j];
-            }
-            dx[i] = accumulate != 0 ? dx[i] + acc : acc;
+            var v = y[i] + b[i % n];
+            y[i] = relu != 0 && v < 0f ? 0f : v;
         }
     }
 
-    /// <summary>Scalar reference of <see cref="BackwardInput"/>.</summary>
+    /// <summary>Scalar reference of <see cref="BiasActivation"/>.</summary>
+    public static void BiasActivationReference(ReadOnlySpan<float> b, Span<float> y, int n, bool relu)
+    {
+        for (var i = 0; i < y.Length; i++)
+        {
+            var v = y[i] + b[i % n];
+            y[i] = relu && v < 0f ? 0f : v;
+        }
+    }
+
+    // ---- backward, input: dx[M,K] = mask ⊙ (dx (if accumulating) + dy[M,N]·wᵀ) ---------------------
+
+    /// <summary>
+    /// Input-gradient kernel; grid (⌈K/BN⌉, ⌈M/BM⌉). accumulate != 0 adds to dx; useMask != 0 then
+    /// zeroes the elements where mask[M,K] ≤ 0 (mask is x, the ReLU output of the previous layer).
+    /// </summary>
+    public static void TiledBackwardInput<TTile, TMicro>(
+        ArrayView<float> dy, ArrayView<float> w, ArrayView<float> mask, ArrayView<float> dx,
+        int m, int k, int n, int accumulate, int useMask)
+        where TTile : struct, IGemmTile
+        where TMicro : struct, IMicroTile
+    {
+        var aShared = SharedMemory.Allocate<float>(default(TTile).SharedA);
+        var bShared = SharedMemory.Allocate<float>(default(TTile).SharedB);
+        // wᵀ [N,K] read in place from w [K,N]: element (p, j) at j·N + p.
+        var acc = GemmTileLoop.Multiply<TTile, TMicro, RowMajorOperand, TransposedOperand>(
+            new RowMajorOperand(dy, m, n), new TransposedOperand(w, n, n, k), aShared, bShared, Grid.IdxY, Grid.IdxX, Group.IdxX);
+        GemmTileLoop.Store<TTile, TMicro, InputGradientEpilogue>(
+            acc, new InputGradientEpilogue(mask, dx, m, k, accumulate, useMask), Grid.IdxY, Grid.IdxX, Group.IdxX);
+    }
+
+    private readonly struct InputGradientEpilogue(ArrayView<float> mask, ArrayView<float> dx, int rows, int columns, int accumulate, int useMask) : IGemmEpilogue
+    {
+        private readonly ArrayView<float> _mask = mask;
+        private readonly ArrayView<float> _dx = dx;
+        private readonly int _rows = rows;
+        private readonly int _columns = columns;
+        private readonly int _accumulate = accumulate;
+        private readonly int _useMask = useMask;
+
+        public void Store(int row, int column, float value)
+        {
+            if (row < _rows && column < _columns)
+            {
+                var i = row * _columns + column;
+                var v = _accumulate != 0 ? _dx[i] + value : value;
+                _dx[i] = _useMask != 0 && !(_mask[i] > 0f) ? 0f : v;
+            }
+        }
+    }
+
+    /// <summary>Scalar reference of <see cref="TiledBackwardInput{TTile, TMicro}"/> without the mask.</summary>
     public static void BackwardInputReference(
         ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx, int m, int k, int n, bool accumulate)
     {
@@ -102,29 +167,70 @@ public static class DenseKernels
         }
     }
 
-    // ---- backward, weight: dw[K,N] (+)= xᵀ·dy ----------------------------------------------------
-
-    /// <summary>Weight-gradient kernel; work item i = dw element (i / N, i % N), summing over the batch.</summary>
-    public static void BackwardWeight(
-        Index1D thread, WorkSplit split,
-        ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw,
-        int m, int k, int n, int accumulate)
+    /// <summary>Scalar reference of <see cref="TiledBackwardInput{TTile, TMicro}"/> with the mask [mask &gt; 0] on the total.</summary>
+    public static void BackwardInputMaskedReference(
+        ReadOnlySpan<float> dy, ReadOnlySpan<float> w, ReadOnlySpan<float> mask, Span<float> dx, int m, int k, int n, bool accumulate)
     {
-        var end = split.End(thread);
-        for (var i = split.Start(thread); i < end; i += split.Stride)
+        BackwardInputReference(dy, w, dx, m, k, n, accumulate);
+        for (var i = 0; i < dx.Length; i++)
         {
-            var p = i / n;
-            var col = i - p * n;
-            var acc = 0f;
-            for (var row = 0; row < m; row++)
-            {
-                acc += x[row * k + p] * dy[row * n + col];
-            }
-            dw[i] = accumulate != 0 ? dw[i] + acc : acc;
+            dx[i] = mask[i] > 0f ? dx[i] : 0f;
         }
     }
 
-    /// <summary>Scalar reference of <see cref="BackwardWeight"/>.</summary>
+    // ---- backward, parameters: dw[K,N] (+)= xᵀ·dy and db[N] (+)= Σ_m dy[m,N] ------------------------
+
+    /// <summary>
+    /// Weight- and bias-gradient kernel: the GEMM [xᵀ; 1ᵀ]·dy with K + 1 output rows when
+    /// withBias != 0 (row K is db), K rows otherwise; grid (⌈N/BN⌉, ⌈(K+1)/BM⌉).
+    /// accumulateWeight / accumulateBias != 0 add to dw / db instead of overwriting.
+    /// </summary>
+    public static void TiledBackwardParameters<TTile, TMicro>(
+        ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw, ArrayView<float> db,
+        int m, int k, int n, int withBias, int accumulateWeight, int accumulateBias)
+        where TTile : struct, IGemmTile
+        where TMicro : struct, IMicroTile
+    {
+        var aShared = SharedMemory.Allocate<float>(default(TTile).SharedA);
+        var bShared = SharedMemory.Allocate<float>(default(TTile).SharedB);
+        // xᵀ [K(+1), M] read in place from x [M,K]; the extra row reads as ones.
+        var acc = GemmTileLoop.Multiply<TTile, TMicro, TransposedOperand, RowMajorOperand>(
+            new TransposedOperand(x, k, withBias != 0 ? k + 1 : k, m), new RowMajorOperand(dy, m, n),
+            aShared, bShared, Grid.IdxY, Grid.IdxX, Group.IdxX);
+        GemmTileLoop.Store<TTile, TMicro, ParameterGradientEpilogue>(
+            acc, new ParameterGradientEpilogue(dw, db, k, n, withBias, accumulateWeight, accumulateBias), Grid.IdxY, Grid.IdxX, Group.IdxX);
+    }
+
+    private readonly struct ParameterGradientEpilogue(
+        ArrayView<float> dw, ArrayView<float> db, int k, int n, int withBias, int accumulateWeight, int accumulateBias) : IGemmEpilogue
+    {
+        private readonly ArrayView<float> _dw = dw;
+        private readonly ArrayView<float> _db = db;
+        private readonly int _k = k;
+        private readonly int _n = n;
+        private readonly int _withBias = withBias;
+        private readonly int _accumulateWeight = accumulateWeight;
+        private readonly int _accumulateBias = accumulateBias;
+
+        public void Store(int row, int column, float value)
+        {
+            if (column >= _n)
+            {
+                return;
+            }
+            if (row < _k)
+            {
+                var i = row * _n + column;
+                _dw[i] = _accumulateWeight != 0 ? _dw[i] + value : value;
+            }
+            else if (row == _k && _withBias != 0)
+            {
+                _db[column] = _accumulateBias != 0 ? _db[column] + value : value;
+            }
+        }
+    }
+
+    /// <summary>Scalar reference of the weight half of <see cref="TiledBackwardParameters{TTile, TMicro}"/>.</summary>
     public static void BackwardWeightReference(
         ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, int m, int k, int n, bool accumulate)
     {
@@ -142,9 +248,13 @@ public static class DenseKernels
         }
     }
 
-    // ---- backward, bias: db[N] (+)= Σ_m dy[m,N] ----------------------------------------------------
+    // ---- backward, bias alone: db[N] (+)= Σ_m dy[m,N] ------------------------------------------------
 
-    /// <summary>Bias-gradient kernel; work item i = db[i], the reduction of column i over the batch.</summary>
+    /// <summary>
+    /// Bias-gradient kernel; work item i = db[i], the reduction of column i over the batch. The
+    /// training step gets db from <see cref="TiledBackwardParameters{TTile, TMicro}"/>; this serves the
+    /// stand-alone op and the cuBLAS path.
+    /// </summary>
     public static void BackwardBias(
         Index1D thread, WorkSplit split,
         ArrayView<float> dy, ArrayView<float> db,
@@ -162,7 +272,7 @@ public static class DenseKernels
         }
     }
 
-    /// <summary>Scalar reference of <see cref="BackwardBias"/>.</summary>
+    /// <summary>Scalar reference of <see cref="BackwardBias"/> and of the bias half of <see cref="TiledBackwardParameters{TTile, TMicro}"/>.</summary>
     public static void BackwardBiasReference(ReadOnlySpan<float> dy, Span<float> db, int m, int n, bool accumulate)
     {
         for (var col = 0; col < n; col++)

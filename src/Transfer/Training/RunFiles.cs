@@ -15,6 +15,9 @@ public sealed record RunConfig
     /// <summary>Device asked for.</summary>
     public string Device { get; init; } = "auto";
 
+    /// <summary>GEMM asked for (<c>--gemm</c>); absent in older runs, which used the custom kernels.</summary>
+    public string Gemm { get; init; } = "custom";
+
     /// <summary>Device used.</summary>
     public string DeviceUsed { get; init; } = "";
 

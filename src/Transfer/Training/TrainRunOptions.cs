@@ -93,6 +93,9 @@ public sealed record TrainRunOptions
     /// <summary>Compute backend.</summary>
     public DeviceKind Device { get; init; } = DeviceKind.Auto;
 
+    /// <summary>The dense layers' GEMM on the ILGPU devices (cuBLAS needs CUDA).</summary>
+    public GemmEngine Gemm { get; init; } = GemmEngine.Custom;
+
     /// <summary>All randomness: split, initialisation, shuffling, dropout.</summary>
     public int Seed { get; init; } = 1234567;
 
@@ -158,6 +161,7 @@ public sealed record TrainRunOptions
             Loss = config.Loss == "mse" ? LossKind.Mse : LossKind.Mae,
             ScaleTargets = config.TargetScaling != "none",
             Device = DeviceKinds.TryParse(config.Device, out var device) ? device : DeviceKind.Auto,
+            Gemm = GemmEngines.TryParse(config.Gemm, out var gemm) ? gemm : GemmEngine.Custom,
             Seed = config.Seed,
             SourceModel = config.Source,
             ReinitializeLast = config.ReinitializeLast,

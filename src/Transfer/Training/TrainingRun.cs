@@ -60,7 +60,7 @@ public static class TrainingRun
         {
             CheckNewRunFolder(options.OutputDirectory);
         }
-        using var backend = BackendFactory.Create(options.Device);
+        using var backend = BackendFactory.Create(options.Device, gemm: options.Gemm);
         CheckMemory(backend.Device, network, options, data);
         // FineTune keeps the source's output layer, so it keeps the source's target scaling too:
         // the model then starts out predicting exactly what the source predicts, in target units.
@@ -285,6 +285,7 @@ public static class TrainingRun
     {
         Started = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
         Device = options.Device.ToName(),
+        Gemm = options.Gemm.ToName(),
         DeviceUsed = device.ToString(),
         Train = [.. options.TrainPaths],
         Validation = options.ValidationPath,

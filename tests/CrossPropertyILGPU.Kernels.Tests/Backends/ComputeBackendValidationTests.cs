@@ -64,6 +64,32 @@ public sealed class ComputeBackendValidationTests(string backendName)
     }
 
     [Test]
+    public void DenseBackwardInputMasked_MaskOfWrongShapeOrAliasingDx_ThrowsNamingIt()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Target.DenseBackwardInputMasked(
+            Zeros(Target, 3 * 7), Zeros(Target, 5 * 7), Zeros(Target, 3 * 4), Zeros(Target, 3 * 5), 3, 5, 7, accumulate: false));
+        Assert.That(ex!.ParamName, Is.EqualTo("mask"));
+        var dx = Zeros(Target, 3 * 5);
+        ex = Assert.Throws<ArgumentException>(() => Target.DenseBackwardInputMasked(
+            Zeros(Target, 3 * 7), Zeros(Target, 5 * 7), dx, dx, 3, 5, 7, accumulate: false));
+        Assert.That(ex!.ParamName, Is.EqualTo("dx"));
+        Assert.That(ex.Message, Does.Contain("overlaps mask"));
+    }
+
+    [Test]
+    public void DenseBackwardParameters_BiasOfWrongLengthOrOverlappingDw_ThrowsNamingIt()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Target.DenseBackwardParameters(
+            Zeros(Target, 3 * 5), Zeros(Target, 3 * 7), Zeros(Target, 5 * 7), Zeros(Target, 6), 3, 5, 7, false, false));
+        Assert.That(ex!.ParamName, Is.EqualTo("db"));
+        var flat = Zeros(Target, 5 * 7 + 7);
+        ex = Assert.Throws<ArgumentException>(() => Target.DenseBackwardParameters(
+            Zeros(Target, 3 * 5), Zeros(Target, 3 * 7), flat.Slice(0, 5 * 7), flat.Slice(5 * 7 - 1, 7), 3, 5, 7, false, false));
+        Assert.That(ex!.ParamName, Is.EqualTo("dw"));
+        Assert.That(ex.Message, Does.Contain("overlaps db"));
+    }
+
+    [Test]
     public void AnyOp_BufferOfAnotherBackend_ThrowsNamingIt()
     {
         var other = Target is ReferenceBackend ? Backend : Reference;

@@ -1,5 +1,6 @@
 using System.Reflection;
 using CrossPropertyILGPU.Kernels.Backends;
+using CrossPropertyILGPU.Kernels.Ops;
 using CrossPropertyILGPU.Kernels.Tests.Support;
 using ILGPU;
 using ILGPU.Backends;
@@ -13,9 +14,11 @@ namespace CrossPropertyILGPU.Kernels.Tests.Backends;
 /// <summary>
 /// Every kernel in <c>Ops/</c> compiles to PTX for Ampere (SM_80) and Hopper (SM_90) without a
 /// device (ILGPU.md §5), so a kernel that ILGPU's CUDA code generator rejects breaks CI instead of
-/// a user's first GPU run. Kernels are found by reflection (public static methods of the Ops
-/// types whose first parameter is a thread index), so a new kernel is covered without editing
-/// this test — and the ILGPU backend must load exactly that set.
+/// a user's first GPU run. Grid-stride kernels are found by reflection (public static methods of
+/// the Ops types whose first parameter is a thread index), so a new kernel is covered without
+/// editing this test — and the ILGPU backend must load exactly that set. The tiled GEMM kernels
+/// are compiled in every tile configuration, as explicitly grouped kernels, and their PTX must
+/// stage tiles in shared memory behind barriers.
 /// </summary>
 public sealed class PtxCompilationTests
 {
@@ -37,19 +40,55 @@ public sealed class PtxCompilationTests
         }
     }
 
+    private static IEnumerable<TestCaseData> TiledKernelsAndArchitectures()
+    {
+        foreach (var configuration in GemmTileConfiguration.All)
+        {
+            foreach (var generic in GemmTileConfiguration.GenericKernels)
+            {
+                var kernel = configuration.Instantiate(generic);
+                var barriers = configuration.Threads > 1;
+                yield return new TestCaseData(kernel, barriers, CudaArchitecture.SM_80, CudaInstructionSet.ISA_70)
+                    .SetArgDisplayNames($"{generic.Name}<{configuration.Size}>", "SM_80");
+                yield return new TestCaseData(kernel, barriers, CudaArchitecture.SM_90, CudaInstructionSet.ISA_78)
+                    .SetArgDisplayNames($"{generic.Name}<{configuration.Size}>", "SM_90");
+            }
+        }
+    }
+
     [Test]
     public void Discovery_FindsEveryKernelFamily()
     {
         var families = Kernels.Select(k => k.DeclaringType!.Name).Distinct().ToArray();
         Assert.That(families, Is.SupersetOf(new[] { "DenseKernels", "ReluKernels", "DropoutKernels", "LossKernels", "AdamKernels", "FillCopyKernels" }));
-        Assert.That(Kernels, Has.Length.GreaterThanOrEqualTo(13));
+        Assert.That(Kernels, Has.Length.GreaterThanOrEqualTo(11));
+        Assert.That(TiledKernelsAndArchitectures().Count(), Is.EqualTo(2 * 3 * GemmTileConfiguration.All.Count));
     }
 
     [Test]
     public void IlgpuBackend_LoadsExactlyTheDiscoveredKernels()
     {
         var backend = (IlgpuBackend)TestBackends.Get(TestBackends.IlgpuCpu)!;
-        Assert.That(backend.LoadedKernels, Is.EquivalentTo(Kernels));
+        Assert.That(backend.LoadedKernels.Where(k => !k.IsGenericMethod), Is.EquivalentTo(Kernels));
+        var tiled = backend.GemmTiles.SelectMany(c => GemmTileConfiguration.GenericKernels.Select(c.Instantiate));
+        Assert.That(backend.LoadedKernels.Where(k => k.IsGenericMethod), Is.EquivalentTo(tiled));
+    }
+
+    [TestCaseSource(nameof(TiledKernelsAndArchitectures))]
+    public void TiledKernel_CompilesToPtxWithSharedTilesAndBarriers(MethodInfo kernel, bool barriers, CudaArchitecture architecture, CudaInstructionSet instructionSet)
+    {
+        using var context = Context.Create(builder => builder.EnableAlgorithms());
+        using var backend = new PTXBackend(context, new CudaCapabilityContext(architecture), architecture, instructionSet, null);
+        var compiled = backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(kernel), KernelSpecialization.Empty);
+
+        var ptx = ((PTXCompiledKernel)compiled).PTXAssembly;
+        Assert.That(ptx, Does.Contain(".visible .entry"));
+        Assert.That(ptx, Does.Contain($".version {instructionSet.Major}.{instructionSet.Minor}"));
+        Assert.That(ptx, Does.Contain(".shared"), "operand tiles in shared memory");
+        // Multi-thread tiles wait for each other around the tile loads; the one-thread tile has no one to wait for.
+        Assert.That(ptx.Contains("bar.sync", StringComparison.Ordinal), Is.EqualTo(barriers), "barriers around the tile loads");
+        // The micro-tile's accumulators are registers: no per-thread local-memory array.
+        Assert.That(ptx, Does.Not.Contain(".local"), "accumulators spilled to local memory");
     }
 
     [TestCaseSource(nameof(KernelsAndArchitectures))]

@@ -69,6 +69,27 @@ public sealed class BackendFactoryTests
         Assert.That(backend.Device.IsGpu, Is.True);
     }
 
+    [TestCase(DeviceKind.Cpu)]
+    [TestCase(DeviceKind.IlgpuCpu)]
+    public void Create_CuBlasWithoutCuda_ThrowsWithAdvice(DeviceKind kind)
+    {
+        var ex = Assert.Throws<DeviceUnavailableException>(() => BackendFactory.Create(kind, gemm: GemmEngine.CuBlas));
+        Assert.That(ex!.Kind, Is.EqualTo(DeviceKind.Cuda));
+        Assert.That(ex.Message, Does.Contain("--gemm cublas needs a CUDA device").And.Contain("--gemm custom"));
+    }
+
+    [Test]
+    [Category("Gpu")]
+    public void Create_CudaWithCuBlas_RunsTheDenseOpsOnCuBlas()
+    {
+        if (!BackendFactory.Discover().Any(d => d.Kind == DeviceKind.Cuda))
+        {
+            Assert.Ignore("No CUDA device on this machine.");
+        }
+        using var backend = (IlgpuBackend)BackendFactory.Create(DeviceKind.Cuda, gemm: GemmEngine.CuBlas);
+        Assert.That(backend.LaunchOptions.Gemm, Is.EqualTo(GemmEngine.CuBlas));
+    }
+
     [Test]
     public void NativeLibraries_ResolverInstallsOnceAndMapsVersionedSonames()
     {
@@ -76,6 +97,7 @@ public sealed class BackendFactoryTests
         Assert.DoesNotThrow(NativeLibraries.EnsureResolver);
         Assert.That(NativeLibraries.Fallbacks("cuda"), Does.Contain("libcuda.so.1"));
         Assert.That(NativeLibraries.Fallbacks("OpenCL"), Does.Contain("libOpenCL.so.1"));
+        Assert.That(NativeLibraries.Fallbacks("libcublas.so.12"), Does.Contain("libcublas.so.13"));
         Assert.That(NativeLibraries.Fallbacks("m"), Is.Empty);
     }
 }

@@ -1,5 +1,8 @@
 using CrossPropertyILGPU.Kernels.Backends;
+using CrossPropertyILGPU.Kernels.Ops;
 using CrossPropertyILGPU.Kernels.Tests.Support;
+using ILGPU;
+using ILGPU.Runtime;
 
 namespace CrossPropertyILGPU.Kernels.Tests.Ops;
 
@@ -14,16 +17,20 @@ namespace CrossPropertyILGPU.Kernels.Tests.Ops;
 [TestFixture(TestBackends.IlgpuCpu)]
 [TestFixture(TestBackends.IlgpuCpuInterleaved)]
 [TestFixture(TestBackends.Cuda, Category = "Gpu")]
+[TestFixture(TestBackends.CudaCuBlas, Category = "Gpu")]
 public sealed class DenseKernelsTests(string backendName) : BackendFixture(backendName)
 {
-    // (batch M, in K, out N): the tiny odd shape, a shape that crosses every thread-count
-    // boundary, degenerate 1s, and a deep-K / narrow-N shape.
+    // (batch M, in K, out N): the tiny odd shape, shapes ragged against every tile (8×8×16 on the
+    // CPU accelerator, 2×4×3 interleaved) and thread count, degenerate 1s, a deep-K / narrow-N
+    // shape, and ElemNet's 86 input features.
     private static readonly object[] Shapes =
     [
         new object[] { 3, 5, 7 },
         new object[] { 33, 17, 65 },
+        new object[] { 17, 33, 65 },
         new object[] { 1, 1, 1 },
         new object[] { 2, 64, 3 },
+        new object[] { 5, 86, 9 },
     ];
 
     [TestCaseSource(nameof(Shapes))]
@@ -134,6 +141,115 @@ public sealed class DenseKernelsTests(string backendName) : BackendFixture(backe
             var bound = Get(absSum);
             Close.All(Get(db), TestData.ToDouble(Get(expected)), i => Close.DotBound(m + 1, bound[i]), $"db (accumulate={accumulate})");
         }
+    }
+
+    [TestCaseSource(nameof(Shapes))]
+    public void BackwardInputMasked_RandomInput_MatchesReferenceAndZeroesExactlyTheMasked(int m, int k, int n)
+    {
+        foreach (var accumulate in new[] { false, true })
+        {
+            var dy = TestData.Uniform(m * n, 40);
+            var w = TestData.Uniform(k * n, 41);
+            var mask = TestData.Uniform(m * k, 42);
+            var initial = TestData.Uniform(m * k, 43);
+
+            var dx = Put(Backend, initial);
+            Backend.DenseBackwardInputMasked(Put(Backend, dy), Put(Backend, w), Put(Backend, mask), dx, m, k, n, accumulate);
+
+            var expected = Put(Reference, initial);
+            Reference.DenseBackwardInputMasked(Put(Reference, dy), Put(Reference, w), Put(Reference, mask), expected, m, k, n, accumulate);
+            var absSum = Put(Reference, TestData.Abs(initial));
+            Reference.DenseBackwardInput(Put(Reference, TestData.Abs(dy)), Put(Reference, TestData.Abs(w)), absSum, m, k, n, accumulate);
+
+            var bound = Get(absSum);
+            var actual = Get(dx);
+            Close.All(actual, TestData.ToDouble(Get(expected)), i => Close.DotBound(n + 1, bound[i]), $"dx (accumulate={accumulate})");
+            for (var i = 0; i < actual.Length; i++)
+            {
+                if (!(mask[i] > 0f))
+                {
+                    Assert.That(actual[i], Is.Zero, $"dx[{i}] where mask {mask[i]} ≤ 0 (accumulate={accumulate})");
+                }
+            }
+        }
+    }
+
+    [TestCaseSource(nameof(Shapes))]
+    public void BackwardParameters_RandomInput_MatchesReferenceForWeightAndBias(int m, int k, int n)
+    {
+        foreach (var (accumulateWeight, accumulateBias) in new[] { (false, false), (true, true), (true, false), (false, true) })
+        {
+            var x = TestData.Uniform(m * k, 44);
+            var dy = TestData.Uniform(m * n, 45);
+            var initialW = TestData.Uniform(k * n, 46);
+            var initialB = TestData.Uniform(n, 47);
+
+            var (dw, db) = (Put(Backend, initialW), Put(Backend, initialB));
+            Backend.DenseBackwardParameters(Put(Backend, x), Put(Backend, dy), dw, db, m, k, n, accumulateWeight, accumulateBias);
+
+            var (expectedW, expectedB) = (Put(Reference, initialW), Put(Reference, initialB));
+            Reference.DenseBackwardParameters(Put(Reference, x), Put(Reference, dy), expectedW, expectedB, m, k, n, accumulateWeight, accumulateBias);
+            var (absW, absB) = (Put(Reference, TestData.Abs(initialW)), Put(Reference, TestData.Abs(initialB)));
+            Reference.DenseBackwardParameters(Put(Reference, TestData.Abs(x)), Put(Reference, TestData.Abs(dy)), absW, absB, m, k, n, accumulateWeight, accumulateBias);
+
+            var (boundW, boundB) = (Get(absW), Get(absB));
+            var what = $"(accumulate weight={accumulateWeight}, bias={accumulateBias})";
+            Close.All(Get(dw), TestData.ToDouble(Get(expectedW)), i => Close.DotBound(m + 1, boundW[i]), "dw " + what);
+            Close.All(Get(db), TestData.ToDouble(Get(expectedB)), i => Close.DotBound(m + 1, boundB[i]), "db " + what);
+        }
+    }
+
+    /// <summary>
+    /// The forward epilogue as its own grid-stride launch (the cuBLAS path's second launch), launched
+    /// directly on the ILGPU accelerator under test the way the backend launches it.
+    /// </summary>
+    [TestCase(7, 5, false)]
+    [TestCase(33, 65, true)]
+    public void BiasActivation_Kernel_MatchesReference(int m, int n, bool relu)
+    {
+        if (Backend is not IlgpuBackend ilgpu)
+        {
+            Assert.Ignore("A grid-stride kernel of the ILGPU backends.");
+            return;
+        }
+        var y = TestData.Uniform(m * n, 51);
+        var b = TestData.Uniform(n, 52);
+        var kernel = ilgpu.Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, int, int>(
+            DenseKernels.BiasActivation, ilgpu.LaunchOptions.GroupSize);
+        using var yBuffer = ilgpu.Accelerator.Allocate1D(y);
+        using var bBuffer = ilgpu.Accelerator.Allocate1D(b);
+        var split = ilgpu.LaunchOptions.Blocked
+            ? WorkSplit.Blocked(m * n, ilgpu.LaunchOptions.MaxThreads)
+            : WorkSplit.Interleaved(m * n, ilgpu.LaunchOptions.MaxThreads);
+        kernel(split.Threads, split, bBuffer.View, yBuffer.View, n, relu ? 1 : 0);
+        var actual = yBuffer.GetAsArray1D();
+
+        var expected = (float[])y.Clone();
+        DenseKernels.BiasActivationReference(b, expected, n, relu);
+        Assert.That(actual, Is.EqualTo(expected).AsCollection, "one float add and a max: exact");
+    }
+
+    [Test]
+    public void BackwardParameters_OnSlicesOfOneFlatBuffer_TouchesOnlyDwAndDb()
+    {
+        // The gradients of one layer sit side by side in the flat gradient buffer (dw then db):
+        // the bias row of the fused GEMM must land in db and nowhere past it.
+        const int m = 6, k = 5, n = 7;
+        var flat = TestData.Uniform(3 + k * n + n + 4, 48);
+        var buffer = Put(Backend, flat);
+        var dw = buffer.Slice(3, k * n);
+        var db = buffer.Slice(3 + k * n, n);
+        var x = TestData.Uniform(m * k, 49);
+        var dy = TestData.Uniform(m * n, 50);
+        Backend.DenseBackwardParameters(Put(Backend, x), Put(Backend, dy), dw, db, m, k, n, accumulateWeight: false, accumulateBias: false);
+
+        var after = Get(buffer);
+        Assert.That(after[..3], Is.EqualTo(flat[..3]).AsCollection, "floats before dw");
+        Assert.That(after[(3 + k * n + n)..], Is.EqualTo(flat[(3 + k * n + n)..]).AsCollection, "floats after db");
+        var (expectedW, expectedB) = (Zeros(Reference, k * n), Zeros(Reference, n));
+        Reference.DenseBackwardParameters(Put(Reference, x), Put(Reference, dy), expectedW, expectedB, m, k, n, false, false);
+        Close.All(after[3..(3 + k * n)], Get(expectedW), Close.DotBound(m, m), "dw");
+        Close.All(after[(3 + k * n)..(3 + k * n + n)], Get(expectedB), Close.DotBound(m, m), "db");
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using CrossPropertyILGPU.Kernels.Backends;
 using CrossPropertyILGPU.Kernels.Devices;
+using CrossPropertyILGPU.Kernels.Ops;
 
 namespace CrossPropertyILGPU.Kernels.Tests.Support;
 
@@ -11,9 +12,11 @@ namespace CrossPropertyILGPU.Kernels.Tests.Support;
 /// <item><c>cpu</c>: the managed SIMD backend, using every core.</item>
 /// <item><c>ilgpu-cpu</c>: ILGPU's CPU accelerator as the product launches it (blocked chunks).</item>
 /// <item><c>ilgpu-cpu-interleaved</c>: the same kernels launched the way a GPU launches them
-/// (interleaved grid-stride, groups of 2, an odd thread count smaller than the work), so the GPU
-/// indexing path is exercised without a GPU.</item>
+/// (interleaved grid-stride, groups of 2, an odd thread count smaller than the work), and the dense
+/// GEMMs on the two-thread 2×4×3 tile, so the GPU indexing path and the shared-memory handshake
+/// between threads (barriers) are exercised without a GPU.</item>
 /// <item><c>cuda</c>: a CUDA device; fixtures using it carry Category "Gpu" and are ignored without one.</item>
+/// <item><c>cuda-cublas</c>: the same with the dense products on cuBLAS (<c>--gemm cublas</c>); Category "Gpu".</item>
 /// </list>
 /// </summary>
 public static class TestBackends
@@ -22,6 +25,7 @@ public static class TestBackends
     public const string IlgpuCpu = "ilgpu-cpu";
     public const string IlgpuCpuInterleaved = "ilgpu-cpu-interleaved";
     public const string Cuda = "cuda";
+    public const string CudaCuBlas = "cuda-cublas";
 
     private static readonly ConcurrentDictionary<string, Lazy<IComputeBackend?>> Cache = new();
     private static readonly Lazy<ReferenceBackend> SharedReference = new(() => new ReferenceBackend());
@@ -57,11 +61,12 @@ public static class TestBackends
             case IlgpuCpu:
                 return BackendFactory.CreateIlgpuCpu();
             case IlgpuCpuInterleaved:
-                return BackendFactory.CreateIlgpuCpu(new IlgpuLaunchOptions(MaxThreads: 7, GroupSize: 2, Blocked: false));
+                return BackendFactory.CreateIlgpuCpu(new IlgpuLaunchOptions(MaxThreads: 7, GroupSize: 2, Blocked: false) { GemmTiles = [GemmTileSize.Tiny] });
             case Cuda:
+            case CudaCuBlas:
                 try
                 {
-                    return BackendFactory.Create(DeviceKind.Cuda);
+                    return BackendFactory.Create(DeviceKind.Cuda, gemm: name == CudaCuBlas ? GemmEngine.CuBlas : GemmEngine.Custom);
                 }
                 catch (DeviceUnavailableException)
                 {
