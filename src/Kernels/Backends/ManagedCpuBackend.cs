@@ -142,6 +142,17 @@ public sealed class ManagedCpuBackend : ComputeBackend
     }
 
     /// <inheritdoc />
+    protected override void DenseBackwardInputMaskedCore(BufferView dy, BufferView w, BufferView mask, BufferView dx, int batch, int inFeatures, int outFeatures, bool accumulate)
+    {
+        // The input gradient with the producing layer's backward ReLU applied as the GEMM stores
+        // each tile: no second pass over dx.
+        var p = _gemm.Problem;
+        p.A = Matrix(dy, outFeatures, 1);
+        p.B = Matrix(w, 1, outFeatures);
+        RunGemm(CpuOp.DenseInputGradient, dx, batch, inFeatures, outFeatures, accumulate ? GemmStart.Accumulate : GemmStart.Zero, relu: false, mask);
+    }
+
+    /// <inheritdoc />
     protected override void DenseBackwardWeightCore(BufferView x, BufferView dy, BufferView dw, int batch, int inFeatures, int outFeatures, bool accumulate)
     {
         // dw[K,N] (+)= xᵀ·dy: A(i, p) = x[p, i], so depth is the batch.
@@ -261,12 +272,13 @@ public sealed class ManagedCpuBackend : ComputeBackend
 
     // ---- running ops ------------------------------------------------------------------------------
 
-    /// <summary>Runs the GEMM set up in <see cref="GemmJob.Problem"/> into <paramref name="c"/>: C[m,n] (start)= A·B over depth k.</summary>
-    private void RunGemm(CpuOp op, BufferView c, int m, int n, int k, GemmStart start, bool relu)
+    /// <summary>Runs the GEMM set up in <see cref="GemmJob.Problem"/> into <paramref name="c"/>: C[m,n] (start)= A·B over depth k, then ReLU or the <paramref name="mask"/> (laid out like C) when given.</summary>
+    private void RunGemm(CpuOp op, BufferView c, int m, int n, int k, GemmStart start, bool relu, BufferView mask = default)
     {
         var started = Profile is null ? 0 : Stopwatch.GetTimestamp();
         var p = _gemm.Problem;
         (p.C, p.COffset, p.M, p.N, p.K, p.Start, p.Relu) = (Array(c), c.Offset, m, n, k, start, relu);
+        (p.Mask, p.MaskOffset) = mask.Buffer is null ? (null, 0) : (Array(mask), mask.Offset);
         var strips = Sgemm.Strips(n, _gemmLanes);
         // Column chunks: each packs its own part of B and all of A, so more chunks than threads
         // would only repeat A's packing.
