@@ -205,13 +205,24 @@ public sealed class SequentialTests : NetworkTestBase
                 0, parameters.Count, new AdamStep(t));
             tape.Reset();
         }
-        Step(1);
-        var before = GC.GetTotalAllocatedBytes(precise: true);
-        for (var t = 2; t <= 6; t++)
+        for (var t = 1; t <= 40; t++)
         {
-            Step(t);
+            Step(t);   // past the JIT's tier-up, whose one-off runtime allocations are not the step's
         }
-        Assert.That(GC.GetTotalAllocatedBytes(precise: true) - before, Is.Zero);
+        // The least of three windows of five steps: a step that allocates shows in every window,
+        // while a stray allocation by another thread of the test host (counted too) shows in one.
+        var next = 41;
+        var least = long.MaxValue;
+        for (var window = 0; window < 3; window++)
+        {
+            var before = GC.GetTotalAllocatedBytes(precise: true);
+            for (var i = 0; i < 5; i++)
+            {
+                Step(next++);
+            }
+            least = Math.Min(least, GC.GetTotalAllocatedBytes(precise: true) - before);
+        }
+        Assert.That(least, Is.Zero);
     }
 
     [Test]
