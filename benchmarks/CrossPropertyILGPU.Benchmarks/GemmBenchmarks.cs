@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using CrossPropertyILGPU.Kernels.Backends;
 using CrossPropertyILGPU.Kernels.Devices;
@@ -145,6 +146,8 @@ public class GemmBenchmarks
         public Config()
             : base(ThroughputColumn.Gflops(Flops))
         {
+            // Few iterations of a few ops: the reference takes seconds per op at M = 1024.
+            AddJob(Job.Default.WithWarmupCount(2).WithIterationCount(10).WithInvocationCount(4).WithUnrollFactor(1));
             AddLogicalGroupRules(BenchmarkDotNet.Configs.BenchmarkLogicalGroupRule.ByCategory, BenchmarkDotNet.Configs.BenchmarkLogicalGroupRule.ByParams);
         }
     }
