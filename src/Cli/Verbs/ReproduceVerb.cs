@@ -1,0 +1,131 @@
+using System.CommandLine;
+using System.Globalization;
+using CrossPropertyILGPU.Transfer;
+using CrossPropertyILGPU.Transfer.Baselines;
+using CrossPropertyILGPU.Transfer.Reproduce;
+
+namespace CrossPropertyILGPU.Cli.Verbs;
+
+/// <summary><c>reproduce</c>: the paper's experiment grid into result files, and <c>--report</c> to docs/results.md.</summary>
+internal static class ReproduceVerb
+{
+    public static Command Create()
+    {
+        var datasets = new Option<string>("--datasets") { Description = "all, or comma-separated data set folders under --data (e.g. exfoliation_energy,expt_deltae).", DefaultValueFactory = _ => "all" };
+        var methods = new Option<string>("--methods")
+        {
+            Description = $"all, or a comma-separated list of {string.Join(", ", ReproduceMethods.All.Select(m => m.Name()))} (or the paper's spelling, e.g. TL:FineTune).",
+            DefaultValueFactory = _ => "all",
+        };
+        var results = new Option<string>("--results") { Description = "Results folder: <set>/splits.json and <set>/<method>.json.", DefaultValueFactory = _ => ReproduceOptions.DefaultResults };
+        var work = new Option<string>("--work") { Description = "Folder for run folders and extracted features (not results; safe to delete once a grid is done).", DefaultValueFactory = _ => ReproduceOptions.DefaultWork };
+        var data = new Option<string>("--data") { Description = "Folder of data sets, one <name>/<name>_training_set.csv and _test_set.csv each.", DefaultValueFactory = _ => ReproduceOptions.DefaultDataRoot };
+        var source = new Option<string>("--source") { Description = "Source model of the TL methods.", DefaultValueFactory = _ => ReproduceOptions.DefaultSource };
+        var arch = new Option<string?>("--arch") { Description = "Architecture of the networks trained from scratch (SC:DL, TL:DL(FeatExtr)); default ElemNet's." };
+        var layers = new Option<string>("--feature-layers")
+        {
+            Description = "Source hidden layer(s), 1-based, whose activations feed the FeatExtr methods; with several, the best on validation is kept.",
+            DefaultValueFactory = _ => ReproduceOptions.DefaultFeatureLayer.ToString(CultureInfo.InvariantCulture),
+        };
+        var mlModels = new Option<string>("--ml-models") { Description = "Classical models of SC:ML and TL:ML(FeatExtr), comma-separated (rf, gbm); the best on validation is kept.", DefaultValueFactory = _ => "rf,gbm" };
+        var maxEpochs = new Option<int>("--max-epochs") { Description = "Epoch limit per network.", DefaultValueFactory = _ => TrainingBudget.Paper.MaxEpochs };
+        var patience = new Option<int>("--patience") { Description = "Early-stopping patience per network (validation MAE).", DefaultValueFactory = _ => TrainingBudget.Paper.Patience };
+        var timeLimit = new Option<double?>("--time-limit") { Description = "Wall-time limit per network, seconds (default: none)." };
+        var largeRows = new Option<int>("--large-rows") { Description = "Training rows from which a set takes the --large-* budget.", DefaultValueFactory = _ => ReproduceOptions.DefaultLargeRows };
+        var largeMaxEpochs = new Option<int?>("--large-max-epochs") { Description = "Epoch limit per network on large sets (default: --max-epochs)." };
+        var largePatience = new Option<int?>("--large-patience") { Description = "Patience per network on large sets (default: --patience)." };
+        var largeTimeLimit = new Option<double?>("--large-time-limit") { Description = "Wall-time limit per network on large sets, seconds (default: --time-limit)." };
+        var keepModels = new Option<bool>("--keep-models") { Description = "Keep each network's model.safetensors in its run folder." };
+        var report = new Option<bool>("--report") { Description = "Write the report (docs/results.md) from the result files instead of running the grid." };
+        var reportOutput = new Option<string>("--output") { Description = "With --report: the markdown file to write.", DefaultValueFactory = _ => ResultsReport.DefaultOutput };
+        var paper = new Option<string>("--paper") { Description = "With --report: folder of the paper's tables (table4.csv, table5.csv).", DefaultValueFactory = _ => PaperTables.DefaultFolder };
+        var (device, seed) = (CommonOptions.Device(), CommonOptions.Seed());
+
+        var command = new Command("reproduce", "Run the paper's experiment grid (data sets × methods) into result files, resumably; --report writes docs/results.md from them.");
+        foreach (var option in new Option[]
+        {
+            datasets, methods, results, work, data, source, arch, layers, mlModels, maxEpochs, patience, timeLimit,
+            largeRows, largeMaxEpochs, largePatience, largeTimeLimit, keepModels, device, seed, report, reportOutput, paper,
+        })
+        {
+            command.Options.Add(option);
+        }
+        command.SetAction((parse, cancellation) => Task.FromResult(CliApp.Guard(parse, () =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(report))
+            {
+                var output = parse.GetValue(reportOutput)!;
+                ResultsReport.Write(parse.GetValue(results)!, parse.GetValue(paper)!, output);
+                stdout.WriteLine(output);
+                return CliApp.Success;
+            }
+            var budget = new TrainingBudget(parse.GetValue(maxEpochs), parse.GetValue(patience), Seconds(parse.GetValue(timeLimit)));
+            var large = parse.GetValue(largeMaxEpochs) is null && parse.GetValue(largePatience) is null && parse.GetValue(largeTimeLimit) is null
+                ? null
+                : new TrainingBudget(
+                    parse.GetValue(largeMaxEpochs) ?? budget.MaxEpochs,
+                    parse.GetValue(largePatience) ?? budget.Patience,
+                    Seconds(parse.GetValue(largeTimeLimit)) ?? budget.TimeLimit);
+            var datasetText = parse.GetValue(datasets)!;
+            var entries = ReproduceRun.Run(new ReproduceOptions
+            {
+                DataRoot = parse.GetValue(data)!,
+                Datasets = datasetText.Equals("all", StringComparison.OrdinalIgnoreCase) ? null : TargetDataset.SplitNames(datasetText),
+                Methods = ReproduceMethods.ParseList(parse.GetValue(methods)!),
+                ResultsDirectory = parse.GetValue(results)!,
+                WorkDirectory = parse.GetValue(work)!,
+                SourceModel = parse.GetValue(source)!,
+                Architecture = parse.GetValue(arch),
+                FeatureLayers = ParseLayers(parse.GetValue(layers)!),
+                ClassicalModels = ParseModels(parse.GetValue(mlModels)!),
+                Budget = budget,
+                LargeBudget = large,
+                LargeRows = parse.GetValue(largeRows),
+                Device = CommonOptions.ParseDevice(parse.GetValue(device)!),
+                Seed = parse.GetValue(seed),
+                KeepModels = parse.GetValue(keepModels),
+            }, parse.InvocationConfiguration.Error, cancellation);
+            WriteTable(stdout, entries);
+            var failed = entries.Count(e => e.Outcome == GridOutcome.Failed);
+            if (failed > 0)
+            {
+                parse.InvocationConfiguration.Error.WriteLine(
+                    $"{failed} method(s) failed; their result files record why, and the next run tries them again.");
+            }
+            return failed > 0 ? CliApp.RuntimeFailure : CliApp.Success;
+        })));
+        return command;
+    }
+
+    private static TimeSpan? Seconds(double? seconds) => seconds is { } s ? TimeSpan.FromSeconds(s) : null;
+
+    private static List<int> ParseLayers(string text) =>
+        [.. TargetDataset.SplitNames(text).Select(part => int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var k)
+            ? k
+            : throw new UsageException($"--feature-layers {text}: give 1-based hidden layer numbers, comma-separated (e.g. 15 or 4,15)."))];
+
+    private static List<BaselineModel> ParseModels(string text)
+    {
+        try
+        {
+            return [.. TargetDataset.SplitNames(text).Select(BaselineModels.Parse).Distinct()];
+        }
+        catch (UsageException e)
+        {
+            throw new UsageException($"--ml-models {text}: {e.Message}", e);
+        }
+    }
+
+    private static void WriteTable(TextWriter output, IReadOnlyList<GridEntry> entries)
+    {
+        output.WriteLine($"{"data set",-20} {"method",-16} {"outcome",-8} {"test MAE",10} {"val MAE",10} {"epochs",7} {"seconds",8}");
+        foreach (var entry in entries)
+        {
+            var r = entry.Result;
+            string Value(double? v) => v is { } x ? x.ToString("G5", CultureInfo.InvariantCulture) : "-";
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{entry.Dataset,-20} {entry.Method.Name(),-16} {(entry.Outcome == GridOutcome.Ran ? "ran" : entry.Outcome == GridOutcome.Skipped ? "done" : "failed"),-8} {Value(r.TestMae),10} {Value(r.ValidationMae),10} {(r.Epochs is { } e ? e.ToString(CultureInfo.InvariantCulture) : "-"),7} {r.Seconds,8:F1}"));
+        }
+    }
+}

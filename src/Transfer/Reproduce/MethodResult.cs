@@ -1,0 +1,189 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CrossPropertyILGPU.Transfer.Data;
+using CrossPropertyILGPU.Transfer.Training;
+
+namespace CrossPropertyILGPU.Transfer.Reproduce;
+
+/// <summary>
+/// One (data set, method) of the grid: <c>&lt;results&gt;/&lt;set&gt;/&lt;method&gt;.json</c>. Written
+/// once the method has finished (or failed), by temporary file and rename; the report reads only
+/// these files.
+/// </summary>
+public sealed record MethodResult
+{
+    /// <summary>The file format's name and version.</summary>
+    public const string CurrentFormat = "cpilgpu-reproduce-result/1";
+
+    /// <summary><see cref="Status"/> of a method that finished.</summary>
+    public const string Succeeded = "ok";
+
+    /// <summary><see cref="Status"/> of a method that could not run (its <see cref="Error"/> says why); the next grid run tries it again.</summary>
+    public const string FailedStatus = "failed";
+
+    /// <summary>File format.</summary>
+    public string Format { get; init; } = CurrentFormat;
+
+    /// <summary>Data set: its folder name under the data root.</summary>
+    public required string Dataset { get; init; }
+
+    /// <summary>Method, command-line name (<c>tl-finetune</c>).</summary>
+    public required string Method { get; init; }
+
+    /// <summary>Method in the paper's notation (<c>TL:FineTune</c>).</summary>
+    public string PaperMethod { get; init; } = "";
+
+    /// <summary><c>base</c>, <c>sc</c> or <c>tl</c>.</summary>
+    public string Group { get; init; } = "";
+
+    /// <summary><see cref="Succeeded"/> or <see cref="FailedStatus"/>.</summary>
+    public string Status { get; init; } = Succeeded;
+
+    /// <summary>Why the method failed; null when it succeeded.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>MAE on the test file, scored once after selection; null when failed.</summary>
+    public double? TestMae { get; init; }
+
+    /// <summary>MAE on the validation split, which selected the epoch, the model kind and the feature layer.</summary>
+    public double? ValidationMae { get; init; }
+
+    /// <summary>MAE on the training rows.</summary>
+    public double? TrainMae { get; init; }
+
+    /// <summary>Training rows (the training file less the validation split).</summary>
+    public int TrainRows { get; init; }
+
+    /// <summary>Validation rows.</summary>
+    public int ValidationRows { get; init; }
+
+    /// <summary>Test rows.</summary>
+    public int TestRows { get; init; }
+
+    /// <summary>Rows of the shared split that this method's features could not represent (and so left out).</summary>
+    public int DroppedRows { get; init; }
+
+    /// <summary>Epochs trained (networks only).</summary>
+    public int? Epochs { get; init; }
+
+    /// <summary>Epoch whose weights were kept (networks only).</summary>
+    public int? BestEpoch { get; init; }
+
+    /// <summary>Why training stopped: early-stopping, max-epochs, time-limit (networks only).</summary>
+    public string? StopReason { get; init; }
+
+    /// <summary>Wall time of the method: loading, features, fitting or training, and scoring.</summary>
+    public double Seconds { get; init; }
+
+    /// <summary>Seed of everything random.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>The candidate kept, when the method chose among several (<c>gbm</c>, <c>layer 15, rf</c>).</summary>
+    public string? Selected { get; init; }
+
+    /// <summary>Every candidate with its validation MAE; the lowest was kept. No test MAE: the test split chooses nothing.</summary>
+    public IReadOnlyList<ResultCandidate> Candidates { get; init; } = [];
+
+    /// <summary>The budget every network of this method had.</summary>
+    public ResultBudget? Budget { get; init; }
+
+    /// <summary>What ran: inputs, model, source, files.</summary>
+    public required ResultConfig Config { get; init; }
+
+    /// <summary>The kept network's own config.json (resolved options of its training run), for networks.</summary>
+    public RunConfig? Run { get; init; }
+
+    /// <summary>Engine version.</summary>
+    public string EngineVersion { get; init; } = typeof(MethodResult).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    /// <summary>The machine: processor, logical cores, operating system, .NET.</summary>
+    public string Hardware { get; init; } = "";
+
+    /// <summary>Where it computed: the network backend, or the CPU for the classical models.</summary>
+    public string Device { get; init; } = "";
+
+    /// <summary>UTC time the method finished, ISO 8601.</summary>
+    public string Finished { get; init; } = "";
+
+    /// <summary>True when the result is usable: it succeeded and has both MAEs.</summary>
+    [JsonIgnore]
+    public bool IsUsable => Status == Succeeded && TestMae is not null && ValidationMae is not null;
+
+    /// <summary>Reads a result file; a malformed one is a <see cref="DataFileException"/> naming it.</summary>
+    public static MethodResult Load(string path)
+    {
+        try
+        {
+            var result = JsonSerializer.Deserialize(File.ReadAllText(path), ReproduceJson.Default.MethodResult)
+                ?? throw new DataFileException(path, "empty result file");
+            return result.Format == CurrentFormat ? result : throw new DataFileException(path, $"format '{result.Format}', expected '{CurrentFormat}'");
+        }
+        catch (JsonException e)
+        {
+            throw new DataFileException(path, $"not a result file ({e.Message})", innerException: e);
+        }
+    }
+
+    /// <summary>Writes the result under a temporary name and renames it into place: a reader never sees half a file.</summary>
+    public void Save(string path)
+    {
+        CsvOutput.WriteAtomically(path, writer =>
+        {
+            writer.Write(JsonSerializer.Serialize(this, ReproduceJson.Default.MethodResult));
+            writer.WriteLine();
+            return 0;
+        });
+    }
+}
+
+/// <summary>One model a method tried.</summary>
+/// <param name="Name">What it was: <c>rf</c>, <c>gbm</c>, <c>layer 15</c>, <c>layer 15, gbm</c>.</param>
+/// <param name="ValidationMae">Its MAE on the validation split.</param>
+/// <param name="Epochs">Epochs trained (networks only).</param>
+/// <param name="Seconds">Its fitting or training time.</param>
+public sealed record ResultCandidate(string Name, double ValidationMae, int? Epochs, double Seconds);
+
+/// <summary>A network's budget as recorded.</summary>
+/// <param name="MaxEpochs">Epoch limit.</param>
+/// <param name="Patience">Early-stopping patience.</param>
+/// <param name="TimeLimitSeconds">Wall-time limit per network, or null.</param>
+/// <param name="Tier"><c>standard</c>, or <c>large</c> for sets past the large-set row threshold.</param>
+public sealed record ResultBudget(int MaxEpochs, int Patience, double? TimeLimitSeconds, string Tier);
+
+/// <summary>What a method ran on and with.</summary>
+public sealed record ResultConfig
+{
+    /// <summary>Training file, as given.</summary>
+    public string TrainFile { get; init; } = "";
+
+    /// <summary>Test file, as given.</summary>
+    public string TestFile { get; init; } = "";
+
+    /// <summary>The shared split (splits.json in the results folder).</summary>
+    public string Splits { get; init; } = "";
+
+    /// <summary><c>ef</c>, <c>pa</c>, or <c>source layer K</c> (FeatExtr).</summary>
+    public string Features { get; init; } = "";
+
+    /// <summary>What was fitted: the mean, the classical models with their settings, or the network's architecture.</summary>
+    public string Model { get; init; } = "";
+
+    /// <summary>Source model path as given (transfer methods).</summary>
+    public string? Source { get; init; }
+
+    /// <summary>SHA-256 of the source model's weights file, so results from different source models are told apart.</summary>
+    public string? SourceSha256 { get; init; }
+
+    /// <summary>Source layers tried as features (FeatExtr).</summary>
+    public IReadOnlyList<int>? FeatureLayers { get; init; }
+
+    /// <summary>Device asked for.</summary>
+    public string DeviceRequested { get; init; } = "";
+}
+
+/// <summary>Source-generated JSON for result files (snake_case, indented, like the run folder's files).</summary>
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(MethodResult))]
+[JsonSerializable(typeof(TrainedCandidate))]
+internal sealed partial class ReproduceJson : JsonSerializerContext;

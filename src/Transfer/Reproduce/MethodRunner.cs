@@ -1,0 +1,393 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using CrossPropertyILGPU.Kernels.Devices;
+using CrossPropertyILGPU.Network.Training;
+using CrossPropertyILGPU.Transfer.Baselines;
+using CrossPropertyILGPU.Transfer.Data;
+using CrossPropertyILGPU.Transfer.Training;
+
+namespace CrossPropertyILGPU.Transfer.Reproduce;
+
+/// <summary>
+/// Runs one method on one data set and returns its result: loads the method's features for the
+/// shared split, fits or trains each candidate (model kind, feature layer), keeps the one with the
+/// lowest validation MAE and scores the test file with it. Networks train through
+/// <see cref="TrainingRun"/> in run folders under the work folder; a network that finished is
+/// remembered there (<see cref="CandidateFile"/>) and one that was interrupted resumes from its
+/// checkpoint.
+/// </summary>
+internal sealed class MethodRunner : IDisposable
+{
+    /// <summary>Written into a network's run folder once it has finished: its scores, so a rerun need not train it again.</summary>
+    public const string CandidateFile = "reproduce-candidate.json";
+
+    private readonly ReproduceOptions _options;
+    private readonly TextWriter _log;
+    private readonly CancellationToken _cancellation;
+    private MaterialsModel? _source;
+    private string? _sourceSha256;
+
+    public MethodRunner(ReproduceOptions options, TextWriter log, CancellationToken cancellation)
+    {
+        _options = options;
+        _log = log;
+        _cancellation = cancellation;
+    }
+
+    /// <summary>The machine, as every result records it.</summary>
+    public string Hardware { get; } = DescribeHardware();
+
+    /// <summary>SHA-256 of the source model's weights (hex), computed once.</summary>
+    public string SourceSha256 => _sourceSha256 ??= SharedSplit.Sha256(SourceWeightsPath(_options.SourceModel));
+
+    /// <summary>Runs <paramref name="method"/> on <paramref name="set"/> with the shared split.</summary>
+    public MethodResult Run(TargetDataset set, SharedSplit splits, string splitsPath, ReproduceMethod method)
+    {
+        var clock = Stopwatch.StartNew();
+        var (budget, large) = _options.BudgetFor(splits.UsableRows);
+        var layers = _options.FeatureLayers;
+        var (fitted, features, model) = method switch
+        {
+            ReproduceMethod.Base => (Classical(set, splits, "ef", [BaselineModel.Mean], prefix: ""), "ef", BaselineModels.Describe(BaselineModel.Mean)),
+            ReproduceMethod.ScratchMlElementalFractions or ReproduceMethod.ScratchMlPhysicalAttributes =>
+                (Classical(set, splits, method.ScratchFeatures()!, _options.ClassicalModels, prefix: ""), method.ScratchFeatures()!, DescribeClassical()),
+            ReproduceMethod.ScratchDlElementalFractions or ReproduceMethod.ScratchDlPhysicalAttributes =>
+                ([Network(set, splits, method, method.ScratchFeatures()!, budget, candidate: "")], method.ScratchFeatures()!, _options.Architecture ?? "ElemNet"),
+            ReproduceMethod.FineTune or ReproduceMethod.ModFineTune =>
+                ([Network(set, splits, method, "ef", budget, candidate: "")], "ef", "the source model's architecture"),
+            ReproduceMethod.MlFeatureExtraction =>
+                ([.. layers.SelectMany(k => Classical(set, splits, ExtractedFeatures(set, k), _options.ClassicalModels, prefix: $"layer {k}, "))],
+                    LayerFeatures(layers), DescribeClassical()),
+            ReproduceMethod.DlFeatureExtraction =>
+                ([.. layers.Select(k => Network(set, splits, method, ExtractedFeatures(set, k), budget, candidate: $"layer {k}"))],
+                    LayerFeatures(layers), _options.Architecture ?? "ElemNet"),
+            _ => throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown method."),
+        };
+        // Selection on the validation split only; the first candidate wins a tie.
+        var best = fitted.MinBy(f => f.ValidationMae)!;
+        var trains = method.TrainsNetwork();
+        return new MethodResult
+        {
+            Dataset = set.Name,
+            Method = method.Name(),
+            PaperMethod = method.PaperName(),
+            Group = method.Group().Name(),
+            TestMae = best.TestMae,
+            ValidationMae = best.ValidationMae,
+            TrainMae = best.TrainMae,
+            TrainRows = best.TrainRows,
+            ValidationRows = best.ValidationRows,
+            TestRows = best.TestRows,
+            DroppedRows = best.DroppedRows,
+            Epochs = best.Epochs,
+            BestEpoch = best.BestEpoch,
+            StopReason = best.StopReason,
+            Seconds = clock.Elapsed.TotalSeconds + fitted.Sum(f => f.SecondsBefore),
+            Seed = _options.Seed,
+            Selected = fitted.Count > 1 ? best.Name : null,
+            Candidates = fitted.Count > 1 ? [.. fitted.Select(f => new ResultCandidate(f.Name, f.ValidationMae, f.Epochs, f.Seconds))] : [],
+            Budget = trains ? Budget(budget, large) : null,
+            Config = Config(set, splitsPath, method, features, model),
+            Run = best.Run,
+            Hardware = Hardware,
+            Device = best.Device,
+            Finished = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+        };
+    }
+
+    /// <summary>The record of a method that could not run.</summary>
+    public MethodResult Failed(TargetDataset set, string splitsPath, ReproduceMethod method, Exception error, int trainingRows) => new()
+    {
+        Dataset = set.Name,
+        Method = method.Name(),
+        PaperMethod = method.PaperName(),
+        Group = method.Group().Name(),
+        Status = MethodResult.FailedStatus,
+        Error = error.Message,
+        Seed = _options.Seed,
+        Budget = method.TrainsNetwork() && _options.BudgetFor(trainingRows) is var (budget, large) ? Budget(budget, large) : null,
+        Config = Config(set, splitsPath, method, method.ScratchFeatures() ?? (method is ReproduceMethod.MlFeatureExtraction or ReproduceMethod.DlFeatureExtraction ? LayerFeatures(_options.FeatureLayers) : "ef"), ""),
+        Hardware = Hardware,
+        Finished = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+    };
+
+    public void Dispose() => _source?.Dispose();
+
+    private ResultConfig Config(TargetDataset set, string splitsPath, ReproduceMethod method, string features, string model) => new()
+    {
+        TrainFile = set.TrainPath,
+        TestFile = set.TestPath,
+        Splits = splitsPath,
+        Features = features,
+        Model = model,
+        Source = method.UsesSource() ? _options.SourceModel : null,
+        SourceSha256 = method.UsesSource() ? SourceSha256 : null,
+        FeatureLayers = method is ReproduceMethod.MlFeatureExtraction or ReproduceMethod.DlFeatureExtraction ? _options.FeatureLayers : null,
+        DeviceRequested = _options.Device.ToName(),
+    };
+
+    private static ResultBudget Budget(TrainingBudget budget, bool large) =>
+        new(budget.MaxEpochs, budget.Patience, budget.TimeLimit?.TotalSeconds, large ? "large" : "standard");
+
+    private static string LayerFeatures(IReadOnlyList<int> layers) =>
+        $"source layer {string.Join(", ", layers.Select(k => k.ToString(CultureInfo.InvariantCulture)))}";
+
+    private string DescribeClassical() =>
+        $"the best on validation of: {string.Join("; ", _options.ClassicalModels.Select(BaselineModels.Describe))}";
+
+    // ---- classical models (Base, SC:ML, TL:ML(FeatExtr)) ----------------------------------------
+
+    private List<Fitted> Classical(TargetDataset set, SharedSplit splits, string features, IReadOnlyList<BaselineModel> models, string prefix)
+    {
+        var data = Load(set, splits, FeatureSource.Resolve(features), _log);
+        var trainMean = data.Train.Targets!.Average(t => (double)t);
+        var fitted = new List<Fitted>();
+        foreach (var model in models)
+        {
+            _cancellation.ThrowIfCancellationRequested();
+            var clock = Stopwatch.StartNew();
+            var predictions = BaselineModels.FitPredict(model, data.Train, [data.Train, data.Validation, data.Test], _options.Seed);
+            double Mae(FeaturizedData split, float[] predicted) => RegressionMetrics.Compute("", split.Targets!, predicted, trainMean).Mae;
+            fitted.Add(new Fitted
+            {
+                Name = prefix + BaselineModels.Name(model),
+                TrainMae = Mae(data.Train, predictions[0]),
+                ValidationMae = Mae(data.Validation, predictions[1]),
+                TestMae = Mae(data.Test, predictions[2]),
+                TrainRows = data.Train.Count,
+                ValidationRows = data.Validation.Count,
+                TestRows = data.Test.Count,
+                DroppedRows = data.Dropped,
+                Seconds = clock.Elapsed.TotalSeconds,
+                Device = $"cpu ({Environment.ProcessorCount} logical cores)",
+            });
+        }
+        return fitted;
+    }
+
+    private sealed record SplitData(FeaturizedData Train, FeaturizedData Validation, FeaturizedData Test, int Dropped);
+
+    // The shared split's rows with this method's features; rows the features cannot represent are
+    // dropped (and counted), never replaced.
+    private static SplitData Load(TargetDataset set, SharedSplit splits, FeatureSource features, TextWriter log)
+    {
+        if (SharedSplit.Sha256(set.TrainPath) != splits.TrainSha256)
+        {
+            throw new UsageException($"{set.TrainPath} changed since its split was carved (SHA-256 differs); move that set's results aside to start it afresh.");
+        }
+        var trainFile = DataLoading.Load(set.TrainPath, formulaColumn: null, targetColumn: null, requireTargets: true, log, features);
+        var test = DataLoading.Load(set.TestPath, formulaColumn: null, targetColumn: null, requireTargets: true, log, features);
+        var (trainRows, validationRows, dropped) = splits.Select(trainFile);
+        return new SplitData(DataLoading.Subset(trainFile, trainRows), DataLoading.Subset(trainFile, validationRows), test,
+            dropped + Math.Max(0, splits.TestRows - test.Count));
+    }
+
+    // ---- networks (SC:DL, TL:FineTune, TL:ModFineTune, TL:DL(FeatExtr)) -------------------------
+
+    private Fitted Network(TargetDataset set, SharedSplit splits, ReproduceMethod method, string features, TrainingBudget budget, string candidate)
+    {
+        var transfer = method is ReproduceMethod.FineTune or ReproduceMethod.ModFineTune;
+        // Transfer runs depend on the source's weights: their folder names the weights, so a new
+        // source model never resumes or reuses a run of the old one.
+        var name = method.Name()
+            + (candidate.Length > 0 ? "-" + candidate.Replace(" ", "", StringComparison.Ordinal) : "")
+            + (method.UsesSource() ? "@" + SourceSha256[..12] : "");
+        var folder = Path.Combine(_options.WorkDirectory, set.Name, name);
+        var done = Path.Combine(folder, CandidateFile);
+        // Reused only when trained with the same budget; otherwise trained again.
+        if (File.Exists(done) && ReadCandidate(done) is { } previous && previous.Budget == Budget(budget, large: false))
+        {
+            _log.WriteLine($"{set.Name} {method.Name()}: {folder} finished earlier; its scores are reused");
+            return previous.Fitted with { SecondsBefore = previous.Fitted.Seconds };
+        }
+
+        // Loaded here only to learn which rows of the shared split these features represent;
+        // TrainingRun reads the files itself.
+        var data = Load(set, splits, FeatureSource.Resolve(features), TextWriter.Null);
+        var restricted = splits.ToRunSplits(data.Train, data.Validation, set.TrainPath);
+        var resume = Directory.Exists(folder) && RunCheckpoint.Exists(folder);
+        var secondsBefore = resume ? LastMetricsSeconds(folder) : 0;
+        if (!resume && Directory.Exists(folder))
+        {
+            // A run stopped before its first checkpoint (at most half a minute of work), or one
+            // whose result was deleted to run it again: start it afresh.
+            Directory.Delete(folder, recursive: true);
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(folder)!);
+        if (resume)
+        {
+            _log.WriteLine($"{set.Name} {method.Name()}: resuming {folder} from its checkpoint");
+        }
+        var options = new TrainRunOptions
+        {
+            TrainPaths = [set.TrainPath],
+            TestPath = set.TestPath,
+            Splits = restricted,
+            Features = features,
+            SourceModel = transfer ? _options.SourceModel : null,
+            ReinitializeLast = method == ReproduceMethod.ModFineTune,
+            Architecture = transfer ? null : _options.Architecture,
+            MaxEpochs = budget.MaxEpochs,
+            Patience = budget.Patience,
+            TimeLimit = budget.TimeLimit,
+            Device = _options.Device,
+            Seed = _options.Seed,
+            OutputDirectory = folder,
+            Resume = resume,
+        };
+        var clock = Stopwatch.StartNew();
+        var summary = TrainingRun.Run(options, _log, new PeriodicProgress(_log, $"{set.Name} {method.Name()}{(candidate.Length > 0 ? " " + candidate : "")}"), _cancellation);
+        // A cancelled run keeps its checkpoint and gets no result: the next run resumes it.
+        _cancellation.ThrowIfCancellationRequested();
+        var metric = (string split) => summary.Metrics.Single(m => m.Split == split);
+        var fitted = new Fitted
+        {
+            Name = candidate.Length > 0 ? candidate : method.Name(),
+            TrainMae = metric("train").Mae,
+            ValidationMae = metric("validation").Mae,
+            TestMae = metric("test").Mae,
+            TrainRows = metric("train").Count,
+            ValidationRows = metric("validation").Count,
+            TestRows = metric("test").Count,
+            DroppedRows = data.Dropped,
+            Epochs = summary.Training.Epochs,
+            BestEpoch = summary.Training.BestEpoch,
+            StopReason = summary.Training.StopReason,
+            Seconds = clock.Elapsed.TotalSeconds + secondsBefore,
+            SecondsBefore = secondsBefore,
+            Device = summary.Device.ToString(),
+            Run = JsonSerializer.Deserialize(File.ReadAllText(Path.Combine(folder, "config.json")), TransferJson.Default.RunConfig),
+        };
+        CsvOutput.WriteAtomically(done, writer =>
+        {
+            writer.Write(JsonSerializer.Serialize(new TrainedCandidate(fitted with { SecondsBefore = 0 }, Budget(budget, large: false)), ReproduceJson.Default.TrainedCandidate));
+            return 0;
+        });
+        // The 74 MB checkpoint is only for resuming; the weights only for inspection.
+        File.Delete(Path.Combine(folder, RunCheckpoint.FileName));
+        if (!_options.KeepModels)
+        {
+            File.Delete(Path.Combine(folder, "model.safetensors"));
+        }
+        return fitted;
+    }
+
+    private static TrainedCandidate? ReadCandidate(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllText(path), ReproduceJson.Default.TrainedCandidate);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    // metrics.csv's last line holds the run's cumulative training seconds before a resume.
+    private static double LastMetricsSeconds(string folder)
+    {
+        var path = Path.Combine(folder, "metrics.csv");
+        var last = File.Exists(path) ? File.ReadLines(path).Skip(1).LastOrDefault() : null;
+        return last?.Split(',') is [.., var seconds] && double.TryParse(seconds, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : 0;
+    }
+
+    // ---- the source model's features (TL:ML(FeatExtr), TL:DL(FeatExtr)) ------------------------
+
+    private string ExtractedFeatures(TargetDataset set, int layer)
+    {
+        var folder = Path.Combine(_options.WorkDirectory, set.Name, "features@" + SourceSha256[..12]);
+        var path = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"layer_{layer:D2}.csv"));
+        if (!File.Exists(path))
+        {
+            Directory.CreateDirectory(folder);
+            _source ??= MaterialsModel.Load(_options.SourceModel, _options.Device);
+            FeatureExtraction.Run(_source, [set.TrainPath, set.TestPath], [layer], path, formulaColumn: null, TextWriter.Null);
+            _log.WriteLine($"{set.Name}: source layer {layer} activations written to {path}");
+        }
+        return path;
+    }
+
+    private static string DescribeHardware()
+    {
+        string? cpu = null;
+        if (File.Exists("/proc/cpuinfo"))
+        {
+            cpu = File.ReadLines("/proc/cpuinfo")
+                .FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?
+                .Split(':', 2)[1].Trim();
+        }
+        cpu ??= RuntimeInformation.ProcessArchitecture.ToString();
+        return $"{cpu}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+    }
+
+    /// <summary>The weights file a source path names (run folder, model.json or model.safetensors).</summary>
+    private static string SourceWeightsPath(string source)
+    {
+        var manifest = MaterialsModel.ResolveManifest(source);
+        return ModelManifest.Load(manifest).WeightsPath(manifest);
+    }
+
+    /// <summary>One line to the log per minute of training, so a long grid shows it is alive.</summary>
+    private sealed class PeriodicProgress(TextWriter log, string label) : IProgress<EpochMetrics>
+    {
+        private static readonly TimeSpan Interval = TimeSpan.FromSeconds(60);
+        private readonly Stopwatch _sinceLine = Stopwatch.StartNew();
+        private (int Epoch, double Mae) _best = (0, double.PositiveInfinity);
+
+        public void Report(EpochMetrics value)
+        {
+            if (value.Improved)
+            {
+                _best = (value.Epoch, value.ValidationMae);
+            }
+            if (_sinceLine.Elapsed >= Interval)
+            {
+                log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {label}: epoch {value.Epoch}, validation MAE {value.ValidationMae:G4} (best {_best.Mae:G4} at epoch {_best.Epoch}), {value.Seconds:F0} s"));
+                _sinceLine.Restart();
+            }
+        }
+    }
+}
+
+/// <summary>One fitted or trained candidate of a method, with its scores on every split.</summary>
+internal sealed record Fitted
+{
+    public string Name { get; init; } = "";
+
+    public double TrainMae { get; init; }
+
+    public double ValidationMae { get; init; }
+
+    public double TestMae { get; init; }
+
+    public int TrainRows { get; init; }
+
+    public int ValidationRows { get; init; }
+
+    public int TestRows { get; init; }
+
+    public int DroppedRows { get; init; }
+
+    public int? Epochs { get; init; }
+
+    public int? BestEpoch { get; init; }
+
+    public string? StopReason { get; init; }
+
+    /// <summary>Its whole training time, earlier sessions included.</summary>
+    public double Seconds { get; init; }
+
+    /// <summary>Time spent on it by earlier grid runs (a resumed or reused network), which this run's clock did not see.</summary>
+    public double SecondsBefore { get; init; }
+
+    public string Device { get; init; } = "";
+
+    public RunConfig? Run { get; init; }
+}
+
+/// <summary>A finished network's record in its run folder, with the budget it had.</summary>
+internal sealed record TrainedCandidate(Fitted Fitted, ResultBudget Budget);

@@ -1,0 +1,149 @@
+namespace CrossPropertyILGPU.Transfer.Reproduce;
+
+/// <summary>The paper's methods (PAPER.md §2, notation of its Table 1), in the order the grid runs them.</summary>
+public enum ReproduceMethod
+{
+    /// <summary>Base: the training targets' mean.</summary>
+    Base,
+
+    /// <summary>SC:ML(EF): a random forest or boosted trees on elemental fractions, the better on validation.</summary>
+    ScratchMlElementalFractions,
+
+    /// <summary>SC:ML(PA): the same on the 145 physical attributes.</summary>
+    ScratchMlPhysicalAttributes,
+
+    /// <summary>SC:DL(EF): ElemNet trained from scratch on elemental fractions.</summary>
+    ScratchDlElementalFractions,
+
+    /// <summary>SC:DL(PA): ElemNet trained from scratch on physical attributes.</summary>
+    ScratchDlPhysicalAttributes,
+
+    /// <summary>TL:FineTune: the source model, every weight loaded, trained on the target.</summary>
+    FineTune,
+
+    /// <summary>TL:ModFineTune: as FineTune with a freshly initialised output layer.</summary>
+    ModFineTune,
+
+    /// <summary>TL:ML(FeatExtr): a random forest or boosted trees on the source model's hidden activations.</summary>
+    MlFeatureExtraction,
+
+    /// <summary>TL:DL(FeatExtr): an ElemNet-shaped net trained from scratch on the source model's hidden activations.</summary>
+    DlFeatureExtraction,
+}
+
+/// <summary>Which column of the paper's tables a method competes in.</summary>
+public enum MethodGroup
+{
+    /// <summary>The mean predictor.</summary>
+    Base,
+
+    /// <summary>Scratch models (SC), which may use physical attributes.</summary>
+    Scratch,
+
+    /// <summary>Transfer from the source model (TL), elemental fractions only.</summary>
+    Transfer,
+}
+
+/// <summary>Names, groups and inputs of the <see cref="ReproduceMethod"/>s, and parsing of <c>--methods</c>.</summary>
+public static class ReproduceMethods
+{
+    /// <summary>Every method in grid order.</summary>
+    public static IReadOnlyList<ReproduceMethod> All { get; } = Enum.GetValues<ReproduceMethod>();
+
+    /// <summary>The command-line name, also the result file's name: <c>base</c>, <c>sc-ml-ef</c>, …, <c>tl-dl-featextr</c>.</summary>
+    public static string Name(this ReproduceMethod method) => method switch
+    {
+        ReproduceMethod.Base => "base",
+        ReproduceMethod.ScratchMlElementalFractions => "sc-ml-ef",
+        ReproduceMethod.ScratchMlPhysicalAttributes => "sc-ml-pa",
+        ReproduceMethod.ScratchDlElementalFractions => "sc-dl-ef",
+        ReproduceMethod.ScratchDlPhysicalAttributes => "sc-dl-pa",
+        ReproduceMethod.FineTune => "tl-finetune",
+        ReproduceMethod.ModFineTune => "tl-modfinetune",
+        ReproduceMethod.MlFeatureExtraction => "tl-ml-featextr",
+        ReproduceMethod.DlFeatureExtraction => "tl-dl-featextr",
+        _ => throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown method."),
+    };
+
+    /// <summary>The paper's notation: <c>Base</c>, <c>SC:ML(EF)</c>, …, <c>TL:DL(FeatExtr)</c>.</summary>
+    public static string PaperName(this ReproduceMethod method) => method switch
+    {
+        ReproduceMethod.Base => "Base",
+        ReproduceMethod.ScratchMlElementalFractions => "SC:ML(EF)",
+        ReproduceMethod.ScratchMlPhysicalAttributes => "SC:ML(PA)",
+        ReproduceMethod.ScratchDlElementalFractions => "SC:DL(EF)",
+        ReproduceMethod.ScratchDlPhysicalAttributes => "SC:DL(PA)",
+        ReproduceMethod.FineTune => "TL:FineTune",
+        ReproduceMethod.ModFineTune => "TL:ModFineTune",
+        ReproduceMethod.MlFeatureExtraction => "TL:ML(FeatExtr)",
+        ReproduceMethod.DlFeatureExtraction => "TL:DL(FeatExtr)",
+        _ => throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown method."),
+    };
+
+    /// <summary>The paper's column the method competes in.</summary>
+    public static MethodGroup Group(this ReproduceMethod method) => method switch
+    {
+        ReproduceMethod.Base => MethodGroup.Base,
+        ReproduceMethod.ScratchMlElementalFractions or ReproduceMethod.ScratchMlPhysicalAttributes
+            or ReproduceMethod.ScratchDlElementalFractions or ReproduceMethod.ScratchDlPhysicalAttributes => MethodGroup.Scratch,
+        _ => MethodGroup.Transfer,
+    };
+
+    /// <summary>The group as result files and the report write it: <c>base</c>, <c>sc</c>, <c>tl</c>.</summary>
+    public static string Name(this MethodGroup group) => group switch
+    {
+        MethodGroup.Base => "base",
+        MethodGroup.Scratch => "sc",
+        MethodGroup.Transfer => "tl",
+        _ => throw new ArgumentOutOfRangeException(nameof(group), group, "Unknown group."),
+    };
+
+    /// <summary>The <c>--features</c> value of a scratch method's inputs (<c>ef</c> or <c>pa</c>); null for Base and transfer methods.</summary>
+    public static string? ScratchFeatures(this ReproduceMethod method) => method switch
+    {
+        ReproduceMethod.ScratchMlElementalFractions or ReproduceMethod.ScratchDlElementalFractions => "ef",
+        ReproduceMethod.ScratchMlPhysicalAttributes or ReproduceMethod.ScratchDlPhysicalAttributes => "pa",
+        _ => null,
+    };
+
+    /// <summary>True for the methods that need the source model.</summary>
+    public static bool UsesSource(this ReproduceMethod method) => method.Group() == MethodGroup.Transfer;
+
+    /// <summary>True for the methods that train a network (and so take the epoch budgets).</summary>
+    public static bool TrainsNetwork(this ReproduceMethod method) => method is ReproduceMethod.ScratchDlElementalFractions
+        or ReproduceMethod.ScratchDlPhysicalAttributes or ReproduceMethod.FineTune or ReproduceMethod.ModFineTune or ReproduceMethod.DlFeatureExtraction;
+
+    /// <summary>
+    /// Parses a <c>--methods</c> value: <c>all</c>, or a comma-separated list of names in either
+    /// spelling (<c>tl-finetune</c> or <c>TL:FineTune</c>, any case). The result is in grid order,
+    /// without repeats.
+    /// </summary>
+    /// <exception cref="UsageException">An unknown name, or an empty list.</exception>
+    public static IReadOnlyList<ReproduceMethod> ParseList(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var names = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (names.Length == 0)
+        {
+            throw new UsageException($"--methods '{text}': give 'all' or a comma-separated list of {string.Join(", ", All.Select(m => m.Name()))}.");
+        }
+        var chosen = new HashSet<ReproduceMethod>();
+        foreach (var name in names)
+        {
+            if (name.Equals("all", StringComparison.OrdinalIgnoreCase))
+            {
+                chosen.UnionWith(All);
+                continue;
+            }
+            var key = Normalize(name);
+            var method = All.Where(m => Normalize(m.Name()) == key || Normalize(m.PaperName()) == key).Cast<ReproduceMethod?>().FirstOrDefault()
+                ?? throw new UsageException($"--methods: unknown method '{name}'. Valid methods: all, {string.Join(", ", All.Select(m => m.Name()))} (or the paper's spelling, e.g. TL:FineTune).");
+            chosen.Add(method);
+        }
+        return [.. All.Where(chosen.Contains)];
+    }
+
+    // "TL:FineTune", "tl-finetune" and "tl_finetune" all become "tlfinetune".
+    private static string Normalize(string name) =>
+        new([.. name.Where(char.IsLetterOrDigit).Select(char.ToLowerInvariant)]);
+}

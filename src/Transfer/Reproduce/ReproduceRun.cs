@@ -1,0 +1,182 @@
+using System.Globalization;
+using CrossPropertyILGPU.Kernels.Devices;
+using CrossPropertyILGPU.Network.Spec;
+using CrossPropertyILGPU.Transfer.Training;
+
+namespace CrossPropertyILGPU.Transfer.Reproduce;
+
+/// <summary>What happened to one (data set, method) in a grid run.</summary>
+public enum GridOutcome
+{
+    /// <summary>Its result file existed (status ok) and was left alone.</summary>
+    Skipped,
+
+    /// <summary>It ran and its result was written.</summary>
+    Ran,
+
+    /// <summary>It failed; a result with status <c>failed</c> and the message was written, and the next grid run tries it again.</summary>
+    Failed,
+}
+
+/// <summary>One (data set, method) of a grid run.</summary>
+/// <param name="Dataset">Data set name.</param>
+/// <param name="Method">Method.</param>
+/// <param name="Outcome">Skipped, ran or failed.</param>
+/// <param name="Result">The result file's content (the existing one when skipped).</param>
+/// <param name="Path">The result file.</param>
+public sealed record GridEntry(string Dataset, ReproduceMethod Method, GridOutcome Outcome, MethodResult Result, string Path);
+
+/// <summary>
+/// The <c>reproduce</c> verb's grid: for each data set and method, one result file in the results
+/// folder (<c>&lt;set&gt;/&lt;method&gt;.json</c>). A method whose result exists with status ok is
+/// skipped, so the grid resumes where it stopped and can be split across machines (different
+/// <c>--datasets</c> into the same results folder); every method of a set uses the set's one
+/// validation split (<c>&lt;set&gt;/splits.json</c>); the test file is scored, never selected on.
+/// </summary>
+public static class ReproduceRun
+{
+    /// <summary>Runs the grid; progress to <paramref name="log"/>. A method's failure is recorded and the grid goes on.</summary>
+    /// <exception cref="UsageException">Bad data set, method, source, layer, architecture or budget, found before anything runs.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; finished results are kept and an interrupted network keeps its checkpoint.</exception>
+    public static IReadOnlyList<GridEntry> Run(ReproduceOptions options, TextWriter log, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(log);
+        var sets = TargetDataset.Resolve(options.DataRoot, options.Datasets);
+        Validate(options, sets);
+
+        var entries = new List<GridEntry>();
+        using var runner = new MethodRunner(options, log, cancellation);
+        foreach (var set in sets)
+        {
+            var setResults = Path.Combine(options.ResultsDirectory, set.Name);
+            var pending = options.Methods.Where(m => !IsDone(ResultPath(options.ResultsDirectory, set.Name, m))).ToList();
+            foreach (var method in options.Methods.Except(pending))
+            {
+                var path = ResultPath(options.ResultsDirectory, set.Name, method);
+                entries.Add(new GridEntry(set.Name, method, GridOutcome.Skipped, MethodResult.Load(path), path));
+            }
+            if (pending.Count == 0)
+            {
+                log.WriteLine($"{set.Name}: every requested method has a result in {setResults}; skipped");
+                continue;
+            }
+            var splits = SharedSplit.LoadOrCreate(set, setResults, options.Seed, options.ValidationFraction, log);
+            var splitsPath = Path.Combine(setResults, SharedSplit.FileName);
+            foreach (var method in pending)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var path = ResultPath(options.ResultsDirectory, set.Name, method);
+                log.WriteLine($"{set.Name} {method.Name()} ({method.PaperName()}): running");
+                MethodResult result;
+                GridOutcome outcome;
+                try
+                {
+                    result = runner.Run(set, splits, splitsPath, method);
+                    outcome = GridOutcome.Ran;
+                    log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{set.Name} {method.Name()}: test MAE {result.TestMae:G5}, validation MAE {result.ValidationMae:G5}{(result.Selected is { } s ? $" ({s})" : "")}{(result.Epochs is { } e ? $", {e} epochs" : "")}, {result.Seconds:F1} s"));
+                }
+                catch (Exception e) when (e is not (OperationCanceledException or DeviceUnavailableException or OutOfMemoryException))
+                {
+                    // One method's failure (PA features not available, a bad feature file, a
+                    // diverging network) is recorded in its result; the rest of the grid goes on.
+                    result = runner.Failed(set, splitsPath, method, e, splits.UsableRows);
+                    outcome = GridOutcome.Failed;
+                    log.WriteLine($"{set.Name} {method.Name()}: failed: {e.Message}");
+                    if (e is not (UsageException or Data.DataFileException))
+                    {
+                        log.WriteLine(e.ToString());
+                    }
+                }
+                result.Save(path);
+                entries.Add(new GridEntry(set.Name, method, outcome, result, path));
+            }
+        }
+        return entries;
+    }
+
+    /// <summary>The result file of (<paramref name="dataset"/>, <paramref name="method"/>).</summary>
+    public static string ResultPath(string results, string dataset, ReproduceMethod method) =>
+        Path.Combine(results, dataset, method.Name() + ".json");
+
+    private static bool IsDone(string path) => File.Exists(path) && MethodResult.Load(path).IsUsable;
+
+    // Everything that would fail every set alike is checked before the first one starts.
+    private static void Validate(ReproduceOptions options, IReadOnlyList<TargetDataset> sets)
+    {
+        if (options.Methods.Count == 0)
+        {
+            throw new UsageException("--methods: no method chosen.");
+        }
+        if (options.ClassicalModels.Count == 0)
+        {
+            throw new UsageException("--ml-models: no model chosen.");
+        }
+        foreach (var (budget, prefix) in new[] { (options.Budget, "--"), (options.LargeBudget, "--large-") })
+        {
+            if (budget is null)
+            {
+                continue;
+            }
+            if (budget.MaxEpochs < 1)
+            {
+                throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"{prefix}max-epochs {budget.MaxEpochs}: must be at least 1."));
+            }
+            if (budget.Patience < 1)
+            {
+                throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"{prefix}patience {budget.Patience}: must be at least 1."));
+            }
+            if (budget.TimeLimit is { } limit && limit <= TimeSpan.Zero)
+            {
+                throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"{prefix}time-limit {limit.TotalSeconds}: must be positive."));
+            }
+        }
+        if (!(options.ValidationFraction > 0 && options.ValidationFraction < 1))
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--val-fraction {options.ValidationFraction}: must lie strictly between 0 and 1."));
+        }
+        if (options.Architecture is { } architecture)
+        {
+            try
+            {
+                ElemNetSpec.Parse(architecture);
+            }
+            catch (SpecFormatException e)
+            {
+                throw new UsageException($"--arch {architecture}: {e.Message}", e);
+            }
+        }
+        if (options.Methods.Any(m => m.UsesSource()))
+        {
+            var manifestPath = MaterialsModel.ResolveManifest(options.SourceModel);
+            if (!File.Exists(manifestPath))
+            {
+                throw new UsageException($"--source {options.SourceModel}: no model.json there; the transfer methods need a source model (the shipped one is {ReproduceOptions.DefaultSource}).");
+            }
+            var manifest = ModelManifest.Load(manifestPath);
+            if (manifest.FeatureKind != "ef")
+            {
+                throw new UsageException($"--source {options.SourceModel}: it takes '{manifest.FeatureKind}' features; the transfer methods use elemental fractions (ef) only, as the paper's.");
+            }
+            var hidden = ElemNetSpec.Parse(manifest.Architecture).DenseLayerCount - 1;
+            if (options.Methods.Any(m => m is ReproduceMethod.MlFeatureExtraction or ReproduceMethod.DlFeatureExtraction))
+            {
+                if (options.FeatureLayers.Count == 0 || options.FeatureLayers.Any(k => k < 1 || k > hidden))
+                {
+                    throw new UsageException(
+                        $"--feature-layers {string.Join(",", options.FeatureLayers)}: the source model {manifestPath} has hidden dense layers 1 to {hidden}.");
+                }
+            }
+        }
+        foreach (var set in sets)
+        {
+            var existing = SharedSplit.ExistingSeed(Path.Combine(options.ResultsDirectory, set.Name));
+            if (existing is { } seed && seed != options.Seed)
+            {
+                throw new UsageException(
+                    $"{Path.Combine(options.ResultsDirectory, set.Name, SharedSplit.FileName)} was carved with seed {seed}, not --seed {options.Seed}; one results folder holds one split. Use the same seed or another --results folder.");
+            }
+        }
+    }
+}

@@ -1,0 +1,305 @@
+using System.Globalization;
+using System.Text;
+using CrossPropertyILGPU.Transfer.Data;
+
+namespace CrossPropertyILGPU.Transfer.Reproduce;
+
+/// <summary>One data set's results as the report sees them.</summary>
+/// <param name="Dataset">Data set name.</param>
+/// <param name="Results">Its usable results, in grid order.</param>
+/// <param name="Failed">Its failed results.</param>
+public sealed record SetSummary(string Dataset, IReadOnlyList<MethodResult> Results, IReadOnlyList<MethodResult> Failed)
+{
+    /// <summary>Rows of the set (train + validation + test) as the Base result, or any result, counted them.</summary>
+    public int? Rows => (Base ?? (Results.Count > 0 ? Results[0] : null)) is { } r ? r.TrainRows + r.ValidationRows + r.TestRows + r.DroppedRows : null;
+
+    /// <summary>The mean predictor's result.</summary>
+    public MethodResult? Base => Results.FirstOrDefault(r => r.Group == MethodGroup.Base.Name());
+
+    /// <summary>The scratch method with the lowest validation MAE (the paper's "best SC"), or null.</summary>
+    public MethodResult? BestScratch => BestOnValidation(MethodGroup.Scratch);
+
+    /// <summary>The transfer method with the lowest validation MAE (the paper's "best TL"), or null.</summary>
+    public MethodResult? BestTransfer => BestOnValidation(MethodGroup.Transfer);
+
+    /// <summary><c>TL</c> or <c>SC</c>, whichever selected model has the lower test MAE; <c>tie</c>; null without both.</summary>
+    public string? Winner => BestScratch is { TestMae: { } sc } && BestTransfer is { TestMae: { } tl } ? ResultsReport.Winner(sc, tl) : null;
+
+    // Chosen on the validation split only; the first in grid order wins a tie.
+    private MethodResult? BestOnValidation(MethodGroup group) =>
+        Results.Where(r => r.Group == group.Name()).MinBy(r => r.ValidationMae!.Value);
+}
+
+/// <summary>
+/// <c>reproduce --report</c>: docs/results.md from the result files alone — per data set the size,
+/// Base, our best SC and best TL (each chosen on validation MAE), the paper's Base/SC/TL, who wins,
+/// the win counts, the experimental sets separately, and the hardware, budgets and time the results
+/// record. Missing results show as "–" and are counted.
+/// </summary>
+public static class ResultsReport
+{
+    /// <summary>Where the report goes by default.</summary>
+    public const string DefaultOutput = "docs/results.md";
+
+    private const string Missing = "–";
+
+    /// <summary>Reads every result file under <paramref name="resultsDirectory"/> (<c>&lt;set&gt;/&lt;method&gt;.json</c>).</summary>
+    public static IReadOnlyList<MethodResult> ReadResults(string resultsDirectory)
+    {
+        if (!Directory.Exists(resultsDirectory))
+        {
+            throw new UsageException($"--results {resultsDirectory}: no such folder; run 'reproduce' first.");
+        }
+        var names = ReproduceMethods.All.Select(m => m.Name() + ".json").ToHashSet(StringComparer.Ordinal);
+        return [.. Directory.EnumerateDirectories(resultsDirectory)
+            .Order(StringComparer.Ordinal)
+            .SelectMany(folder => Directory.EnumerateFiles(folder, "*.json").Where(f => names.Contains(Path.GetFileName(f))).Order(StringComparer.Ordinal))
+            .Select(MethodResult.Load)];
+    }
+
+    /// <summary>Groups results by data set, in grid order within each.</summary>
+    public static IReadOnlyDictionary<string, SetSummary> Summarize(IEnumerable<MethodResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        var order = ReproduceMethods.All.Select(m => m.Name()).ToList();
+        return results.GroupBy(r => r.Dataset, StringComparer.Ordinal).ToDictionary(
+            g => g.Key,
+            g =>
+            {
+                var sorted = g.OrderBy(r => order.IndexOf(r.Method)).ToList();
+                return new SetSummary(g.Key, [.. sorted.Where(r => r.IsUsable)], [.. sorted.Where(r => !r.IsUsable)]);
+            },
+            StringComparer.Ordinal);
+    }
+
+    /// <summary>Writes the report for <paramref name="resultsDirectory"/> to <paramref name="output"/> (temporary file, then rename) and returns its text.</summary>
+    public static string Write(string resultsDirectory, string paperFolder, string output)
+    {
+        var text = Render(ReadResults(resultsDirectory), PaperTables.Load(paperFolder), resultsDirectory);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(output));
+        if (folder is not null)
+        {
+            Directory.CreateDirectory(folder);
+        }
+        CsvOutput.WriteAtomically(output, writer =>
+        {
+            writer.Write(text);
+            return 0;
+        });
+        return text;
+    }
+
+    /// <summary>The report's markdown; <paramref name="resultsLabel"/> names the results folder in the text.</summary>
+    public static string Render(IReadOnlyList<MethodResult> results, PaperTables paper, string resultsLabel)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        ArgumentNullException.ThrowIfNull(paper);
+        var sets = Summarize(results);
+        var text = new StringBuilder();
+        var methods = ReproduceMethods.All.Count;
+        text.AppendLine("# Results: the paper's experiment grid");
+        text.AppendLine();
+        text.AppendLine(Invariant($"Generated by `reproduce --report` from the {results.Count} result files in `{resultsLabel.Replace('\\', '/')}/`; do not edit by hand. ",
+            $"The paper's numbers are Tables 4 and 5 of Gupta et al., *Nat. Commun.* 12:6595 (2021), transcribed in `data/paper/`."));
+        text.AppendLine();
+        text.AppendLine("Test MAE in each property's units. **Best SC** and **best TL** are the scratch and the transfer method with the lowest "
+            + "*validation* MAE among those with a result (the paper's rule); their test MAEs are then compared. SC may use physical "
+            + "attributes (PA), TL uses elemental fractions only. \"" + Missing + "\": no result. **TL/paper** is our best TL's test MAE over the paper's.");
+        text.AppendLine();
+
+        var tables = new[] { ("Computational sets (paper Table 4)", paper.Computational), ("Experimental sets (paper Table 5)", paper.Experimental) };
+        text.AppendLine("## Summary");
+        text.AppendLine();
+        foreach (var (title, rows) in tables)
+        {
+            Summary(text, title, rows, sets, methods);
+        }
+        foreach (var (title, rows) in tables)
+        {
+            text.AppendLine(Invariant($"## {title}"));
+            text.AppendLine();
+            SetTable(text, rows, sets);
+        }
+        var known = paper.Computational.Concat(paper.Experimental).Select(r => r.Dataset).ToHashSet(StringComparer.Ordinal);
+        var others = sets.Keys.Where(k => !known.Contains(k)).Order(StringComparer.Ordinal).ToList();
+        if (others.Count > 0)
+        {
+            text.AppendLine("## Other sets (not in the paper)");
+            text.AppendLine();
+            SetTable(text, [.. others.Select(o => new PaperRow(o, o, 0, double.NaN, double.NaN, double.NaN))], sets);
+        }
+        MethodTable(text, paper, others, sets);
+        Failures(text, sets);
+        Provenance(text, results);
+        return text.ToString();
+    }
+
+    /// <summary><c>TL</c> when <paramref name="transfer"/> is lower, <c>SC</c> when <paramref name="scratch"/> is, else <c>tie</c>.</summary>
+    public static string Winner(double scratch, double transfer) => transfer < scratch ? "TL" : scratch < transfer ? "SC" : "tie";
+
+    private static void Summary(StringBuilder text, string title, IReadOnlyList<PaperRow> rows, IReadOnlyDictionary<string, SetSummary> sets, int methods)
+    {
+        var ours = rows.Select(r => (Paper: r, Ours: sets.GetValueOrDefault(r.Dataset))).ToList();
+        var withBoth = ours.Where(x => x.Ours?.Winner is not null).ToList();
+        var paperTl = rows.Count(r => Winner(r.BestScratch, r.BestTransfer) == "TL");
+        var usable = ours.Sum(x => x.Ours?.Results.Count ?? 0);
+        var failed = ours.Sum(x => x.Ours?.Failed.Count ?? 0);
+        text.AppendLine(Invariant($"**{title}**: {ours.Count(x => x.Ours is { Results.Count: > 0 })} of {rows.Count} sets have results; ",
+            $"{usable} of {rows.Count * methods} method results present, {rows.Count * methods - usable} missing ({failed} of them failed)."));
+        text.AppendLine();
+        text.AppendLine(Invariant($"- Ours: TL beats SC on **{withBoth.Count(x => x.Ours!.Winner == "TL")} of {withBoth.Count}** sets with both ",
+            $"(SC {withBoth.Count(x => x.Ours!.Winner == "SC")}, ties {withBoth.Count(x => x.Ours!.Winner == "tie")}). ",
+            $"The paper: TL beats SC on {paperTl} of {rows.Count}",
+            withBoth.Count < rows.Count ? (FormattableString)$" ({withBoth.Count(x => Winner(x.Paper.BestScratch, x.Paper.BestTransfer) == "TL")} of the {withBoth.Count} sets compared here)." : $"."));
+        Versus(text, "TL", ours.Select(x => (x.Ours?.BestTransfer?.TestMae, x.Paper.BestTransfer)));
+        Versus(text, "SC", ours.Select(x => (x.Ours?.BestScratch?.TestMae, x.Paper.BestScratch)));
+        text.AppendLine();
+    }
+
+    private static void Versus(StringBuilder text, string group, IEnumerable<(double? Ours, double Paper)> pairs)
+    {
+        var compared = pairs.Where(p => p.Ours is not null).Select(p => (Ours: p.Ours!.Value, p.Paper)).ToList();
+        if (compared.Count == 0)
+        {
+            text.AppendLine(Invariant($"- Our {group} vs the paper's {group}: no set to compare."));
+            return;
+        }
+        var ratios = compared.Select(p => p.Ours / p.Paper).Order().ToList();
+        var median = ratios.Count % 2 == 1 ? ratios[ratios.Count / 2] : (ratios[(ratios.Count / 2) - 1] + ratios[ratios.Count / 2]) / 2;
+        text.AppendLine(Invariant($"- Our {group} vs the paper's {group}: lower test MAE on **{compared.Count(p => p.Ours < p.Paper)} of {compared.Count}** sets; ",
+            $"median ratio (ours / paper) **{median:F3}**."));
+    }
+
+    private static void SetTable(StringBuilder text, IReadOnlyList<PaperRow> rows, IReadOnlyDictionary<string, SetSummary> sets)
+    {
+        text.AppendLine("| property | data set | rows | Base | best SC | best TL | winner | paper Base | paper SC | paper TL | paper winner | TL/paper |");
+        text.AppendLine("|---|---|--:|--:|--:|--:|:-:|--:|--:|--:|:-:|--:|");
+        foreach (var row in rows)
+        {
+            var ours = sets.GetValueOrDefault(row.Dataset);
+            var hasPaper = !double.IsNaN(row.Base);
+            string Chosen(MethodResult? r) => r is { TestMae: { } mae } ? $"{Number(mae)} ({r.Method})" : Missing;
+            var tl = ours?.BestTransfer?.TestMae;
+            text.AppendLine(string.Join(" | ",
+                "| " + row.Property,
+                $"`{row.Dataset}`",
+                ours?.Rows is { } n ? n.ToString("N0", CultureInfo.InvariantCulture) : Missing,
+                ours?.Base?.TestMae is { } b ? Number(b) : Missing,
+                Chosen(ours?.BestScratch),
+                Chosen(ours?.BestTransfer),
+                ours?.Winner is { } w ? $"**{w}**" : Missing,
+                hasPaper ? Number(row.Base) : Missing,
+                hasPaper ? Number(row.BestScratch) : Missing,
+                hasPaper ? Number(row.BestTransfer) : Missing,
+                hasPaper ? Winner(row.BestScratch, row.BestTransfer) : Missing,
+                hasPaper && tl is { } t ? (t / row.BestTransfer).ToString("F2", CultureInfo.InvariantCulture) : Missing) + " |");
+        }
+        text.AppendLine();
+    }
+
+    // Every method's test MAE, its validation MAE beside it: what each selection chose from.
+    private static void MethodTable(StringBuilder text, PaperTables paper, IReadOnlyList<string> others, IReadOnlyDictionary<string, SetSummary> sets)
+    {
+        text.AppendLine("## Every method");
+        text.AppendLine();
+        text.AppendLine("Test MAE / validation MAE of each method; the selected best SC and best TL are in bold.");
+        text.AppendLine();
+        text.AppendLine("| data set | " + string.Join(" | ", ReproduceMethods.All.Select(m => m.PaperName())) + " |");
+        text.AppendLine("|---|" + string.Concat(ReproduceMethods.All.Select(_ => "--:|")));
+        foreach (var dataset in paper.Computational.Concat(paper.Experimental).Select(r => r.Dataset).Concat(others))
+        {
+            var ours = sets.GetValueOrDefault(dataset);
+            var cells = ReproduceMethods.All.Select(m =>
+            {
+                var result = ours?.Results.FirstOrDefault(r => r.Method == m.Name());
+                if (result is null)
+                {
+                    return Missing;
+                }
+                var cell = $"{Number(result.TestMae!.Value)} / {Number(result.ValidationMae!.Value)}";
+                return ReferenceEquals(result, ours!.BestScratch) || ReferenceEquals(result, ours.BestTransfer) ? $"**{cell}**" : cell;
+            });
+            text.AppendLine($"| `{dataset}` | {string.Join(" | ", cells)} |");
+        }
+        text.AppendLine();
+    }
+
+    private static void Failures(StringBuilder text, IReadOnlyDictionary<string, SetSummary> sets)
+    {
+        var failed = sets.Values.SelectMany(s => s.Failed).ToList();
+        if (failed.Count == 0)
+        {
+            return;
+        }
+        text.AppendLine("## Failed methods");
+        text.AppendLine();
+        text.AppendLine("Counted as missing; the next `reproduce` run tries them again.");
+        text.AppendLine();
+        text.AppendLine("| method | data sets | error |");
+        text.AppendLine("|---|---|---|");
+        foreach (var group in failed.GroupBy(f => (f.Method, f.Error)).OrderBy(g => g.Key.Method, StringComparer.Ordinal))
+        {
+            text.AppendLine($"| {group.Key.Method} | {string.Join(", ", group.Select(f => f.Dataset).Order(StringComparer.Ordinal))} | {(group.Key.Error ?? "").Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ")} |");
+        }
+        text.AppendLine();
+    }
+
+    private static void Provenance(StringBuilder text, IReadOnlyList<MethodResult> results)
+    {
+        var usable = results.Where(r => r.IsUsable).ToList();
+        text.AppendLine("## How the results were made");
+        text.AppendLine();
+        if (usable.Count == 0)
+        {
+            text.AppendLine("No results yet.");
+            return;
+        }
+        static string Counted<T>(IEnumerable<T> values, Func<T, string> describe) =>
+            string.Join("; ", values.GroupBy(describe).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => Invariant($"{g.Key} ({g.Count()})")));
+        var seconds = usable.Sum(r => r.Seconds);
+        text.AppendLine(Invariant($"- Total time: {seconds / 3600:F2} h over {usable.Count} results ",
+            $"({string.Join(", ", usable.GroupBy(r => r.Group).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => Invariant($"{g.Key} {g.Sum(r => r.Seconds) / 3600:F2} h")))})."));
+        text.AppendLine($"- Hardware (results): {Counted(usable, r => r.Hardware)}.");
+        text.AppendLine($"- Devices (results): {Counted(usable, r => r.Device)}.");
+        var networks = usable.Where(r => r.Budget is not null).ToList();
+        if (networks.Count > 0)
+        {
+            text.AppendLine($"- Network budgets (results): {Counted(networks, r => DescribeBudget(r.Budget!))}.");
+            text.AppendLine($"- Why training stopped (results): {Counted(networks, r => r.StopReason ?? "?")}.");
+        }
+        var transfer = usable.Where(r => r.Config.SourceSha256 is not null).ToList();
+        if (transfer.Count > 0)
+        {
+            text.AppendLine($"- Source model (results): {Counted(transfer, r => $"`{r.Config.Source}` sha256 {r.Config.SourceSha256![..12]}…")}.");
+        }
+        var layers = usable.Where(r => r.Config.FeatureLayers is not null).ToList();
+        if (layers.Count > 0)
+        {
+            text.AppendLine($"- FeatExtr source layers tried (results): {Counted(layers, r => string.Join(",", r.Config.FeatureLayers!))}.");
+        }
+        text.AppendLine($"- Seeds (results): {Counted(usable, r => r.Seed.ToString(CultureInfo.InvariantCulture))}; engine versions: {Counted(usable, r => r.EngineVersion)}.");
+        var finished = usable.Select(r => r.Finished).Where(f => f.Length >= 10).Order(StringComparer.Ordinal).ToList();
+        if (finished.Count > 0)
+        {
+            text.AppendLine($"- Finished between {finished[0][..10]} and {finished[^1][..10]} (UTC).");
+        }
+    }
+
+    private static string DescribeBudget(ResultBudget budget) =>
+        Invariant($"{budget.Tier}: ≤{budget.MaxEpochs} epochs, patience {budget.Patience}, ")
+        + (budget.TimeLimitSeconds is { } s ? Invariant($"≤{s:0.#} s per network") : "no time limit");
+
+    /// <summary>Four significant digits without an exponent: 0.1350, 10.79, 246.3, 28056.</summary>
+    public static string Number(double value)
+    {
+        if (!double.IsFinite(value))
+        {
+            return Missing;
+        }
+        var magnitude = value == 0 ? 0 : (int)Math.Floor(Math.Log10(Math.Abs(value)));
+        var decimals = Math.Clamp(3 - magnitude, 0, 10);
+        return value.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+    }
+
+    private static string Invariant(params FormattableString[] parts) => string.Concat(parts.Select(p => p.ToString(CultureInfo.InvariantCulture)));
+}

@@ -1,0 +1,225 @@
+using System.Text.Json.Nodes;
+using CrossPropertyILGPU.Kernels.Devices;
+using CrossPropertyILGPU.Transfer.Baselines;
+using CrossPropertyILGPU.Transfer.Data;
+using CrossPropertyILGPU.Transfer.Reproduce;
+using CrossPropertyILGPU.Transfer.Tests.Support;
+using CrossPropertyILGPU.Transfer.Training;
+
+namespace CrossPropertyILGPU.Transfer.Tests.Reproduce;
+
+/// <summary>
+/// The grid on a tiny set (60 + 15 rows of the exfoliation files) with a tiny source model, tiny
+/// networks and two-epoch budgets: what it writes, what it skips, and how it resumes.
+/// </summary>
+public sealed class ReproduceRunTests
+{
+    private static readonly ReproduceMethod[] EfMethods = [.. ReproduceMethods.All.Where(m => m.ScratchFeatures() != "pa")];
+    private ScratchFolder _scratch = null!;
+    private string _source = null!;
+
+    [OneTimeSetUp]
+    public void CreateDataAndSource()
+    {
+        _scratch = new ScratchFolder();
+        var folder = Path.Combine(_scratch.FullName, "data", "exfoliation_energy");
+        Directory.CreateDirectory(folder);
+        foreach (var (part, rows) in new[] { ("training", 60), ("test", 15) })
+        {
+            var name = $"exfoliation_energy_{part}_set.csv";
+            File.WriteAllLines(Path.Combine(folder, name), File.ReadLines(TestFiles.Jarvis("exfoliation_energy", name)).Take(rows + 1));
+        }
+        _source = TrainingRun.Run(new TrainRunOptions
+        {
+            TrainPaths = [TestFiles.Jarvis("expt_deltae", "expt_deltae_test_set.csv")],
+            Architecture = "16x2-1",
+            MaxEpochs = 1,
+            Device = DeviceKind.Cpu,
+            OutputDirectory = Path.Combine(_scratch.FullName, "source"),
+        }, TextWriter.Null).OutputDirectory;
+    }
+
+    [OneTimeTearDown]
+    public void DeleteScratch() => _scratch.Dispose();
+
+    private ReproduceOptions Options(string name, params ReproduceMethod[] methods) => new()
+    {
+        DataRoot = Path.Combine(_scratch.FullName, "data"),
+        Datasets = ["exfoliation_energy"],
+        Methods = methods.Length > 0 ? methods : EfMethods,
+        ResultsDirectory = Path.Combine(_scratch.FullName, name, "results"),
+        WorkDirectory = Path.Combine(_scratch.FullName, name, "work"),
+        SourceModel = _source,
+        Architecture = "8x1-1",
+        FeatureLayers = [1, 2],
+        // ML.NET's forests cost seconds even on 60 rows; the mean keeps the classical methods' plumbing under test.
+        ClassicalModels = [BaselineModel.Mean],
+        Budget = new TrainingBudget(2, 5, null),
+        Device = DeviceKind.Cpu,
+        Seed = 5,
+    };
+
+    private static string ResultFile(ReproduceOptions options, ReproduceMethod method) =>
+        ReproduceRun.ResultPath(options.ResultsDirectory, "exfoliation_energy", method);
+
+    [Test]
+    public void Run_WritesOneResultPerMethod_WithItsSelectionBudgetAndConfig()
+    {
+        var options = Options("all");
+        var entries = ReproduceRun.Run(options, TextWriter.Null);
+
+        Assert.That(entries.Select(e => (e.Method, e.Outcome)), Is.EqualTo(EfMethods.Select(m => (m, GridOutcome.Ran))).AsCollection);
+        Assert.That(File.Exists(Path.Combine(options.ResultsDirectory, "exfoliation_energy", SharedSplit.FileName)));
+        foreach (var method in EfMethods)
+        {
+            var result = MethodResult.Load(ResultFile(options, method));
+            Assert.That((result.Status, result.Dataset, result.Method, result.Seed), Is.EqualTo((MethodResult.Succeeded, "exfoliation_energy", method.Name(), 5)), method.Name());
+            Assert.That((result.TrainRows, result.ValidationRows, result.TestRows), Is.EqualTo((54, 6, 15)), method.Name());
+            Assert.That(result.TestMae, Is.Positive, method.Name());
+            Assert.That(result.Hardware, Is.Not.Empty, method.Name());
+            // Several candidates: the kept one has the lowest validation MAE.
+            if (result.Candidates.Count > 0)
+            {
+                var best = result.Candidates.MinBy(c => c.ValidationMae)!;
+                Assert.That((result.Selected, result.ValidationMae), Is.EqualTo((best.Name, best.ValidationMae)), method.Name());
+            }
+            Assert.That(result.Budget, method.TrainsNetwork() ? Is.EqualTo(new ResultBudget(2, 5, null, "standard")) : Is.Null, method.Name());
+            Assert.That(result.Run?.MaxEpochs, Is.EqualTo(method.TrainsNetwork() ? 2 : null), method.Name());
+        }
+        Assert.That(MethodResult.Load(ResultFile(options, ReproduceMethod.MlFeatureExtraction)).Candidates.Select(c => c.Name),
+            Is.EqualTo(new[] { "layer 1, mean", "layer 2, mean" }).AsCollection);
+        Assert.That(MethodResult.Load(ResultFile(options, ReproduceMethod.DlFeatureExtraction)).Candidates.Select(c => c.Name),
+            Is.EqualTo(new[] { "layer 1", "layer 2" }).AsCollection);
+        var finetune = MethodResult.Load(ResultFile(options, ReproduceMethod.FineTune));
+        Assert.That((finetune.Run!.Source, finetune.Run.ReinitializeLast, finetune.Config.SourceSha256), Is.EqualTo((Path.Combine(_source, "model.json"), false, SharedSplit.Sha256(Path.Combine(_source, "model.safetensors")))));
+        Assert.That(MethodResult.Load(ResultFile(options, ReproduceMethod.ModFineTune)).Run!.ReinitializeLast);
+        Assert.That(MethodResult.Load(ResultFile(options, ReproduceMethod.ScratchDlElementalFractions)).Run!.Architecture, Is.EqualTo("8x1-1"));
+        // Base is the training mean: its test MAE is the mean predictor's.
+        var train = DataLoading.Load(Path.Combine(options.DataRoot, "exfoliation_energy", "exfoliation_energy_training_set.csv"), null, null, true, TextWriter.Null);
+        var split = SharedSplit.LoadOrCreate(TargetDataset.Find(options.DataRoot, "exfoliation_energy")!, Path.Combine(options.ResultsDirectory, "exfoliation_energy"), 5, 0.1, TextWriter.Null);
+        var mean = split.Select(train).Train.Average(i => (double)train.Targets![i]);
+        var test = DataLoading.Load(Path.Combine(options.DataRoot, "exfoliation_energy", "exfoliation_energy_test_set.csv"), null, null, true, TextWriter.Null);
+        Assert.That(MethodResult.Load(ResultFile(options, ReproduceMethod.Base)).TestMae, Is.EqualTo(test.Targets!.Average(t => Math.Abs(t - mean))).Within(1e-4));
+        // Run folders keep no 74 MB checkpoints and, without --keep-models, no weights.
+        Assert.That(Directory.GetFiles(options.WorkDirectory, "*.safetensors", SearchOption.AllDirectories), Is.Empty);
+    }
+
+    [Test]
+    public void Run_Again_SkipsWhatIsDone_AndRerunsOnlyADeletedResult()
+    {
+        var options = Options("again", ReproduceMethod.Base, ReproduceMethod.ScratchDlElementalFractions, ReproduceMethod.ModFineTune);
+        ReproduceRun.Run(options, TextWriter.Null);
+        var written = options.Methods.ToDictionary(m => m, m => File.ReadAllText(ResultFile(options, m)));
+
+        var second = ReproduceRun.Run(options, TextWriter.Null);
+        Assert.That(second.Select(e => e.Outcome), Is.All.EqualTo(GridOutcome.Skipped));
+        Assert.That(options.Methods.Select(m => File.ReadAllText(ResultFile(options, m))), Is.EqualTo(written.Values).AsCollection);
+
+        File.Delete(ResultFile(options, ReproduceMethod.ModFineTune));
+        Directory.Delete(Path.Combine(options.WorkDirectory, "exfoliation_energy"), recursive: true);
+        var third = ReproduceRun.Run(options, TextWriter.Null);
+        Assert.That(third.Select(e => (e.Method, e.Outcome)), Is.EquivalentTo(new[]
+        {
+            (ReproduceMethod.Base, GridOutcome.Skipped), (ReproduceMethod.ScratchDlElementalFractions, GridOutcome.Skipped), (ReproduceMethod.ModFineTune, GridOutcome.Ran),
+        }));
+        Assert.That(File.ReadAllText(ResultFile(options, ReproduceMethod.ModFineTune)), Is.Not.Empty);
+    }
+
+    [Test]
+    public void Run_Interrupted_KeepsTheCheckpointAndNoResult_ThenResumesFromIt()
+    {
+        var options = Options("resume", ReproduceMethod.ScratchDlElementalFractions) with { Budget = new TrainingBudget(3, 5, null) };
+        using var cancel = new CancellationTokenSource();
+        // Cancelled as the method starts: the trainer stops after one step of epoch 1 and checkpoints it.
+        using var log = new CancelOnLine("(SC:DL(EF)): running", cancel);
+        Assert.Throws<OperationCanceledException>(() => ReproduceRun.Run(options, log, cancel.Token));
+        var folder = Path.Combine(options.WorkDirectory, "exfoliation_energy", "sc-dl-ef");
+        Assert.That(File.Exists(ResultFile(options, ReproduceMethod.ScratchDlElementalFractions)), Is.False);
+        Assert.That(RunCheckpoint.Exists(folder));
+
+        using var resumed = new StringWriter();
+        var entry = ReproduceRun.Run(options, resumed).Single();
+        Assert.That(resumed.ToString(), Does.Contain("resuming"));
+        Assert.That((entry.Outcome, entry.Result.Epochs), Is.EqualTo((GridOutcome.Ran, 3)));
+        Assert.That(File.ReadLines(Path.Combine(folder, "metrics.csv")).Skip(1).Select(l => l.Split(',')[0]), Is.EqualTo(new[] { "1", "2", "3" }).AsCollection);
+    }
+
+    [Test]
+    public void Run_PhysicalAttributeMethods_FailAloneOrRun_NeverStopTheGrid()
+    {
+        var options = Options("pa", ReproduceMethod.Base, ReproduceMethod.ScratchMlPhysicalAttributes, ReproduceMethod.ScratchMlElementalFractions);
+        var entries = ReproduceRun.Run(options, TextWriter.Null);
+        var pa = entries.Single(e => e.Method == ReproduceMethod.ScratchMlPhysicalAttributes);
+        Assert.That(entries.Where(e => e.Method != ReproduceMethod.ScratchMlPhysicalAttributes).Select(e => e.Outcome), Is.All.EqualTo(GridOutcome.Ran));
+        string? unavailable = null;
+        try
+        {
+            FeatureSource.Resolve("pa");
+        }
+        catch (UsageException e)
+        {
+            unavailable = e.Message;
+        }
+        if (unavailable is null)
+        {
+            // Physical attributes exist: the method ran on them like any other.
+            Assert.That((pa.Outcome, pa.Result.Config.Features), Is.EqualTo((GridOutcome.Ran, "pa")));
+            return;
+        }
+        Assert.That((pa.Outcome, pa.Result.Status, pa.Result.Error), Is.EqualTo((GridOutcome.Failed, MethodResult.FailedStatus, unavailable)));
+        Assert.That(MethodResult.Load(ResultFile(options, ReproduceMethod.ScratchMlPhysicalAttributes)).IsUsable, Is.False);
+        // A failed method is not done: the next run tries it again and skips the rest.
+        var again = ReproduceRun.Run(options, TextWriter.Null);
+        Assert.That(again.Select(e => e.Outcome), Is.EqualTo(new[] { GridOutcome.Skipped, GridOutcome.Skipped, GridOutcome.Failed }).AsCollection);
+    }
+
+    [Test]
+    public void Run_LargeSet_TakesTheLargeBudget_AndRecordsIt()
+    {
+        var options = Options("large", ReproduceMethod.ScratchDlElementalFractions) with { LargeRows = 60, LargeBudget = new TrainingBudget(1, 1, TimeSpan.FromMinutes(5)) };
+        var result = ReproduceRun.Run(options, TextWriter.Null).Single().Result;
+        Assert.That((result.Budget, result.Epochs), Is.EqualTo((new ResultBudget(1, 1, 300, "large"), 1)));
+    }
+
+    [Test]
+    public void Run_BadChoices_FailBeforeAnythingIsWritten()
+    {
+        var options = Options("bad");
+        Assert.That(Assert.Throws<UsageException>(() => ReproduceRun.Run(options with { Datasets = ["exfoliation_energy", "nope"] }, TextWriter.Null))!.Message,
+            Does.Contain("unknown data set 'nope'").And.Contain("exfoliation_energy"));
+        Assert.That(Assert.Throws<UsageException>(() => ReproduceRun.Run(options with { FeatureLayers = [3] }, TextWriter.Null))!.Message,
+            Does.Contain("hidden dense layers 1 to 2"));
+        Assert.That(Assert.Throws<UsageException>(() => ReproduceRun.Run(options with { SourceModel = Path.Combine(_scratch.FullName, "none") }, TextWriter.Null))!.Message,
+            Does.Contain("no model.json"));
+        Assert.That(Assert.Throws<UsageException>(() => ReproduceRun.Run(options with { Budget = new TrainingBudget(0, 5, null) }, TextWriter.Null))!.Message,
+            Does.Contain("--max-epochs 0"));
+        Assert.That(Directory.Exists(options.ResultsDirectory), Is.False);
+
+        ReproduceRun.Run(options with { Methods = [ReproduceMethod.Base] }, TextWriter.Null);
+        Assert.That(Assert.Throws<UsageException>(() => ReproduceRun.Run(options with { Seed = 6 }, TextWriter.Null))!.Message, Does.Contain("seed 5"));
+    }
+
+    [Test]
+    public void ResultFile_IsSnakeCaseJsonWithTheFormat()
+    {
+        var options = Options("json", ReproduceMethod.Base);
+        ReproduceRun.Run(options, TextWriter.Null);
+        var json = JsonNode.Parse(File.ReadAllText(ResultFile(options, ReproduceMethod.Base)))!;
+        Assert.That((string?)json["format"], Is.EqualTo(MethodResult.CurrentFormat));
+        Assert.That((string?)json["paper_method"], Is.EqualTo("Base"));
+        Assert.That((double?)json["test_mae"], Is.Positive);
+    }
+
+    /// <summary>A log that cancels when a line containing <paramref name="text"/> is written.</summary>
+    private sealed class CancelOnLine(string text, CancellationTokenSource cancel) : StringWriter(System.Globalization.CultureInfo.InvariantCulture)
+    {
+        public override void WriteLine(string? value)
+        {
+            base.WriteLine(value);
+            if (value?.Contains(text, StringComparison.Ordinal) == true)
+            {
+                cancel.Cancel();
+            }
+        }
+    }
+}

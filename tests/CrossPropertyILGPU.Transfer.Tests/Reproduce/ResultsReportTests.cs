@@ -1,0 +1,143 @@
+using CrossPropertyILGPU.Transfer.Reproduce;
+using CrossPropertyILGPU.Transfer.Tests.Support;
+
+namespace CrossPropertyILGPU.Transfer.Tests.Reproduce;
+
+/// <summary>The report's selection, win counting and rendering, on result files made by hand.</summary>
+public sealed class ResultsReportTests
+{
+    private static readonly PaperTables Paper = PaperTables.Load(Path.Combine(TestFiles.RepositoryRoot(), "data", "paper"));
+
+    private static MethodResult Result(string dataset, string method, double? test, double? validation, string? error = null) => new()
+    {
+        Dataset = dataset,
+        Method = method,
+        PaperMethod = ReproduceMethods.ParseList(method)[0].PaperName(),
+        Group = ReproduceMethods.ParseList(method)[0].Group().Name(),
+        Status = error is null ? MethodResult.Succeeded : MethodResult.FailedStatus,
+        Error = error,
+        TestMae = test,
+        ValidationMae = validation,
+        TrainRows = 405,
+        ValidationRows = 45,
+        TestRows = 50,
+        Seconds = 1800,
+        Seed = 7,
+        Budget = ReproduceMethods.ParseList(method)[0].TrainsNetwork() ? new ResultBudget(300, 50, null, "standard") : null,
+        StopReason = ReproduceMethods.ParseList(method)[0].TrainsNetwork() ? "early-stopping" : null,
+        Config = new ResultConfig(),
+        Hardware = "Test CPU, 2 logical cores",
+        Device = "cpu",
+        Finished = "2026-01-02T03:04:05.0000000Z",
+    };
+
+    [Test]
+    public void Summarize_SelectsEachGroupsBestOnValidation_NotOnTest()
+    {
+        var set = ResultsReport.Summarize(
+        [
+            Result("exfoliation_energy", "base", 60, 61),
+            // The lowest test MAE of each group is not the lowest validation MAE: selection must ignore it.
+            Result("exfoliation_energy", "sc-ml-ef", 50, 40),
+            Result("exfoliation_energy", "sc-dl-ef", 30, 45),
+            Result("exfoliation_energy", "tl-finetune", 55, 35),
+            Result("exfoliation_energy", "tl-modfinetune", 20, 36),
+            Result("exfoliation_energy", "sc-ml-pa", null, null, "--features pa: not available"),
+        ])["exfoliation_energy"];
+
+        Assert.That(set.BestScratch!.Method, Is.EqualTo("sc-ml-ef"));
+        Assert.That(set.BestTransfer!.Method, Is.EqualTo("tl-finetune"));
+        Assert.That(set.Winner, Is.EqualTo("SC"), "selected SC test 50 vs selected TL test 55");
+        Assert.That(set.Base!.TestMae, Is.EqualTo(60));
+        Assert.That(set.Rows, Is.EqualTo(500));
+        Assert.That(set.Failed.Select(f => f.Method), Is.EqualTo(new[] { "sc-ml-pa" }).AsCollection);
+    }
+
+    [Test]
+    public void Summarize_OneGroupMissing_HasNoWinner()
+    {
+        var set = ResultsReport.Summarize([Result("slme", "sc-ml-ef", 7, 7)])["slme"];
+        Assert.That((set.BestTransfer, set.Winner, set.Base), Is.EqualTo(((MethodResult?)null, (string?)null, (MethodResult?)null)));
+    }
+
+    [Test]
+    public void Render_CountsWinsPerTable_AndAgainstThePaper()
+    {
+        var text = ResultsReport.Render(
+        [
+            // Computational: TL wins on exfoliation, SC wins on piezo_max_dij, slme has SC only.
+            Result("exfoliation_energy", "sc-ml-ef", 54, 50), Result("exfoliation_energy", "tl-finetune", 51.56 / 2, 40),
+            Result("piezo_max_dij", "sc-dl-ef", 20, 20), Result("piezo_max_dij", "tl-modfinetune", 23.46 * 2, 30),
+            Result("slme", "sc-ml-ef", 7.0, 7.1),
+            // Experimental: TL wins.
+            Result("expt_deltae", "base", 1.03, 1.05), Result("expt_deltae", "sc-ml-ef", 0.2, 0.21), Result("expt_deltae", "tl-finetune", 0.0708, 0.08),
+            Result("expt_deltae", "sc-ml-pa", null, null, "--features pa: the 145 physical attributes are not available"),
+        ], Paper, "results");
+
+        Assert.That(text, Does.Contain("TL beats SC on **1 of 2** sets with both (SC 1, ties 0). The paper: TL beats SC on 27 of 39 (2 of the 2 sets compared here)."));
+        Assert.That(text, Does.Contain("TL beats SC on **1 of 1** sets with both (SC 0, ties 0). The paper: TL beats SC on 2 of 2 (1 of the 1 sets compared here)."));
+        // Our TL over the paper's: 0.5 (exfoliation) and 2.0 (piezo_max_dij) → median 1.25; one of two lower.
+        Assert.That(text, Does.Contain("Our TL vs the paper's TL: lower test MAE on **1 of 2** sets; median ratio (ours / paper) **1.250**."));
+        Assert.That(text, Does.Contain("3 of 39 sets have results; 5 of 351 method results present, 346 missing (0 of them failed)."));
+        Assert.That(text, Does.Contain("1 of 2 sets have results; 3 of 18 method results present, 15 missing (1 of them failed)."));
+    }
+
+    [Test]
+    public void Render_Rows_ShowOursBesideThePapers_WithMissingAsDash()
+    {
+        var text = ResultsReport.Render(
+        [
+            Result("exfoliation_energy", "base", 61.07, 68.7), Result("exfoliation_energy", "sc-ml-ef", 49.84, 46.02),
+            Result("exfoliation_energy", "tl-modfinetune", 52.05, 61.37),
+        ], Paper, "results");
+        var row = text.Split('\n').Single(l => l.StartsWith("| Exfoli |", StringComparison.Ordinal));
+        Assert.That(row, Is.EqualTo("| Exfoli | `exfoliation_energy` | 500 | 61.07 | 49.84 (sc-ml-ef) | 52.05 (tl-modfinetune) | **SC** | 62.93 | 54.26 | 51.56 | TL | 1.01 |"));
+        var missing = text.Split('\n').Single(l => l.StartsWith("| KLU |", StringComparison.Ordinal));
+        Assert.That(missing, Is.EqualTo("| KLU | `klu` | – | – | – | – | – | 18.77 | 10.79 | 11.15 | SC | – |"));
+        var detail = text.Split('\n').Single(l => l.StartsWith("| `exfoliation_energy` |", StringComparison.Ordinal));
+        Assert.That(detail, Is.EqualTo("| `exfoliation_energy` | 61.07 / 68.70 | **49.84 / 46.02** | – | – | – | – | **52.05 / 61.37** | – | – |"));
+    }
+
+    [Test]
+    public void Render_RecordsFailuresHardwareBudgetsAndTime()
+    {
+        var text = ResultsReport.Render(
+        [
+            Result("expt_deltae", "sc-dl-ef", 0.2, 0.2), Result("expt_deltae", "tl-finetune", 0.1, 0.1),
+            Result("expt_deltae", "sc-dl-pa", null, null, "--features pa: not available"),
+            Result("expt_bandgap", "sc-dl-pa", null, null, "--features pa: not available"),
+        ], Paper, "results");
+        Assert.That(text, Does.Contain("| sc-dl-pa | expt_bandgap, expt_deltae | --features pa: not available |"));
+        Assert.That(text, Does.Contain("- Total time: 1.00 h over 2 results (sc 0.50 h, tl 0.50 h)."));
+        Assert.That(text, Does.Contain("- Hardware (results): Test CPU, 2 logical cores (2)."));
+        Assert.That(text, Does.Contain("- Network budgets (results): standard: ≤300 epochs, patience 50, no time limit (2)."));
+        Assert.That(text, Does.Contain("- Finished between 2026-01-02 and 2026-01-02 (UTC)."));
+    }
+
+    [Test]
+    public void Write_ReadsTheResultFilesOnly()
+    {
+        using var scratch = new ScratchFolder();
+        var results = Path.Combine(scratch.FullName, "results");
+        Directory.CreateDirectory(Path.Combine(results, "expt_bandgap"));
+        Result("expt_bandgap", "tl-finetune", 0.35, 0.4).Save(Path.Combine(results, "expt_bandgap", "tl-finetune.json"));
+        Result("expt_bandgap", "sc-ml-ef", 0.45, 0.5).Save(Path.Combine(results, "expt_bandgap", "sc-ml-ef.json"));
+        // Neither a split nor a stray file is a result.
+        scratch.Write(Path.Combine("results", "expt_bandgap", "notes.json"), "{}");
+
+        var output = Path.Combine(scratch.FullName, "docs", "results.md");
+        var text = ResultsReport.Write(results, Path.Combine(TestFiles.RepositoryRoot(), "data", "paper"), output);
+        Assert.That(File.ReadAllText(output), Is.EqualTo(text));
+        Assert.That(text, Does.Contain("from the 2 result files"));
+        Assert.That(text, Does.Contain("| Band gap (eV) | `expt_bandgap` | 500 | – | 0.4500 (sc-ml-ef) | 0.3500 (tl-finetune) | **TL** |"));
+    }
+
+    [TestCase(0.135, "0.1350")]
+    [TestCase(10.79, "10.79")]
+    [TestCase(246.26, "246.3")]
+    [TestCase(28056, "28056")]
+    [TestCase(0.0708, "0.07080")]
+    [TestCase(0, "0.000")]
+    public void Number_FourSignificantDigits(double value, string expected) =>
+        Assert.That(ResultsReport.Number(value), Is.EqualTo(expected));
+}
