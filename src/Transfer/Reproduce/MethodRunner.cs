@@ -236,6 +236,9 @@ internal sealed class MethodRunner : IDisposable
             Seed = _options.Seed,
             OutputDirectory = folder,
             Resume = resume,
+            // Small sets train sub-second epochs and a checkpoint of ElemNet is ~74 MB: one a
+            // minute keeps the grid resumable without checkpointing dominating it.
+            CheckpointInterval = TimeSpan.FromSeconds(60),
         };
         var clock = Stopwatch.StartNew();
         var summary = TrainingRun.Run(options, _log, new PeriodicProgress(_log, $"{set.Name} {method.Name()}{(candidate.Length > 0 ? " " + candidate : "")}"), _cancellation);
