@@ -131,6 +131,7 @@ public static class RunPlots
         }
         plot.Title("loss per epoch");
         plot.XLabel("epoch");
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         plot.YLabel("error (target units)");
         plot.ShowLegend(Alignment.UpperRight);
         plot.SavePng(outputPath, LossWidth, LossHeight);
