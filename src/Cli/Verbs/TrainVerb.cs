@@ -61,6 +61,7 @@ internal static class TrainVerb
         var timeLimit = new Option<double?>("--time-limit") { Description = "Wall-time limit in seconds. Default: none." };
         var loss = new Option<string>("--loss") { Description = "Training loss: mae or mse.", DefaultValueFactory = _ => "mae" };
         var scaling = new Option<string>("--target-scaling") { Description = "standard (train on standardised targets) or none (raw targets, as ElemNet).", DefaultValueFactory = _ => "standard" };
+        var ensemble = new Option<int>("--ensemble") { Description = "Train N models with seeds seed, seed+1, … on the same split (in --out/member-k); predictions get the members' mean and a std column. 1 = a single model.", DefaultValueFactory = _ => 1 };
         var config = new Option<string?>(ConfigFile.OptionName) { Description = "JSON file of option values (keys: option names, e.g. max-epochs or max_epochs; a run folder's config.json works as is); options on the command line override it. Default: none." };
         var output = new Option<string?>("--out") { Description = $"Run folder to create (default: runs/{defaults.Verb}-<timestamp>)." };
         var (device, seed, quiet, formulaColumn, target) = (CommonOptions.Device(), CommonOptions.Seed(), CommonOptions.Quiet(), CommonOptions.FormulaColumn(), CommonOptions.Target());
@@ -68,7 +69,7 @@ internal static class TrainVerb
 
         var command = new Command(defaults.Verb, defaults.Description);
         Option[] sourceOptions = defaults.FromSource ? [source, reinitLast, freeze] : [];
-        foreach (var option in new Option[] { train, val, valFraction, test, features, inputScaling, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, gemm, seed, output, formulaColumn, target, onUnsupported, minElements, splits, folds, resume, checkpointEvery, checkpointInterval, quiet, config }.Concat(sourceOptions))
+        foreach (var option in new Option[] { train, val, valFraction, test, features, inputScaling, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, gemm, seed, output, formulaColumn, target, onUnsupported, minElements, splits, folds, resume, checkpointEvery, checkpointInterval, quiet, ensemble, config }.Concat(sourceOptions))
         {
             command.Options.Add(option);
         }
@@ -152,6 +153,15 @@ internal static class TrainVerb
             }
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
+            if (parse.GetValue(ensemble) is var members and not 1)
+            {
+                if (parse.GetValue(folds) is not null || parse.GetValue(resume) is not null)
+                {
+                    throw new UsageException("--ensemble cannot be combined with --folds or --resume.");
+                }
+                Report.Ensemble(stdout, Ensemble.Run(options, members, stderr, new EpochLine(stderr), cancellation));
+                return cancellation.IsCancellationRequested ? CliApp.Interrupted : CliApp.Success;
+            }
             if (parse.GetValue(folds) is { } k)
             {
                 Report.Folds(stdout, CrossValidation.Run(options, k, stderr, cancellation));

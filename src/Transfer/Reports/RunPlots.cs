@@ -71,13 +71,13 @@ public static class RunPlots
     }
 
     /// <summary>
-    /// The parity plot of a <c>formula,target,prediction</c> file; false (nothing drawn) when the
+    /// The parity plot of a <c>formula,target,prediction[,std]</c> file; false (nothing drawn) when the
     /// file has no target column, as predictions for unlabelled rows have none.
     /// </summary>
     public static bool WriteParity(string predictionsPath, string split, string outputPath)
     {
         var (header, columns) = ReadColumns(predictionsPath);
-        if (header.Count != 3)
+        if (header.Count < 3 || header[2] != "prediction")
         {
             return false;
         }
