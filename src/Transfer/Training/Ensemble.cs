@@ -56,7 +56,8 @@ public static class Ensemble
                 Seed = options.Seed + k - 1,
                 OutputDirectory = Path.Combine(folder, MemberName(k)),
             };
-            if (k > 1 && options.Splits is null && options.SplitsPath is null)
+            // A validation file or given splits already fix the split; otherwise member 1's is reused.
+            if (k > 1 && options.Splits is null && options.SplitsPath is null && options.ValidationPath is null)
             {
                 memberOptions = memberOptions with { SplitsPath = Path.Combine(runs[0].OutputDirectory, "splits.json") };
             }

@@ -91,6 +91,14 @@ public sealed class EnsembleTests
     }
 
     [Test]
+    public void Run_WithAValidationFile_EveryMemberValidatesOnIt()
+    {
+        var summary = Ensemble.Run(Options("with-val") with { ValidationPath = Test, TestPath = null }, 2, TextWriter.Null);
+
+        Assert.That(summary.Members.Select(m => m.Metrics.Single(x => x.Split == "validation").Count), Has.All.EqualTo(56));
+    }
+
+    [Test]
     public void Run_FewerThanTwoMembers_IsAUsageError() =>
         Assert.Throws<UsageException>(() => Ensemble.Run(Options("one"), 1, TextWriter.Null));
 }
