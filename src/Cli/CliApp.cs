@@ -48,6 +48,7 @@ public static class CliApp
         root.Subcommands.Add(DemoVerb.Create());
         root.Subcommands.Add(EvaluateVerb.Create());
         root.Subcommands.Add(PredictVerb.Create());
+        root.Subcommands.Add(ExportVerb.Create());
         return root;
     }
 
