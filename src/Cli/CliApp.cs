@@ -46,6 +46,7 @@ public static class CliApp
         root.Subcommands.Add(ExtractVerb.Create());
         root.Subcommands.Add(BaselineVerb.Create());
         root.Subcommands.Add(DemoVerb.Create());
+        root.Subcommands.Add(LearningCurveVerb.Create());
         root.Subcommands.Add(EvaluateVerb.Create());
         root.Subcommands.Add(PredictVerb.Create());
         root.Subcommands.Add(ExportVerb.Create());
