@@ -167,7 +167,8 @@ internal static class TrainVerb
                 Report.Folds(stdout, CrossValidation.Run(options, k, stderr, cancellation));
                 return cancellation.IsCancellationRequested ? CliApp.Interrupted : CliApp.Success;
             }
-            var summary = TrainingRun.Run(options, stderr, new EpochLine(stderr), cancellation);
+            var summary = EpochProgress.Run(stderr, parse.GetValue(quiet), options.MaxEpochs,
+                (log, progress) => TrainingRun.Run(options, log, progress, cancellation));
             Report.Training(stdout, summary);
             return cancellation.IsCancellationRequested ? CliApp.Interrupted : CliApp.Success;
         })));
