@@ -46,9 +46,11 @@ public static class CliApp
         root.Subcommands.Add(ExtractVerb.Create());
         root.Subcommands.Add(BaselineVerb.Create());
         root.Subcommands.Add(DemoVerb.Create());
+        root.Subcommands.Add(LearningCurveVerb.Create());
         root.Subcommands.Add(EvaluateVerb.Create());
         root.Subcommands.Add(PredictVerb.Create());
         root.Subcommands.Add(ReproduceVerb.Create());
+        root.Subcommands.Add(ExportVerb.Create());
         return root;
     }
 
@@ -62,16 +64,42 @@ public static class CliApp
             Error = error ?? Console.Error,
         };
         var parse = Build().Parse(args);
+        if (parse.Errors.Count == 0)
+        {
+            // --config FILE: its options join the command line's, which win; parsed again so they
+            // are checked and converted exactly as typed options are.
+            try
+            {
+                var merged = ConfigFile.Merge(args, parse);
+                if (merged != args)
+                {
+                    parse = Build().Parse(merged);
+                }
+            }
+            catch (UsageException e)
+            {
+                configuration.Error.WriteLine($"error: {e.Message}");
+                return InvalidInput;
+            }
+        }
         if (parse.Errors.Count > 0)
         {
-            foreach (var parseError in parse.Errors)
-            {
-                configuration.Error.WriteLine(parseError.Message);
-            }
-            configuration.Error.WriteLine("Run with --help to see the verbs and their options.");
+            ReportParseErrors(parse, configuration.Error);
             return InvalidInput;
         }
         return parse.Invoke(configuration);
+    }
+
+    private static void ReportParseErrors(ParseResult parse, TextWriter error)
+    {
+        var config = parse.CommandResult.Command.Options.Any(o => o.Name == ConfigFile.OptionName)
+            ? parse.GetValue<string?>(ConfigFile.OptionName)
+            : null;
+        foreach (var parseError in parse.Errors)
+        {
+            error.WriteLine(config is null ? parseError.Message : $"{parseError.Message} (options from the command line or --config {config})");
+        }
+        error.WriteLine("Run with --help to see the verbs and their options.");
     }
 
     /// <summary>

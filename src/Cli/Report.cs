@@ -34,6 +34,27 @@ internal static class Report
         }
     }
 
+    public static void Ensemble(TextWriter output, EnsembleSummary summary)
+    {
+        output.WriteLine($"{"member",7} {"val MAE",12} {"epochs",7}  run folder");
+        for (var k = 0; k < summary.Members.Count; k++)
+        {
+            var member = summary.Members[k];
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{k + 1,7} {member.Metrics.Single(m => m.Split == "validation").Mae,12:G6} {member.Training.Epochs,7}  {member.OutputDirectory}"));
+        }
+        output.WriteLine($"ensemble mean of {summary.Members.Count} members:");
+        Metrics(output, summary.Metrics);
+        foreach (var (split, r) in summary.ErrorStdCorrelation)
+        {
+            ErrorStdCorrelation(output, split, r);
+        }
+        output.WriteLine($"run folder: {summary.OutputDirectory}");
+    }
+
+    public static void ErrorStdCorrelation(TextWriter output, string split, double r) =>
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{split}: correlation of |error| with std (Pearson r) {r:F3}"));
+
     public static void Metrics(TextWriter output, IReadOnlyList<RegressionMetrics> metrics)
     {
         var width = Math.Max(10, metrics.Max(m => m.Split.Length));

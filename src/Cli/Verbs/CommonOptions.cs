@@ -28,7 +28,7 @@ internal static class CommonOptions
 
     public static Option<bool> Quiet() => new("--quiet")
     {
-        Description = "No progress display; one plain line per epoch still goes to stderr.",
+        Description = "No progress display; one plain line per epoch still goes to stderr. Default: off.",
     };
 
     public static Option<string?> FormulaColumn() => new("--formula-column")

@@ -9,7 +9,7 @@ internal static class EvaluateVerb
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Run folder, model.json or model.safetensors.", Required = true };
+        var model = new Option<string>("--model") { Description = "Run folder, model.json or model.safetensors, or an ensemble folder (train --ensemble N).", Required = true };
         var data = new Option<string>("--data") { Description = "Labelled CSV to evaluate on.", Required = true };
         var (device, formulaColumn, target) = (CommonOptions.Device(), CommonOptions.FormulaColumn(), CommonOptions.Target());
         var command = new Command("evaluate", "MAE, RMSE, R², n and the mean-predictor MAE of a saved model on a labelled file.");
@@ -19,6 +19,24 @@ internal static class EvaluateVerb
         }
         command.SetAction(parse => CliApp.Guard(parse, () =>
         {
+            if (Ensemble.IsEnsemble(parse.GetValue(model)!))
+            {
+                var members = Ensemble.Load(parse.GetValue(model)!, CommonOptions.ParseDevice(parse.GetValue(device)!));
+                try
+                {
+                    var (ensembleMetrics, r) = Evaluation.EvaluateEnsemble(members, parse.GetValue(data)!, parse.GetValue(formulaColumn), parse.GetValue(target), parse.InvocationConfiguration.Error);
+                    Report.Metrics(parse.InvocationConfiguration.Output, [ensembleMetrics]);
+                    Report.ErrorStdCorrelation(parse.InvocationConfiguration.Output, ensembleMetrics.Split, r);
+                    return CliApp.Success;
+                }
+                finally
+                {
+                    foreach (var member in members)
+                    {
+                        member.Dispose();
+                    }
+                }
+            }
             using var loaded = MaterialsModel.Load(parse.GetValue(model)!, CommonOptions.ParseDevice(parse.GetValue(device)!));
             var metrics = Evaluation.Evaluate(loaded, parse.GetValue(data)!, parse.GetValue(formulaColumn), parse.GetValue(target), parse.InvocationConfiguration.Error);
             Report.Metrics(parse.InvocationConfiguration.Output, [metrics]);

@@ -11,7 +11,7 @@ internal static class PredictVerb
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Run folder, model.json or model.safetensors.", Required = true };
+        var model = new Option<string>("--model") { Description = "Run folder, model.json or model.safetensors, or an ensemble folder (train --ensemble N: adds a std column).", Required = true };
         var input = new Option<string>("--input") { Description = "CSV with a formula column (targets optional).", Required = true };
         var output = new Option<string?>("--output") { Description = "CSV to write (formula[,target],prediction); default: stdout." };
         var (device, formulaColumn) = (CommonOptions.Device(), CommonOptions.FormulaColumn());
@@ -23,17 +23,34 @@ internal static class PredictVerb
         command.SetAction(parse => CliApp.Guard(parse, () =>
         {
             var stderr = parse.InvocationConfiguration.Error;
-            using var loaded = MaterialsModel.Load(parse.GetValue(model)!, CommonOptions.ParseDevice(parse.GetValue(device)!));
-            if (parse.GetValue(output) is { } path)
+            var deviceKind = CommonOptions.ParseDevice(parse.GetValue(device)!);
+            // An ensemble folder predicts the members' mean with a std column.
+            var members = Ensemble.IsEnsemble(parse.GetValue(model)!)
+                ? Ensemble.Load(parse.GetValue(model)!, deviceKind)
+                : [MaterialsModel.Load(parse.GetValue(model)!, deviceKind)];
+            try
             {
-                var rows = CsvOutput.WriteAtomically(path, writer => Evaluation.Predict(loaded, parse.GetValue(input)!, parse.GetValue(formulaColumn), writer, stderr));
-                stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {rows} predictions to {path}"));
+                int Write(TextWriter writer) => members.Count > 1
+                    ? Evaluation.PredictEnsemble(members, parse.GetValue(input)!, parse.GetValue(formulaColumn), writer, stderr)
+                    : Evaluation.Predict(members[0], parse.GetValue(input)!, parse.GetValue(formulaColumn), writer, stderr);
+                if (parse.GetValue(output) is { } path)
+                {
+                    var rows = CsvOutput.WriteAtomically(path, Write);
+                    stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {rows} predictions to {path}"));
+                }
+                else
+                {
+                    Write(parse.InvocationConfiguration.Output);
+                }
+                return CliApp.Success;
             }
-            else
+            finally
             {
-                Evaluation.Predict(loaded, parse.GetValue(input)!, parse.GetValue(formulaColumn), parse.InvocationConfiguration.Output, stderr);
+                foreach (var member in members)
+                {
+                    member.Dispose();
+                }
             }
-            return CliApp.Success;
         }));
         return command;
     }

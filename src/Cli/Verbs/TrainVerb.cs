@@ -34,40 +34,42 @@ internal static class TrainVerb
     {
         var train = new Option<string[]>("--train")
         {
-            Description = "Training CSV(s) (formula and target columns); repeat or list several to combine them. Required unless --resume.",
+            Description = "Training CSV(s) (formula and target columns); repeat or list several to combine them. Required unless --resume or given by --config.",
             AllowMultipleArgumentsPerToken = true,
         };
         var val = new Option<string?>("--val") { Description = "Validation CSV; default: carve --val-fraction of --train with the seed." };
         var valFraction = new Option<double>("--val-fraction") { Description = "Share of --train used for validation when --val is not given.", DefaultValueFactory = _ => defaults.ValidationFraction };
-        var test = new Option<string?>("--test") { Description = "Test CSV, evaluated once after training (never used to select the model)." };
+        var test = new Option<string?>("--test") { Description = "Test CSV, evaluated once after training (never used to select the model). Default: none." };
         var features = new Option<string>("--features") { Description = "Input features: ef (elemental fractions), pa (145 physical attributes), or a feature CSV written by extract (rows looked up by formula).", DefaultValueFactory = _ => "ef" };
         var inputScaling = new Option<string>("--input-scaling") { Description = "Standardise each input column with the training split's mean and std, stored with the model: auto (pa only), standard or none. Fine-tuning keeps the source's.", DefaultValueFactory = _ => "auto" };
         var arch = new Option<string?>("--arch") { Description = $"ElemNet architecture string (default: {ElemNetSpec.Default}, or the source model's)." };
-        var source = new Option<string?>("--source") { Description = "Source model: run folder, model.json or model.safetensors. Required unless --resume." };
-        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint (its config.json gives the options; --max-epochs, --patience, --time-limit, --device and, for this session, --lr may be changed)." };
+        var source = new Option<string?>("--source") { Description = "Source model: run folder, model.json or model.safetensors. Required unless --resume or given by --config." };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint (its config.json gives the options; --max-epochs, --patience, --time-limit, --device and, for this session, --lr may be changed). Default: none (a new run)." };
         var onUnsupported = new Option<string>("--on-unsupported") { Description = "Rows whose formula cannot be used: skip (reported) or error.", DefaultValueFactory = _ => "skip" };
         var minElements = new Option<int>("--min-elements") { Description = "Skip compositions with fewer distinct elements (the paper used 2).", DefaultValueFactory = _ => 1 };
-        var splits = new Option<string?>("--splits") { Description = "Reuse the train/validation rows of a splits.json (e.g. from an earlier run folder)." };
-        var folds = new Option<int?>("--folds") { Description = "K-fold cross-validation over the training rows: K runs in --out/fold-k, then mean ± std of the fold MAEs." };
+        var splits = new Option<string?>("--splits") { Description = "Reuse the train/validation rows of a splits.json (e.g. from an earlier run folder). Default: none (a fresh split)." };
+        var folds = new Option<int?>("--folds") { Description = "K-fold cross-validation over the training rows: K runs in --out/fold-k, then mean ± std of the fold MAEs. Default: none (one run)." };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Write checkpoint.safetensors (weights, Adam state, best so far, counters) every N epochs and at the last; 0 = never.", DefaultValueFactory = _ => 1 };
         var checkpointInterval = new Option<double>("--checkpoint-interval") { Description = "At least this many seconds between two checkpoints (for sub-second epochs; a crash may then lose that much work).", DefaultValueFactory = _ => 0 };
-        var reinitLast = new Option<bool>("--reinit-last") { Description = "Replace the source's output layer with a freshly initialised one (ModFineTune)." };
+        var reinitLast = new Option<bool>("--reinit-last") { Description = "Replace the source's output layer with a freshly initialised one (ModFineTune). Default: off." };
         var freeze = new Option<int>("--freeze") { Description = "Keep the first K dense layers fixed.", DefaultValueFactory = _ => 0 };
         var keep = new Option<string?>("--keep-probabilities") { Description = "Comma-separated dropout keep probabilities, one per D block (default: ElemNet's 0.8,0.9,0.7,0.8; 1 disables a dropout)." };
         var batch = new Option<int>("--batch-size") { Description = "Samples per step.", DefaultValueFactory = _ => 32 };
         var lr = new Option<float>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1e-4f };
         var maxEpochs = new Option<int>("--max-epochs") { Description = "Epoch limit.", DefaultValueFactory = _ => defaults.MaxEpochs };
         var patience = new Option<int>("--patience") { Description = "Stop after this many epochs without a better validation MAE.", DefaultValueFactory = _ => defaults.Patience };
-        var timeLimit = new Option<double?>("--time-limit") { Description = "Wall-time limit in seconds." };
+        var timeLimit = new Option<double?>("--time-limit") { Description = "Wall-time limit in seconds. Default: none." };
         var loss = new Option<string>("--loss") { Description = "Training loss: mae or mse.", DefaultValueFactory = _ => "mae" };
         var scaling = new Option<string>("--target-scaling") { Description = "standard (train on standardised targets) or none (raw targets, as ElemNet).", DefaultValueFactory = _ => "standard" };
+        var ensemble = new Option<int>("--ensemble") { Description = "Train N models with seeds seed, seed+1, … on the same split (in --out/member-k); predictions get the members' mean and a std column. 1 = a single model.", DefaultValueFactory = _ => 1 };
+        var config = new Option<string?>(ConfigFile.OptionName) { Description = "JSON file of option values (keys: option names, e.g. max-epochs or max_epochs; a run folder's config.json works as is); options on the command line override it. Default: none." };
         var output = new Option<string?>("--out") { Description = $"Run folder to create (default: runs/{defaults.Verb}-<timestamp>)." };
         var (device, seed, quiet, formulaColumn, target) = (CommonOptions.Device(), CommonOptions.Seed(), CommonOptions.Quiet(), CommonOptions.FormulaColumn(), CommonOptions.Target());
         var gemm = CommonOptions.Gemm();
 
         var command = new Command(defaults.Verb, defaults.Description);
         Option[] sourceOptions = defaults.FromSource ? [source, reinitLast, freeze] : [];
-        foreach (var option in new Option[] { train, val, valFraction, test, features, inputScaling, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, gemm, seed, output, formulaColumn, target, onUnsupported, minElements, splits, folds, resume, checkpointEvery, checkpointInterval, quiet }.Concat(sourceOptions))
+        foreach (var option in new Option[] { train, val, valFraction, test, features, inputScaling, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, gemm, seed, output, formulaColumn, target, onUnsupported, minElements, splits, folds, resume, checkpointEvery, checkpointInterval, quiet, ensemble, config }.Concat(sourceOptions))
         {
             command.Options.Add(option);
         }
@@ -151,12 +153,22 @@ internal static class TrainVerb
             }
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
+            if (parse.GetValue(ensemble) is var members and not 1)
+            {
+                if (parse.GetValue(folds) is not null || parse.GetValue(resume) is not null)
+                {
+                    throw new UsageException("--ensemble cannot be combined with --folds or --resume.");
+                }
+                Report.Ensemble(stdout, Ensemble.Run(options, members, stderr, new EpochLine(stderr), cancellation));
+                return cancellation.IsCancellationRequested ? CliApp.Interrupted : CliApp.Success;
+            }
             if (parse.GetValue(folds) is { } k)
             {
                 Report.Folds(stdout, CrossValidation.Run(options, k, stderr, cancellation));
                 return cancellation.IsCancellationRequested ? CliApp.Interrupted : CliApp.Success;
             }
-            var summary = TrainingRun.Run(options, stderr, new EpochLine(stderr), cancellation);
+            var summary = EpochProgress.Run(stderr, parse.GetValue(quiet), options.MaxEpochs,
+                (log, progress) => TrainingRun.Run(options, log, progress, cancellation));
             Report.Training(stdout, summary);
             return cancellation.IsCancellationRequested ? CliApp.Interrupted : CliApp.Success;
         })));

@@ -196,4 +196,5 @@ public sealed record TrainingSummary
 [JsonSerializable(typeof(ModelManifest))]
 [JsonSerializable(typeof(RunConfig))]
 [JsonSerializable(typeof(SplitsFile))]
+[JsonSerializable(typeof(EnsembleFile))]
 internal sealed partial class TransferJson : JsonSerializerContext;

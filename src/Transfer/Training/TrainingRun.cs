@@ -103,6 +103,7 @@ public static class TrainingRun
         });
         manifest.Save(Path.Combine(folder, "model.json"));
         var metrics = WritePredictions(folder, manifest, backend, sequential, features, data);
+        Reports.RunPlots.TryWrite(folder, log);
         return diverged
             ? throw new TrainingDivergedException(DivergenceMessage(folder, result, modelWritten: true))
             : new TrainRunSummary(folder, backend.Device, result, metrics);

@@ -38,7 +38,8 @@ public sealed class TrainingRunTests
     {
         var summary = TrainingRun.Run(Options("run"), TextWriter.Null);
         var folder = summary.OutputDirectory;
-        foreach (var file in new[] { "config.json", "splits.json", "metrics.csv", "model.safetensors", "model.json", "predictions_train.csv", "predictions_validation.csv", "predictions_test.csv" })
+        foreach (var file in new[] { "config.json", "splits.json", "metrics.csv", "model.safetensors", "model.json", "predictions_train.csv", "predictions_validation.csv", "predictions_test.csv",
+            "parity_train.png", "parity_validation.png", "parity_test.png", "loss.png" })
         {
             Assert.That(File.Exists(Path.Combine(folder, file)), Is.True, file);
         }

@@ -1,0 +1,148 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using CrossPropertyILGPU.Transfer;
+
+namespace CrossPropertyILGPU.Cli;
+
+/// <summary>
+/// <c>--config FILE</c> of the training verbs: a JSON object of option values, read as if its
+/// options had been typed on the command line, except those the command line gives itself, which
+/// win. Keys are option names without the dashes, with <c>-</c> or <c>_</c> (<c>max-epochs</c>,
+/// <c>max_epochs</c>), or the names of a run folder's <c>config.json</c> (<c>learning_rate</c>,
+/// <c>architecture</c>, …), so a run's resolved config can be reused as it is; its records of what
+/// happened (<c>verb</c>, <c>started</c>, <c>device_used</c>, <c>engine_version</c>) are ignored.
+/// Null values and empty strings leave the option at its default; an unknown key is an error
+/// naming the key and the file. Paths in it are relative to the working directory, as on the
+/// command line and in config.json.
+/// </summary>
+internal static class ConfigFile
+{
+    /// <summary>The option that names the file.</summary>
+    public const string OptionName = "--config";
+
+    // config.json's names for options whose flag is shorter.
+    private static readonly Dictionary<string, string> RunConfigNames = new(StringComparer.Ordinal)
+    {
+        ["validation"] = "val",
+        ["validation_fraction"] = "val_fraction",
+        ["target_column"] = "target",
+        ["architecture"] = "arch",
+        ["learning_rate"] = "lr",
+        ["time_limit_seconds"] = "time_limit",
+        ["reinitialize_last"] = "reinit_last",
+        ["freeze_dense_layers"] = "freeze",
+    };
+
+    // What config.json records about the run rather than asks of it.
+    private static readonly HashSet<string> RecordOnly = new(StringComparer.Ordinal) { "verb", "engine_version", "started", "device_used" };
+
+    // Options of finetune alone, which every config.json records.
+    private static readonly HashSet<string> FineTuneOnly = new(StringComparer.Ordinal) { "source", "reinit_last", "freeze" };
+
+    private static bool IsUnset(JsonElement value) =>
+        value.ValueKind is JsonValueKind.Null or JsonValueKind.False || (value.ValueKind == JsonValueKind.Number && value.GetDouble() == 0);
+
+    /// <summary>
+    /// The arguments with the config file's options inserted after the verb, leaving out every
+    /// option the command line gives; <paramref name="args"/> itself when no <c>--config</c> is given.
+    /// </summary>
+    /// <exception cref="UsageException">The file is missing or not a JSON object, or has an unknown key.</exception>
+    public static string[] Merge(string[] args, ParseResult parse)
+    {
+        var command = parse.CommandResult.Command;
+        var configOption = command.Options.FirstOrDefault(o => o.Name == OptionName);
+        if (configOption is null || parse.GetResult(configOption) is not { Implicit: false } given || given.Tokens.Count == 0)
+        {
+            return args;
+        }
+        var path = given.Tokens[0].Value;
+        var options = command.Options
+            .Where(o => o.Name.StartsWith("--", StringComparison.Ordinal) && o.Name != OptionName && o.Name != "--help")
+            .ToDictionary(o => Key(o.Name[2..]), StringComparer.Ordinal);
+        var inserted = new List<string>();
+        foreach (var (key, value) in Read(path))
+        {
+            var name = Key(key);
+            name = RunConfigNames.GetValueOrDefault(name, name);
+            if (RecordOnly.Contains(name))
+            {
+                continue;
+            }
+            if (!options.TryGetValue(name, out var option) && FineTuneOnly.Contains(name) && IsUnset(value))
+            {
+                continue; // a config.json of train or pretrain records these as null, false and 0
+            }
+            if (option is null)
+            {
+                throw new UsageException(
+                    $"{path}: unknown key '{key}' for {command.Name}. Valid keys: {string.Join(", ", options.Keys.Order(StringComparer.Ordinal))} (or a run folder's config.json names).");
+            }
+            if (parse.GetResult(option) is { Implicit: false })
+            {
+                continue; // the command line wins
+            }
+            var tokens = Tokens(path, key, value, option);
+            if (tokens.Count > 0)
+            {
+                inserted.Add(option.Name);
+                inserted.AddRange(tokens);
+            }
+        }
+        var verb = Array.IndexOf(args, command.Name);
+        return [.. args[..(verb + 1)], .. inserted, .. args[(verb + 1)..]];
+    }
+
+    private static string Key(string name) => name.Replace('-', '_').ToLowerInvariant();
+
+    private static List<(string Key, JsonElement Value)> Read(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new UsageException($"--config {path}: file not found.");
+        }
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new UsageException($"--config {path}: expected a JSON object of option values, found {document.RootElement.ValueKind}.");
+            }
+            return [.. document.RootElement.EnumerateObject().Select(p => (p.Name, p.Value.Clone()))];
+        }
+        catch (JsonException e)
+        {
+            throw new UsageException($"--config {path}: not valid JSON ({e.Message}).", e);
+        }
+    }
+
+    // The command-line tokens of one value: flags take true/false, lists of numbers (dropout keep
+    // probabilities) one comma-separated token, lists of files one token each.
+    private static List<string> Tokens(string path, string key, JsonElement value, Option option)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Null:
+                return [];
+            case JsonValueKind.String:
+                return value.GetString() is { Length: > 0 } text ? [text] : [];
+            case JsonValueKind.Number:
+                return [value.GetRawText()];
+            case JsonValueKind.True:
+            case JsonValueKind.False:
+                return [value.ValueKind == JsonValueKind.True ? "true" : "false"];
+            case JsonValueKind.Array:
+                var items = value.EnumerateArray().ToArray();
+                if (items.Any(i => i.ValueKind is not (JsonValueKind.String or JsonValueKind.Number)))
+                {
+                    break;
+                }
+                var texts = items.Select(i => i.ValueKind == JsonValueKind.String ? i.GetString()! : i.GetRawText()).ToList();
+                return option.AllowMultipleArgumentsPerToken ? texts : texts.Count == 0 ? [] : [string.Join(",", texts)];
+            default:
+                break;
+        }
+        throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+            $"{path}: key '{key}' holds {value.GetRawText()}; give a string, number, true/false or a list for {option.Name}."));
+    }
+}

@@ -1,0 +1,133 @@
+using System.Text.Json;
+
+namespace CrossPropertyILGPU.Cli.Tests;
+
+/// <summary><c>--config FILE</c> of the training verbs, and their <c>--help</c>.</summary>
+public sealed class ConfigFileTests
+{
+    private static readonly string Train = CliRunner.Jarvis("exfoliation_energy", "exfoliation_energy_training_set.csv");
+    private string _scratch = null!;
+
+    [SetUp]
+    public void CreateScratch() => _scratch = Directory.CreateTempSubdirectory("cpilgpu-config-").FullName;
+
+    [TearDown]
+    public void DeleteScratch() => Directory.Delete(_scratch, recursive: true);
+
+    private string WriteConfig(string name, string json)
+    {
+        var path = Path.Combine(_scratch, name);
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    private static JsonElement ResolvedConfig(string run) =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json"))).RootElement;
+
+    [Test]
+    public void Config_GivesTheOptionsAndTheCommandLineOverridesThem()
+    {
+        var config = WriteConfig("run.json", $$"""
+            {
+              // both spellings of a key, and comments, are accepted
+              "train": [{{JsonSerializer.Serialize(Train)}}],
+              "arch": "16x1D-1",
+              "max-epochs": 5,
+              "seed": 77,
+              "batch_size": 64,
+              "keep_probabilities": [0.9],
+              "device": "cpu",
+              "quiet": false
+            }
+            """);
+        var run = Path.Combine(_scratch, "run");
+
+        var (code, _, error) = CliRunner.Run("train", "--config", config, "--max-epochs", "2", "--seed", "5", "--out", run);
+
+        Assert.That(code, Is.Zero, error);
+        var resolved = ResolvedConfig(run);
+        Assert.That(resolved.GetProperty("max_epochs").GetInt32(), Is.EqualTo(2), "the command line wins");
+        Assert.That(resolved.GetProperty("seed").GetInt32(), Is.EqualTo(5), "the command line wins");
+        Assert.That(resolved.GetProperty("architecture").GetString(), Is.EqualTo("16x1D-1"), "from the config");
+        Assert.That(resolved.GetProperty("batch_size").GetInt32(), Is.EqualTo(64), "from the config");
+        Assert.That(resolved.GetProperty("keep_probabilities")[0].GetSingle(), Is.EqualTo(0.9f), "from the config");
+        Assert.That(resolved.GetProperty("train")[0].GetString(), Is.EqualTo(Train), "from the config");
+    }
+
+    [Test]
+    public void Config_ARunFoldersConfigJsonRepeatsTheRun()
+    {
+        var first = Path.Combine(_scratch, "first");
+        var (code, _, error) = CliRunner.Run("train", "--train", Train, "--arch", "16x1D-1", "--max-epochs", "2", "--lr", "0.001", "--val-fraction", "0.2", "--seed", "9", "--device", "cpu", "--out", first);
+        Assert.That(code, Is.Zero, error);
+        var second = Path.Combine(_scratch, "second");
+
+        (code, _, error) = CliRunner.Run("train", "--config", Path.Combine(first, "config.json"), "--out", second);
+
+        Assert.That(code, Is.Zero, error);
+        var (a, b) = (ResolvedConfig(first), ResolvedConfig(second));
+        var differing = a.EnumerateObject().Where(p => p.Value.GetRawText() != b.GetProperty(p.Name).GetRawText()).Select(p => p.Name);
+        Assert.That(differing, Is.EqualTo(new[] { "started" }).AsCollection);
+        Assert.That(File.ReadAllText(Path.Combine(second, "splits.json")), Is.EqualTo(File.ReadAllText(Path.Combine(first, "splits.json"))));
+    }
+
+    [Test]
+    public void Config_UnknownKey_ExitsWithCode2NamingTheKeyAndTheFile()
+    {
+        var config = WriteConfig("typo.json", $$"""{ "train": [{{JsonSerializer.Serialize(Train)}}], "max_epoch": 3 }""");
+        var run = Path.Combine(_scratch, "never");
+
+        var (code, _, error) = CliRunner.Run("train", "--config", config, "--out", run);
+
+        Assert.That(code, Is.EqualTo(CliApp.InvalidInput));
+        Assert.That(error, Does.Contain(config).And.Contain("'max_epoch'").And.Contain("max_epochs"));
+        Assert.That(Directory.Exists(run), Is.False);
+    }
+
+    [Test]
+    public void Config_BadFileOrValue_ExitsWithCode2NamingTheFile()
+    {
+        string[] configs =
+        [
+            Path.Combine(_scratch, "missing.json"),
+            WriteConfig("list.json", "[1, 2]"),
+            WriteConfig("broken.json", "{ \"seed\": "),
+            WriteConfig("text.json", """{ "max_epochs": "many" }"""),
+            WriteConfig("object.json", """{ "arch": { "units": 3 } }"""),
+            WriteConfig("source.json", """{ "source": "models/elemnet-oqmd" }"""),
+        ];
+        foreach (var config in configs)
+        {
+            var (code, _, error) = CliRunner.Run("train", "--config", config, "--train", Train, "--out", Path.Combine(_scratch, "never"));
+            Assert.That(code, Is.EqualTo(CliApp.InvalidInput), config);
+            Assert.That(error, Does.Contain(config), config);
+        }
+    }
+
+    [TestCase("train")]
+    [TestCase("pretrain")]
+    [TestCase("finetune")]
+    public void Help_ListsEveryOptionWithItsDefault(string verb)
+    {
+        var (code, output, error) = CliRunner.Run(verb, "--help");
+
+        Assert.That(code, Is.Zero, error);
+        // An option's line starts with its name; a long description may wrap onto indented lines.
+        var entries = new List<string>();
+        foreach (var line in output[output.IndexOf("Options:", StringComparison.Ordinal)..].Split('\n').Skip(1))
+        {
+            if (line.TrimStart().StartsWith("--", StringComparison.Ordinal))
+            {
+                entries.Add(line);
+            }
+            else if (entries.Count > 0 && line.Length > 0 && !line.TrimStart().StartsWith('-'))
+            {
+                entries[^1] += line;
+            }
+        }
+        Assert.That(entries, Has.Count.GreaterThan(25));
+        Assert.That(entries.Where(e => !e.Contains("default", StringComparison.OrdinalIgnoreCase) && !e.Contains("Required", StringComparison.Ordinal)),
+            Is.Empty, "every option states its default, or that it is required");
+        Assert.That(entries, Has.Some.StartsWith("  --config"));
+    }
+}

@@ -1,0 +1,71 @@
+using System.Buffers.Binary;
+using CrossPropertyILGPU.Kernels.Devices;
+using CrossPropertyILGPU.Transfer.Reports;
+using CrossPropertyILGPU.Transfer.Tests.Support;
+using CrossPropertyILGPU.Transfer.Training;
+
+namespace CrossPropertyILGPU.Transfer.Tests.Reports;
+
+/// <summary>The learning curve: one validation split, nested training subsets, scratch and transfer at each.</summary>
+public sealed class LearningCurveTests
+{
+    private static readonly string DataFolder = TestFiles.Jarvis("exfoliation_energy");
+    private ScratchFolder _scratch = null!;
+
+    [SetUp]
+    public void CreateScratch() => _scratch = new ScratchFolder();
+
+    [TearDown]
+    public void DeleteScratch() => _scratch.Dispose();
+
+    private string SmallSource() => TrainingRun.Run(new TrainRunOptions
+    {
+        TrainPaths = [Path.Combine(DataFolder, "exfoliation_energy_training_set.csv")],
+        Architecture = "16x1D-1",
+        MaxEpochs = 2,
+        Device = DeviceKind.Cpu,
+        OutputDirectory = Path.Combine(_scratch.FullName, "source"),
+    }, TextWriter.Null).OutputDirectory;
+
+    [Test]
+    public void Run_NestedSubsetsShareTheValidationSplitAndTheCurveIsWritten()
+    {
+        var folder = Path.Combine(_scratch.FullName, "curve");
+
+        var points = LearningCurve.Run(new LearningCurveOptions
+        {
+            SourceModel = SmallSource(),
+            DataFolder = DataFolder,
+            Fractions = [1.0, 0.5],
+            MaxEpochs = 2,
+            Device = DeviceKind.Cpu,
+            OutputDirectory = folder,
+        }, TextWriter.Null);
+
+        // 501 usable training rows, 50 held out for validation: 451 to subsample.
+        Assert.That(points.Select(p => (p.Fraction, p.TrainRows)), Is.EqualTo(new[] { (0.5, 226), (1.0, 451) }).AsCollection);
+        var lines = File.ReadAllLines(Path.Combine(folder, "learning_curve.csv"));
+        Assert.That(lines[0], Is.EqualTo("fraction,train_rows,scratch_test_mae,transfer_test_mae"));
+        Assert.That(lines, Has.Length.EqualTo(3));
+        var half = TrainingRun.ReadSplits(Path.Combine(folder, "scratch-0.5", "splits.json"));
+        var full = TrainingRun.ReadSplits(Path.Combine(folder, "scratch-1", "splits.json"));
+        var transfer = TrainingRun.ReadSplits(Path.Combine(folder, "transfer-0.5", "splits.json"));
+        Assert.That(half.Validation.Lines, Is.EqualTo(full.Validation.Lines).AsCollection);
+        Assert.That(half.Train.Lines, Is.SubsetOf(full.Train.Lines));
+        Assert.That(transfer.Train.Lines, Is.EqualTo(half.Train.Lines).AsCollection, "scratch and transfer train on the same rows");
+        var png = File.ReadAllBytes(Path.Combine(folder, "learning_curve.png"));
+        Assert.That(png.AsSpan(1, 3).ToArray(), Is.EqualTo("PNG"u8.ToArray()).AsCollection);
+        Assert.That((BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)), BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20))),
+            Is.EqualTo((LearningCurve.PlotWidth, LearningCurve.PlotHeight)));
+    }
+
+    [TestCase(0.0)]
+    [TestCase(1.5)]
+    public void Run_FractionOutsideZeroToOne_IsAUsageError(double fraction) =>
+        Assert.Throws<UsageException>(() => LearningCurve.Run(new LearningCurveOptions
+        {
+            DataFolder = DataFolder,
+            Fractions = [fraction],
+            OutputDirectory = Path.Combine(_scratch.FullName, "never"),
+        }, TextWriter.Null));
+}
