@@ -22,7 +22,7 @@ done
 # OpenBLAS lines: sgemm (  32x1024)x(1024x1024):    66.3 GFLOP/s  (1.013 ms)
 # ours:           threads=1 sgemm (   32x1024)x(1024x1024) forward        :    17.9 GFLOP/s  (3.748 ms)
 blas() { awk -v m="$2" '$0 ~ "sgemm \\( *" m "x1024\\)" { for (i = 1; i <= NF; i++) if ($i == "GFLOP/s") print $(i-1) }' "$1" | head -1; }
-ours() { awk -v m="$2" -v op="$3" '$0 ~ "sgemm \\( *" m "x1024\\)" && $0 ~ (" " op " ") { for (i = 1; i <= NF; i++) if ($i == "GFLOP/s") print $(i-1) }' "$1" | head -1; }
+ours() { awk -v m="$2" -v op="$3" '$0 ~ "sgemm \\( *" m "x1024\\)" && $0 ~ (" " op "[ :]") { for (i = 1; i <= NF; i++) if ($i == "GFLOP/s") print $(i-1) }' "$1" | head -1; }
 
 printf '\n%-7s %5s %9s %9s %9s %9s %7s\n' threads M OpenBLAS forward dx dw "fwd/BLAS"
 for t in 1 2; do

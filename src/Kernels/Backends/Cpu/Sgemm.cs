@@ -361,9 +361,11 @@ internal static class Sgemm
             if (a.RowStride == 1 && rows == MR)
             {
                 // Aᵀ stored (xᵀ in the weight gradient): a sliver's MR values at one p are adjacent.
+                ref var from = ref data[first];
+                ref var to = ref packed[sliver];
                 for (var p = 0; p < kc; p++)
                 {
-                    new ReadOnlySpan<float>(data, first + (p * a.ColumnStride), MR).CopyTo(new Span<float>(packed, sliver + (p * MR), MR));
+                    CopyShort(ref Unsafe.Add(ref from, (nint)p * a.ColumnStride), ref Unsafe.Add(ref to, p * MR), MR);
                 }
             }
             else if (a.ColumnStride == 1)
@@ -404,11 +406,11 @@ internal static class Sgemm
             // down a 4 KB-strided column and miss the prefetcher and the TLB on every row).
             for (var p = 0; p < kc; p++)
             {
-                var row = new ReadOnlySpan<float>(data, first + (p * b.RowStride), j1 - j0);
+                ref var row = ref data[first + (p * b.RowStride)];
                 for (var s = 0; s < strips; s++)
                 {
-                    var columns = Math.Min(nr, row.Length - (s * nr));
-                    row.Slice(s * nr, columns).CopyTo(new Span<float>(packed, (s * kc * nr) + (p * nr), columns));
+                    var columns = Math.Min(nr, j1 - j0 - (s * nr));
+                    CopyShort(ref Unsafe.Add(ref row, s * nr), ref packed[(s * kc * nr) + (p * nr)], columns);
                 }
             }
             return;
@@ -433,6 +435,24 @@ internal static class Sgemm
                     packed[(s * kc * nr) + (p * nr) + j] = data[first + (((s * nr) + j) * b.ColumnStride) + (p * b.RowStride)];
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// destination[0..count) = source[0..count) for the short runs packing moves (8 to 32 floats):
+    /// 8-float vectors inline, where a span copy would call memmove for each run.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyShort(ref float source, ref float destination, int count)
+    {
+        var j = 0;
+        for (; j + 8 <= count; j += 8)
+        {
+            Vector256.LoadUnsafe(ref source, (nuint)j).StoreUnsafe(ref destination, (nuint)j);
+        }
+        for (; j < count; j++)
+        {
+            Unsafe.Add(ref destination, j) = Unsafe.Add(ref source, j);
         }
     }
 
