@@ -61,7 +61,7 @@ internal static class EpochProgress
     }
 
     /// <summary>A writer whose whole lines go to the console above the live display.</summary>
-    private sealed class ConsoleLineWriter(IAnsiConsole console) : TextWriter
+    internal sealed class ConsoleLineWriter(IAnsiConsole console) : TextWriter
     {
         private readonly StringBuilder _line = new();
 

@@ -1,11 +1,12 @@
 using System.Globalization;
 using CrossPropertyILGPU.Kernels.Devices;
 using CrossPropertyILGPU.Network.Training;
+using CrossPropertyILGPU.Transfer.Demo;
 using CrossPropertyILGPU.Transfer.Training;
 
 namespace CrossPropertyILGPU.Cli;
 
-/// <summary>Plain-text results on stdout (tables come with the usability issue).</summary>
+/// <summary>Results on stdout; their tables go through <see cref="ResultTable"/> (drawn on a terminal, plain text otherwise).</summary>
 internal static class Report
 {
     public static void Training(TextWriter output, TrainRunSummary summary)
@@ -19,12 +20,12 @@ internal static class Report
 
     public static void Folds(TextWriter output, IReadOnlyList<FoldResult> folds)
     {
-        output.WriteLine($"{"fold",5} {"val MAE",12} {"test MAE",12} {"epochs",7}  run folder");
+        var table = new ResultTable(new("fold", 5), new("val MAE", 12), new("test MAE", 12), new("epochs", 7), new("run folder", 0, LeftAligned: true, Separator: "  "));
         foreach (var fold in folds)
         {
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{fold.Fold,5} {fold.ValidationMae,12:G6} {(fold.TestMae is { } t ? t.ToString("G6", CultureInfo.InvariantCulture) : "-"),12} {fold.Epochs,7}  {fold.RunFolder}"));
+            table.Add(Cell(fold.Fold), Cell(fold.ValidationMae, "G6"), fold.TestMae is { } t ? Cell(t, "G6") : "-", Cell(fold.Epochs), fold.RunFolder);
         }
+        table.Write(output);
         var (mean, std) = CrossValidation.Summarize([.. folds.Select(f => f.ValidationMae)]);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cross-validated MAE: {mean:G6} ± {std:G6} over {folds.Count} folds"));
         if (folds.All(f => f.TestMae is not null))
@@ -36,13 +37,13 @@ internal static class Report
 
     public static void Ensemble(TextWriter output, EnsembleSummary summary)
     {
-        output.WriteLine($"{"member",7} {"val MAE",12} {"epochs",7}  run folder");
+        var table = new ResultTable(new("member", 7), new("val MAE", 12), new("epochs", 7), new("run folder", 0, LeftAligned: true, Separator: "  "));
         for (var k = 0; k < summary.Members.Count; k++)
         {
             var member = summary.Members[k];
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{k + 1,7} {member.Metrics.Single(m => m.Split == "validation").Mae,12:G6} {member.Training.Epochs,7}  {member.OutputDirectory}"));
+            table.Add(Cell(k + 1), Cell(member.Metrics.Single(m => m.Split == "validation").Mae, "G6"), Cell(member.Training.Epochs), member.OutputDirectory);
         }
+        table.Write(output);
         output.WriteLine($"ensemble mean of {summary.Members.Count} members:");
         Metrics(output, summary.Metrics);
         foreach (var (split, r) in summary.ErrorStdCorrelation)
@@ -57,14 +58,30 @@ internal static class Report
 
     public static void Metrics(TextWriter output, IReadOnlyList<RegressionMetrics> metrics)
     {
-        var width = Math.Max(10, metrics.Max(m => m.Split.Length));
-        output.WriteLine($"{"split".PadRight(width)} {"n",7} {"MAE",12} {"RMSE",12} {"R2",8} {"mean-predictor MAE",19}");
+        var table = new ResultTable(
+            new("split", Math.Max(10, metrics.Max(m => m.Split.Length)), LeftAligned: true),
+            new("n", 7), new("MAE", 12), new("RMSE", 12), new("R2", 8), new("mean-predictor MAE", 19));
         foreach (var m in metrics)
         {
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{m.Split.PadRight(width)} {m.Count,7} {m.Mae,12:G6} {m.Rmse,12:G6} {m.R2,8:F4} {m.MeanPredictorMae,19:G6}"));
+            table.Add(m.Split, Cell(m.Count), Cell(m.Mae, "G6"), Cell(m.Rmse, "G6"), Cell(m.R2, "F4"), Cell(m.MeanPredictorMae, "G6"));
         }
+        table.Write(output);
     }
+
+    /// <summary>The demo's comparison: transfer, scratch and the mean predictor.</summary>
+    public static void Demo(TextWriter output, IReadOnlyList<DemoRow> rows)
+    {
+        var table = new ResultTable(new("method", 22, LeftAligned: true), new("test MAE", 10), new("val MAE", 10), new("epochs", 7), new("seconds", 8));
+        foreach (var row in rows)
+        {
+            table.Add(row.Method, Cell(row.TestMae, "F4"), row.ValidationMae is { } v ? Cell(v, "F4") : "-", Cell(row.Epochs), Cell(row.Seconds, "F1"));
+        }
+        table.Write(output);
+    }
+
+    /// <summary>A cell as the plain text has always formatted it: invariant culture.</summary>
+    public static string Cell<T>(T value, string? format = null)
+        where T : IFormattable => value.ToString(format, CultureInfo.InvariantCulture);
 }
 
 /// <summary>One plain line per epoch on stderr.</summary>

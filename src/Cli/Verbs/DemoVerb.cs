@@ -34,7 +34,7 @@ internal static class DemoVerb
                 Seed = parse.GetValue(seed),
                 OutputDirectory = parse.GetValue(output) ?? TrainingRun.DefaultRunFolder("demo"),
             }, parse.InvocationConfiguration.Error, cancellation);
-            DemoRun.WriteTable(parse.InvocationConfiguration.Output, rows);
+            Report.Demo(parse.InvocationConfiguration.Output, rows);
             return cancellation.IsCancellationRequested ? CliApp.Interrupted : CliApp.Success;
         })));
         return command;

@@ -44,11 +44,12 @@ internal static class LearningCurveVerb
                 OutputDirectory = folder,
             }, parse.InvocationConfiguration.Error, cancellation);
             var stdout = parse.InvocationConfiguration.Output;
-            stdout.WriteLine($"{"fraction",8} {"rows",6} {"scratch MAE",12} {"transfer MAE",13}");
+            var table = new ResultTable(new("fraction", 8), new("rows", 6), new("scratch MAE", 12), new("transfer MAE", 13));
             foreach (var p in points)
             {
-                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{p.Fraction,8:0.###} {p.TrainRows,6} {p.ScratchTestMae,12:G5} {p.TransferTestMae,13:G5}"));
+                table.Add(Report.Cell(p.Fraction, "0.###"), Report.Cell(p.TrainRows), Report.Cell(p.ScratchTestMae, "G5"), Report.Cell(p.TransferTestMae, "G5"));
             }
+            table.Write(stdout);
             stdout.WriteLine($"curve: {Path.Combine(folder, "learning_curve.csv")}, {Path.Combine(folder, "learning_curve.png")}");
             return cancellation.IsCancellationRequested ? CliApp.Interrupted : CliApp.Success;
         })));

@@ -68,7 +68,7 @@ internal static class ReproduceVerb
                     parse.GetValue(largePatience) ?? budget.Patience,
                     Seconds(parse.GetValue(largeTimeLimit)) ?? budget.TimeLimit);
             var datasetText = parse.GetValue(datasets)!;
-            var entries = ReproduceRun.Run(new ReproduceOptions
+            var entries = GridProgress.Run(parse.InvocationConfiguration.Error, (log, progress) => ReproduceRun.Run(new ReproduceOptions
             {
                 DataRoot = parse.GetValue(data)!,
                 Datasets = datasetText.Equals("all", StringComparison.OrdinalIgnoreCase) ? null : TargetDataset.SplitNames(datasetText),
@@ -85,7 +85,7 @@ internal static class ReproduceVerb
                 Device = CommonOptions.ParseDevice(parse.GetValue(device)!),
                 Seed = parse.GetValue(seed),
                 KeepModels = parse.GetValue(keepModels),
-            }, parse.InvocationConfiguration.Error, cancellation);
+            }, log, progress, cancellation));
             WriteTable(stdout, entries);
             var failed = entries.Count(e => e.Outcome == GridOutcome.Failed);
             if (failed > 0)
@@ -119,13 +119,17 @@ internal static class ReproduceVerb
 
     private static void WriteTable(TextWriter output, IReadOnlyList<GridEntry> entries)
     {
-        output.WriteLine($"{"data set",-20} {"method",-16} {"outcome",-8} {"test MAE",10} {"val MAE",10} {"epochs",7} {"seconds",8}");
+        var table = new ResultTable(
+            new("data set", 20, LeftAligned: true), new("method", 16, LeftAligned: true), new("outcome", 8, LeftAligned: true),
+            new("test MAE", 10), new("val MAE", 10), new("epochs", 7), new("seconds", 8));
         foreach (var entry in entries)
         {
             var r = entry.Result;
-            string Value(double? v) => v is { } x ? x.ToString("G5", CultureInfo.InvariantCulture) : "-";
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{entry.Dataset,-20} {entry.Method.Name(),-16} {(entry.Outcome == GridOutcome.Ran ? "ran" : entry.Outcome == GridOutcome.Skipped ? "done" : "failed"),-8} {Value(r.TestMae),10} {Value(r.ValidationMae),10} {(r.Epochs is { } e ? e.ToString(CultureInfo.InvariantCulture) : "-"),7} {r.Seconds,8:F1}"));
+            static string Value(double? v) => v is { } x ? Report.Cell(x, "G5") : "-";
+            table.Add(
+                entry.Dataset, entry.Method.Name(), GridProgress.Outcome(entry.Outcome),
+                Value(r.TestMae), Value(r.ValidationMae), r.Epochs is { } e ? Report.Cell(e) : "-", Report.Cell(r.Seconds, "F1"));
         }
+        table.Write(output);
     }
 }

@@ -107,19 +107,6 @@ public static class DemoRun
         return rows;
     }
 
-    /// <summary>The demo table as plain text.</summary>
-    public static void WriteTable(TextWriter output, IReadOnlyList<DemoRow> rows)
-    {
-        ArgumentNullException.ThrowIfNull(output);
-        ArgumentNullException.ThrowIfNull(rows);
-        output.WriteLine($"{"method",-22} {"test MAE",10} {"val MAE",10} {"epochs",7} {"seconds",8}");
-        foreach (var row in rows)
-        {
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{row.Method,-22} {row.TestMae,10:F4} {(row.ValidationMae is { } v ? v.ToString("F4", CultureInfo.InvariantCulture) : "-"),10} {row.Epochs,7} {row.Seconds,8:F1}"));
-        }
-    }
-
     private static DemoRow Row(string method, TrainRunSummary run, double seconds) => new(
         method,
         run.Metrics.Single(m => m.Split == "test").Mae,

@@ -26,6 +26,14 @@ public enum GridOutcome
 /// <param name="Path">The result file.</param>
 public sealed record GridEntry(string Dataset, ReproduceMethod Method, GridOutcome Outcome, MethodResult Result, string Path);
 
+/// <summary>Where a grid run stands, reported when a (data set, method) starts and when it is finished.</summary>
+/// <param name="Done">(Data set, method) pairs finished so far, skipped ones included.</param>
+/// <param name="Total">Pairs in the grid: data sets × methods.</param>
+/// <param name="Dataset">The data set now starting or just finished.</param>
+/// <param name="Method">Its method.</param>
+/// <param name="Outcome">Null when starting; how it ended when finished.</param>
+public sealed record GridStep(int Done, int Total, string Dataset, ReproduceMethod Method, GridOutcome? Outcome);
+
 /// <summary>
 /// The <c>reproduce</c> verb's grid: for each data set and method, one result file in the results
 /// folder (<c>&lt;set&gt;/&lt;method&gt;.json</c>). A method whose result exists with status ok is
@@ -38,12 +46,19 @@ public static class ReproduceRun
     /// <summary>Runs the grid; progress to <paramref name="log"/>. A method's failure is recorded and the grid goes on.</summary>
     /// <exception cref="UsageException">Bad data set, method, source, layer, architecture or budget, found before anything runs.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; finished results are kept and an interrupted network keeps its checkpoint.</exception>
-    public static IReadOnlyList<GridEntry> Run(ReproduceOptions options, TextWriter log, CancellationToken cancellation = default)
+    public static IReadOnlyList<GridEntry> Run(ReproduceOptions options, TextWriter log, CancellationToken cancellation = default) =>
+        Run(options, log, null, cancellation);
+
+    /// <summary>Runs the grid; progress to <paramref name="log"/> and, per (data set, method) started and finished, to <paramref name="progress"/>.</summary>
+    /// <exception cref="UsageException">Bad data set, method, source, layer, architecture or budget, found before anything runs.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; finished results are kept and an interrupted network keeps its checkpoint.</exception>
+    public static IReadOnlyList<GridEntry> Run(ReproduceOptions options, TextWriter log, IProgress<GridStep>? progress, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(log);
         var sets = TargetDataset.Resolve(options.DataRoot, options.Datasets);
         Validate(options, sets);
+        var total = sets.Count * options.Methods.Count;
 
         var entries = new List<GridEntry>();
         using var runner = new MethodRunner(options, log, cancellation);
@@ -55,6 +70,7 @@ public static class ReproduceRun
             {
                 var path = ResultPath(options.ResultsDirectory, set.Name, method);
                 entries.Add(new GridEntry(set.Name, method, GridOutcome.Skipped, MethodResult.Load(path), path));
+                progress?.Report(new GridStep(entries.Count, total, set.Name, method, GridOutcome.Skipped));
             }
             if (pending.Count == 0)
             {
@@ -68,6 +84,7 @@ public static class ReproduceRun
                 cancellation.ThrowIfCancellationRequested();
                 var path = ResultPath(options.ResultsDirectory, set.Name, method);
                 log.WriteLine($"{set.Name} {method.Name()} ({method.PaperName()}): running");
+                progress?.Report(new GridStep(entries.Count, total, set.Name, method, null));
                 MethodResult result;
                 GridOutcome outcome;
                 try
@@ -91,6 +108,7 @@ public static class ReproduceRun
                 }
                 result.Save(path);
                 entries.Add(new GridEntry(set.Name, method, outcome, result, path));
+                progress?.Report(new GridStep(entries.Count, total, set.Name, method, outcome));
             }
         }
         return entries;

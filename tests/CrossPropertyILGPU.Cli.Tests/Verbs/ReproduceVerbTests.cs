@@ -20,6 +20,7 @@ public sealed class ReproduceVerbTests
         var (code, table, error) = CliRunner.Run(Grid("--datasets", "piezo_max_dij", "--methods", "base,SC:ML(EF)", "--ml-models", "mean"));
         Assert.That(code, Is.Zero, error);
         Assert.That(table, Does.Match(@"piezo_max_dij\s+base\s+ran").And.Match(@"piezo_max_dij\s+sc-ml-ef\s+ran"));
+        Assert.That(error, Does.Contain("grid 2/2: piezo_max_dij sc-ml-ef ran"));
         Assert.That(Directory.GetFiles(Path.Combine(_scratch, "results", "piezo_max_dij")).Select(Path.GetFileName),
             Is.EquivalentTo(new[] { "splits.json", "base.json", "sc-ml-ef.json" }));
 
