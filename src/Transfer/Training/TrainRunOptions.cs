@@ -150,7 +150,8 @@ public sealed record TrainRunOptions
             FormulaColumn = config.FormulaColumn.Length == 0 ? null : config.FormulaColumn,
             TargetColumn = config.TargetColumn,
             Features = config.Features,
-            InputScaling = InputScalings.Parse(config.InputScaling),
+            // Run folders written before input scaling existed never scaled their inputs.
+            InputScaling = InputScalings.Parse(string.IsNullOrEmpty(config.InputScaling) ? "none" : config.InputScaling),
             Architecture = config.Architecture,
             KeepProbabilities = config.KeepProbabilities,
             BatchSize = config.BatchSize,
