@@ -4,18 +4,11 @@ using CrossPropertyILGPU.Transfer.Tests.Support;
 namespace CrossPropertyILGPU.Transfer.Tests.Baselines;
 
 /// <summary>A baseline run from files: splits, metrics, predictions files, refused inputs.</summary>
-public sealed class BaselineRunTests
+public sealed class BaselineRunTests : ScratchTests
 {
     private static readonly string Train = TestFiles.Jarvis("sample", "sample_train_set.csv");
     private static readonly string Validation = TestFiles.Jarvis("sample", "sample_validation_set.csv");
     private static readonly string Test = TestFiles.Jarvis("sample", "sample_test_set.csv");
-    private ScratchFolder _scratch = null!;
-
-    [SetUp]
-    public void CreateScratch() => _scratch = new ScratchFolder();
-
-    [TearDown]
-    public void DeleteScratch() => _scratch.Dispose();
 
     private static BaselineRunOptions Options(string? output = null) => new()
     {
@@ -29,7 +22,7 @@ public sealed class BaselineRunTests
     [Test]
     public void Run_AllSplitsWithOut_MetricsAndPredictionsPerSplit()
     {
-        var output = Path.Combine(_scratch.FullName, "out");
+        var output = Path.Combine(Scratch.FullName, "out");
 
         var summary = BaselineRun.Run(Options(output), TextWriter.Null);
 
@@ -63,14 +56,14 @@ public sealed class BaselineRunTests
 
         Assert.That(summary.Metrics.Select(m => m.Split), Is.EqualTo(new[] { "train" }).AsCollection);
         Assert.That(summary.OutputDirectory, Is.Null);
-        Assert.That(Directory.EnumerateFileSystemEntries(_scratch.FullName), Is.Empty);
+        Assert.That(Directory.EnumerateFileSystemEntries(Scratch.FullName), Is.Empty);
     }
 
     [TestCase("pb", "no such file")]
     [TestCase("layer5.csv", "no such file")]
     public void Run_UnavailableFeatures_ThrowsUsageExceptionSayingSo(string features, string message)
     {
-        var output = Path.Combine(_scratch.FullName, "never");
+        var output = Path.Combine(Scratch.FullName, "never");
 
         Assert.That(() => BaselineRun.Run(Options(output) with { Features = features }, TextWriter.Null),
             Throws.TypeOf<UsageException>().With.Message.Contains(message));
@@ -80,10 +73,10 @@ public sealed class BaselineRunTests
     [Test]
     public void Run_NonEmptyOutputFolder_RefusedAndLeftAlone()
     {
-        var existing = _scratch.Write("keep.txt", "mine");
+        var existing = Scratch.Write("keep.txt", "mine");
 
-        Assert.That(() => BaselineRun.Run(Options(_scratch.FullName), TextWriter.Null),
+        Assert.That(() => BaselineRun.Run(Options(Scratch.FullName), TextWriter.Null),
             Throws.TypeOf<UsageException>().With.Message.Contains("not empty"));
-        Assert.That(Directory.EnumerateFileSystemEntries(_scratch.FullName), Is.EqualTo(new[] { existing }).AsCollection);
+        Assert.That(Directory.EnumerateFileSystemEntries(Scratch.FullName), Is.EqualTo(new[] { existing }).AsCollection);
     }
 }

@@ -4,16 +4,8 @@ using CrossPropertyILGPU.Transfer.Tests.Support;
 
 namespace CrossPropertyILGPU.Transfer.Tests.Data;
 
-public sealed class MaterialsCsvTests
+public sealed class MaterialsCsvTests : ScratchTests
 {
-    private ScratchFolder _scratch = null!;
-
-    [SetUp]
-    public void CreateScratch() => _scratch = new ScratchFolder();
-
-    [TearDown]
-    public void DeleteScratch() => _scratch.Dispose();
-
     private static DataFileException ReadFails(string path, string? formulaColumn = null, string? targetColumn = null, bool requireTarget = true)
     {
         var ex = Assert.Throws<DataFileException>(() => MaterialsCsv.Read(path, formulaColumn, targetColumn, requireTarget));
@@ -76,7 +68,7 @@ public sealed class MaterialsCsvTests
     [TestCase(" , pretty_comp , gap expt \n0, Fe2O3 , 1.5 \n", "pretty_comp", "gap expt")]
     public void Read_NoColumnsGiven_FindsFormulaByNameAndTargetLast(string csv, string formula, string target)
     {
-        var table = MaterialsCsv.Read(_scratch.Write("data.csv", csv));
+        var table = MaterialsCsv.Read(Scratch.Write("data.csv", csv));
 
         Assert.That(table.FormulaColumn, Is.EqualTo(formula));
         Assert.That(table.TargetColumn, Is.EqualTo(target));
@@ -86,7 +78,7 @@ public sealed class MaterialsCsvTests
     [Test]
     public void Read_ColumnsGiven_UsesThemIgnoringCase()
     {
-        var path = _scratch.Write("data.csv", "name,Band Gap,other\nFe2O3,2.2,9\n");
+        var path = Scratch.Write("data.csv", "name,Band Gap,other\nFe2O3,2.2,9\n");
         var table = MaterialsCsv.Read(path, formulaColumn: "NAME", targetColumn: "band gap");
 
         Assert.That(table.FormulaColumn, Is.EqualTo("name"));
@@ -97,7 +89,7 @@ public sealed class MaterialsCsvTests
     [Test]
     public void Read_IndexAndFormulaOnlyWithoutRequiredTarget_HasNoTargetColumn()
     {
-        var table = MaterialsCsv.Read(_scratch.Write("predict.csv", ",formula\n0,Fe2O3\n1,NaCl\n"), requireTarget: false);
+        var table = MaterialsCsv.Read(Scratch.Write("predict.csv", ",formula\n0,Fe2O3\n1,NaCl\n"), requireTarget: false);
 
         Assert.That(table.TargetColumn, Is.Null);
         Assert.That(table.Records, Is.EqualTo(new[] { new MaterialsRecord(2, "Fe2O3", null), new MaterialsRecord(3, "NaCl", null) }).AsCollection);
@@ -106,7 +98,7 @@ public sealed class MaterialsCsvTests
     [Test]
     public void Read_EmptyTargetWithoutRequiredTarget_IsNull()
     {
-        var table = MaterialsCsv.Read(_scratch.Write("predict.csv", "formula,target\nFe2O3,\nNaCl,3.5\n"), requireTarget: false);
+        var table = MaterialsCsv.Read(Scratch.Write("predict.csv", "formula,target\nFe2O3,\nNaCl,3.5\n"), requireTarget: false);
 
         Assert.That(table.Records.Select(r => r.Target), Is.EqualTo(new float?[] { null, 3.5f }).AsCollection);
     }
@@ -115,7 +107,7 @@ public sealed class MaterialsCsvTests
     public void Read_ByteOrderMarkAndCrlf_AreHandled()
     {
         var bytes = Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(",pretty_comp,gap expt\r\n0,Fe2O3,1.5\r\n1,NaCl,-2e-1\r\n")).ToArray();
-        var table = MaterialsCsv.Read(_scratch.WriteBytes("bom.csv", bytes));
+        var table = MaterialsCsv.Read(Scratch.WriteBytes("bom.csv", bytes));
 
         Assert.That(table.FormulaColumn, Is.EqualTo("pretty_comp"));
         Assert.That(table.TargetColumn, Is.EqualTo("gap expt"));
@@ -125,7 +117,7 @@ public sealed class MaterialsCsvTests
     [Test]
     public void Read_BlankLinesAndQuotes_KeepFileLineNumbers()
     {
-        var table = MaterialsCsv.Read(_scratch.Write("data.csv", "formula,target\n\nFe2O3,1\n\n\n\"Ca(OH)2\",\"2.5\"\n"));
+        var table = MaterialsCsv.Read(Scratch.Write("data.csv", "formula,target\n\nFe2O3,1\n\n\n\"Ca(OH)2\",\"2.5\"\n"));
 
         Assert.That(table.Records, Is.EqualTo(new[] { new MaterialsRecord(3, "Fe2O3", 1f), new MaterialsRecord(6, "Ca(OH)2", 2.5f) }).AsCollection);
     }
@@ -135,7 +127,7 @@ public sealed class MaterialsCsvTests
     [Test]
     public void Read_MissingFile_Throws()
     {
-        var path = Path.Combine(_scratch.FullName, "nowhere.csv");
+        var path = Path.Combine(Scratch.FullName, "nowhere.csv");
         var ex = ReadFails(path);
         Assert.That(ex.Message, Is.EqualTo($"{path}: file not found"));
         Assert.That(ex.Line, Is.Null);
@@ -144,7 +136,7 @@ public sealed class MaterialsCsvTests
     [Test]
     public void Read_Directory_Throws()
     {
-        var ex = ReadFails(_scratch.FullName);
+        var ex = ReadFails(Scratch.FullName);
         Assert.That(ex.Message, Does.Contain("is a directory"));
     }
 
@@ -152,7 +144,7 @@ public sealed class MaterialsCsvTests
     [TestCase("\n\n")]
     public void Read_EmptyFile_Throws(string text)
     {
-        var ex = ReadFails(_scratch.Write("empty.csv", text));
+        var ex = ReadFails(Scratch.Write("empty.csv", text));
         Assert.That(ex.Message, Does.Contain("the file is empty"));
     }
 
@@ -160,14 +152,14 @@ public sealed class MaterialsCsvTests
     [TestCase(",pretty_comp,gap expt")]
     public void Read_HeaderOnly_Throws(string text)
     {
-        var ex = ReadFails(_scratch.Write("header.csv", text));
+        var ex = ReadFails(Scratch.Write("header.csv", text));
         Assert.That(ex.Message, Does.EndWith("the file has a header but no data rows"));
     }
 
     [Test]
     public void Read_NoFormulaColumn_ThrowsListingColumns()
     {
-        var path = _scratch.Write("data.csv", ",name,gap expt\n0,Fe2O3,1\n");
+        var path = Scratch.Write("data.csv", ",name,gap expt\n0,Fe2O3,1\n");
         var ex = ReadFails(path);
         Assert.That(ex.Message, Does.Contain("no formula column").And.Contain("'formula', 'pretty_comp', 'composition'"));
         Assert.That(ex.Message, Does.EndWith("the columns are '', 'name', 'gap expt'"));
@@ -176,7 +168,7 @@ public sealed class MaterialsCsvTests
     [Test]
     public void Read_GivenFormulaColumnMissing_ThrowsListingColumns()
     {
-        var ex = ReadFails(_scratch.Write("data.csv", "formula,y\nFe,1\n"), formulaColumn: "comp");
+        var ex = ReadFails(Scratch.Write("data.csv", "formula,y\nFe,1\n"), formulaColumn: "comp");
         Assert.That(ex.Column, Is.EqualTo("comp"));
         Assert.That(ex.Message, Does.Contain("formula column 'comp' not found").And.Contain("'formula', 'y'"));
     }
@@ -184,7 +176,7 @@ public sealed class MaterialsCsvTests
     [Test]
     public void Read_GivenTargetColumnMissing_ThrowsListingColumns()
     {
-        var ex = ReadFails(_scratch.Write("data.csv", ",pretty_comp,gap expt\n0,Fe,1\n"), targetColumn: "gap");
+        var ex = ReadFails(Scratch.Write("data.csv", ",pretty_comp,gap expt\n0,Fe,1\n"), targetColumn: "gap");
         Assert.That(ex.Column, Is.EqualTo("gap"));
         Assert.That(ex.Line, Is.Null);
         Assert.That(ex.Message, Does.Contain("target column 'gap' not found; the columns are '', 'pretty_comp', 'gap expt'"));
@@ -193,21 +185,21 @@ public sealed class MaterialsCsvTests
     [Test]
     public void Read_GivenTargetIsFormulaColumn_Throws()
     {
-        var ex = ReadFails(_scratch.Write("data.csv", "formula,y\nFe,1\n"), targetColumn: "formula");
+        var ex = ReadFails(Scratch.Write("data.csv", "formula,y\nFe,1\n"), targetColumn: "formula");
         Assert.That(ex.Message, Does.Contain("both the formula and the target"));
     }
 
     [Test]
     public void Read_OnlyFormulaColumnWithRequiredTarget_Throws()
     {
-        var ex = ReadFails(_scratch.Write("data.csv", ",formula\n0,Fe\n"));
+        var ex = ReadFails(Scratch.Write("data.csv", ",formula\n0,Fe\n"));
         Assert.That(ex.Message, Does.Contain("no target column"));
     }
 
     [Test]
     public void Read_NonNumericTarget_MessageNamesLineColumnAndValue()
     {
-        var path = _scratch.Write("data.csv", ",pretty_comp,gap expt\n0,Fe,1\n1,Ni,2\n2,Cu,3\n3,Zn,4\n4,Ga,5\n5,Ge,abc\n6,As,7\n");
+        var path = Scratch.Write("data.csv", ",pretty_comp,gap expt\n0,Fe,1\n1,Ni,2\n2,Cu,3\n3,Zn,4\n4,Ga,5\n5,Ge,abc\n6,As,7\n");
         var ex = ReadFails(path);
 
         Assert.That(ex.Message, Is.EqualTo($"{path} line 7, column 'gap expt': 'abc' is not a number"));
@@ -224,7 +216,7 @@ public sealed class MaterialsCsvTests
     [TestCase("0x10", "is not a number")]
     public void Read_InvalidTarget_MessageNamesLineColumnAndValue(string value, string problem)
     {
-        var path = _scratch.Write("data.csv", $"formula,target\nFe,1\n\"Ni\",\"{value}\"\n");
+        var path = Scratch.Write("data.csv", $"formula,target\nFe,1\n\"Ni\",\"{value}\"\n");
         var ex = ReadFails(path);
 
         Assert.That(ex.Message, Is.EqualTo($"{path} line 3, column 'target': '{value}' {problem}"));
@@ -236,7 +228,7 @@ public sealed class MaterialsCsvTests
     [Test]
     public void Read_EmptyRequiredTarget_Throws()
     {
-        var ex = ReadFails(_scratch.Write("data.csv", "formula,target\nFe,1\nNi,\n"));
+        var ex = ReadFails(Scratch.Write("data.csv", "formula,target\nFe,1\nNi,\n"));
         Assert.That(ex.Line, Is.EqualTo(3));
         Assert.That(ex.Column, Is.EqualTo("target"));
         Assert.That(ex.Value, Is.Empty);
@@ -246,7 +238,7 @@ public sealed class MaterialsCsvTests
     [Test]
     public void Read_NonNumericTargetWithoutRequiredTarget_StillThrows()
     {
-        var ex = ReadFails(_scratch.Write("data.csv", "formula,target\nFe,x\n"), requireTarget: false);
+        var ex = ReadFails(Scratch.Write("data.csv", "formula,target\nFe,x\n"), requireTarget: false);
         Assert.That(ex.Message, Does.EndWith("line 2, column 'target': 'x' is not a number"));
     }
 
@@ -254,7 +246,7 @@ public sealed class MaterialsCsvTests
     [TestCase(",pretty_comp,gap expt\n0,Fe,1\n\n1,Ni\n", 4, "2 fields, but the header has 3: '1,Ni'")]
     public void Read_WrongFieldCount_ThrowsNamingLine(string text, int line, string problem)
     {
-        var path = _scratch.Write("data.csv", text);
+        var path = Scratch.Write("data.csv", text);
         var ex = ReadFails(path);
 
         Assert.That(ex.Line, Is.EqualTo(line));
@@ -265,7 +257,7 @@ public sealed class MaterialsCsvTests
     [Test]
     public void Read_UnterminatedQuote_ThrowsMalformed()
     {
-        var ex = ReadFails(_scratch.Write("data.csv", "formula,target\nFe,1\n\"Ni,2\n"));
+        var ex = ReadFails(Scratch.Write("data.csv", "formula,target\nFe,1\n\"Ni,2\n"));
         Assert.That(ex.Line, Is.EqualTo(3));
         Assert.That(ex.Message, Does.Contain("never closed"));
     }
@@ -273,14 +265,14 @@ public sealed class MaterialsCsvTests
     [Test]
     public void Read_BlankColumnName_ThrowsArgumentException()
     {
-        var path = _scratch.Write("data.csv", "formula,target\nFe,1\n");
+        var path = Scratch.Write("data.csv", "formula,target\nFe,1\n");
         Assert.That(() => MaterialsCsv.Read(path, targetColumn: " "), Throws.ArgumentException);
     }
     [TestCase("formula;target\nFe;1,5\n", "semicolons", "formula;target")]
     [TestCase("formula\ttarget\nFe\t1.5\n", "tabs", "formula\\ttarget")]
     public void Read_OtherSeparator_SaysSoNamingTheHeader(string text, string separator, string column)
     {
-        var ex = ReadFails(_scratch.Write("data.csv", text));
+        var ex = ReadFails(Scratch.Write("data.csv", text));
         Assert.That((ex.Line, ex.Column), Is.EqualTo((1, column)));
         Assert.That(ex.Message, Does.Contain($"separated by {separator}"));
     }
@@ -288,14 +280,14 @@ public sealed class MaterialsCsvTests
     [Test]
     public void Read_SemicolonInsideACommaSeparatedHeader_IsJustAName()
     {
-        var table = MaterialsCsv.Read(_scratch.Write("data.csv", ",formula,gap;expt\n0,Fe,1\n"));
+        var table = MaterialsCsv.Read(Scratch.Write("data.csv", ",formula,gap;expt\n0,Fe,1\n"));
         Assert.That(table.TargetColumn, Is.EqualTo("gap;expt"));
     }
 
     [Test]
     public void Read_DuplicateHeaderName_NamesBothColumns()
     {
-        var ex = ReadFails(_scratch.Write("data.csv", "formula,gap,formula\nFe,1,Ni\n"));
+        var ex = ReadFails(Scratch.Write("data.csv", "formula,gap,formula\nFe,1,Ni\n"));
         Assert.That((ex.Line, ex.Column, ex.Value), Is.EqualTo((1, "formula", "formula")));
         Assert.That(ex.Message, Does.Contain("names 'formula' twice (columns 1 and 3)"));
     }
@@ -303,7 +295,7 @@ public sealed class MaterialsCsvTests
     [Test]
     public void Read_SameNameInAnotherCase_IsNotADuplicate()
     {
-        var table = MaterialsCsv.Read(_scratch.Write("data.csv", "formula,Gap,gap\nFe,1,2\n"), targetColumn: "Gap");
+        var table = MaterialsCsv.Read(Scratch.Write("data.csv", "formula,Gap,gap\nFe,1,2\n"), targetColumn: "Gap");
         Assert.That(table.Records[0].Target, Is.EqualTo(1f));
     }
 
@@ -314,7 +306,7 @@ public sealed class MaterialsCsvTests
     [TestCase("compositions,y\nFe,1\n", null, null, "did you mean 'compositions'? (give --formula-column \"compositions\")")]
     public void Read_ColumnNotFound_SuggestsTheClosestName(string text, string? formula, string? target, string suggestion)
     {
-        var ex = ReadFails(_scratch.Write("data.csv", text), formula, target);
+        var ex = ReadFails(Scratch.Write("data.csv", text), formula, target);
         Assert.That(ex.Message, Does.EndWith(suggestion));
     }
 
@@ -322,7 +314,7 @@ public sealed class MaterialsCsvTests
     [TestCase("formula,y\nFe,1\n", null, "bandgap")]
     public void Read_ColumnNotFoundNothingClose_SuggestsNothing(string text, string? formula, string? target)
     {
-        var ex = ReadFails(_scratch.Write("data.csv", text), formula, target);
+        var ex = ReadFails(Scratch.Write("data.csv", text), formula, target);
         Assert.That(ex.Message, Does.Not.Contain("did you mean"));
     }
 

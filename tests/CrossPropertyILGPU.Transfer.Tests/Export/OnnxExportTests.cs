@@ -12,16 +12,8 @@ namespace CrossPropertyILGPU.Transfer.Tests.Export;
 /// The ONNX file's structure, decoded field by field (onnx.proto numbers). That ONNX Runtime runs
 /// it and matches the engine is checked by the optional tests/optional/CrossPropertyILGPU.Onnx.Tests.
 /// </summary>
-public sealed class OnnxExportTests
+public sealed class OnnxExportTests : ScratchTests
 {
-    private ScratchFolder _scratch = null!;
-
-    [SetUp]
-    public void CreateScratch() => _scratch = new ScratchFolder();
-
-    [TearDown]
-    public void DeleteScratch() => _scratch.Dispose();
-
     // The fields of one message: number → raw values (varints as long, length-delimited as bytes).
     private static ILookup<int, object> Fields(byte[] message)
     {
@@ -54,9 +46,9 @@ public sealed class OnnxExportTests
             InputScaling = InputScaling.Standard,
             MaxEpochs = 1,
             Device = DeviceKind.Cpu,
-            OutputDirectory = Path.Combine(_scratch.FullName, "run"),
+            OutputDirectory = Path.Combine(Scratch.FullName, "run"),
         }, TextWriter.Null);
-        var path = Path.Combine(_scratch.FullName, "model.onnx");
+        var path = Path.Combine(Scratch.FullName, "model.onnx");
 
         var ops = OnnxExport.Write(run.OutputDirectory, path);
 
@@ -96,8 +88,8 @@ public sealed class OnnxExportTests
     [Test]
     public void Write_MissingModel_IsAUsageErrorAndWritesNothing()
     {
-        var path = Path.Combine(_scratch.FullName, "model.onnx");
-        Assert.Throws<UsageException>(() => OnnxExport.Write(Path.Combine(_scratch.FullName, "nothing"), path));
+        var path = Path.Combine(Scratch.FullName, "model.onnx");
+        Assert.Throws<UsageException>(() => OnnxExport.Write(Path.Combine(Scratch.FullName, "nothing"), path));
         Assert.That(File.Exists(path), Is.False);
     }
 }

@@ -7,16 +7,9 @@ using CrossPropertyILGPU.Transfer.Training;
 namespace CrossPropertyILGPU.Transfer.Tests.Reports;
 
 /// <summary>The learning curve: one validation split, nested training subsets, scratch and transfer at each.</summary>
-public sealed class LearningCurveTests
+public sealed class LearningCurveTests : ScratchTests
 {
     private static readonly string DataFolder = TestFiles.Jarvis("exfoliation_energy");
-    private ScratchFolder _scratch = null!;
-
-    [SetUp]
-    public void CreateScratch() => _scratch = new ScratchFolder();
-
-    [TearDown]
-    public void DeleteScratch() => _scratch.Dispose();
 
     private string SmallSource() => TrainingRun.Run(new TrainRunOptions
     {
@@ -24,13 +17,13 @@ public sealed class LearningCurveTests
         Architecture = "16x1D-1",
         MaxEpochs = 2,
         Device = DeviceKind.Cpu,
-        OutputDirectory = Path.Combine(_scratch.FullName, "source"),
+        OutputDirectory = Path.Combine(Scratch.FullName, "source"),
     }, TextWriter.Null).OutputDirectory;
 
     [Test]
     public void Run_NestedSubsetsShareTheValidationSplitAndTheCurveIsWritten()
     {
-        var folder = Path.Combine(_scratch.FullName, "curve");
+        var folder = Path.Combine(Scratch.FullName, "curve");
 
         var points = LearningCurve.Run(new LearningCurveOptions
         {
@@ -66,6 +59,6 @@ public sealed class LearningCurveTests
         {
             DataFolder = DataFolder,
             Fractions = [fraction],
-            OutputDirectory = Path.Combine(_scratch.FullName, "never"),
+            OutputDirectory = Path.Combine(Scratch.FullName, "never"),
         }, TextWriter.Null));
 }

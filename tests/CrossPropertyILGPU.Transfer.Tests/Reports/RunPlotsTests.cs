@@ -6,21 +6,14 @@ using CrossPropertyILGPU.Transfer.Tests.Support;
 namespace CrossPropertyILGPU.Transfer.Tests.Reports;
 
 /// <summary>The plots of a run folder, drawn from a folder of hand-written run files.</summary>
-public sealed class RunPlotsTests
+public sealed class RunPlotsTests : ScratchTests
 {
     private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
-    private ScratchFolder _scratch = null!;
-
-    [SetUp]
-    public void CreateScratch() => _scratch = new ScratchFolder();
-
-    [TearDown]
-    public void DeleteScratch() => _scratch.Dispose();
 
     // A labelled and an unlabelled predictions file and a metrics.csv whose last epoch diverged.
     private string RunFolder()
     {
-        var folder = _scratch.FullName;
+        var folder = Scratch.FullName;
         var rows = Enumerable.Range(0, 40).Select(i =>
         {
             var truth = -2 + 0.1 * i;

@@ -6,17 +6,10 @@ using CrossPropertyILGPU.Transfer.Training;
 namespace CrossPropertyILGPU.Transfer.Tests.Training;
 
 /// <summary>Deep ensembles: members on one split, the mean and std of their predictions.</summary>
-public sealed class EnsembleTests
+public sealed class EnsembleTests : ScratchTests
 {
     private static readonly string Train = TestFiles.Jarvis("exfoliation_energy", "exfoliation_energy_training_set.csv");
     private static readonly string Test = TestFiles.Jarvis("exfoliation_energy", "exfoliation_energy_test_set.csv");
-    private ScratchFolder _scratch = null!;
-
-    [SetUp]
-    public void CreateScratch() => _scratch = new ScratchFolder();
-
-    [TearDown]
-    public void DeleteScratch() => _scratch.Dispose();
 
     private TrainRunOptions Options(string name) => new()
     {
@@ -27,7 +20,7 @@ public sealed class EnsembleTests
         Patience = 10,
         Device = DeviceKind.Cpu,
         Seed = 11,
-        OutputDirectory = Path.Combine(_scratch.FullName, name),
+        OutputDirectory = Path.Combine(Scratch.FullName, name),
     };
 
     private static (string[] Header, string[][] Rows) ReadCsv(string path)

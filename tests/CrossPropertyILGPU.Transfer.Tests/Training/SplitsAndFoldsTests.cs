@@ -6,16 +6,9 @@ using CrossPropertyILGPU.Transfer.Training;
 namespace CrossPropertyILGPU.Transfer.Tests.Training;
 
 /// <summary>Reusing a saved split, and k-fold cross-validation.</summary>
-public sealed class SplitsAndFoldsTests
+public sealed class SplitsAndFoldsTests : ScratchTests
 {
     private static readonly string Train = TestFiles.Jarvis("exfoliation_energy", "exfoliation_energy_training_set.csv");
-    private ScratchFolder _scratch = null!;
-
-    [SetUp]
-    public void CreateScratch() => _scratch = new ScratchFolder();
-
-    [TearDown]
-    public void DeleteScratch() => _scratch.Dispose();
 
     private TrainRunOptions Options(string name, int seed = 1234567) => new()
     {
@@ -24,7 +17,7 @@ public sealed class SplitsAndFoldsTests
         MaxEpochs = 1,
         Device = DeviceKind.Cpu,
         Seed = seed,
-        OutputDirectory = Path.Combine(_scratch.FullName, name),
+        OutputDirectory = Path.Combine(Scratch.FullName, name),
     };
 
     [Test]

@@ -9,17 +9,10 @@ using CrossPropertyILGPU.Transfer.Training;
 namespace CrossPropertyILGPU.Transfer.Tests.Training;
 
 /// <summary>A small network trained for a few epochs on the managed CPU backend: the run folder's contract.</summary>
-public sealed class TrainingRunTests
+public sealed class TrainingRunTests : ScratchTests
 {
     private static readonly string Train = TestFiles.Jarvis("exfoliation_energy", "exfoliation_energy_training_set.csv");
     private static readonly string Test = TestFiles.Jarvis("exfoliation_energy", "exfoliation_energy_test_set.csv");
-    private ScratchFolder _scratch = null!;
-
-    [SetUp]
-    public void CreateScratch() => _scratch = new ScratchFolder();
-
-    [TearDown]
-    public void DeleteScratch() => _scratch.Dispose();
 
     private TrainRunOptions Options(string name, int seed = 1234567) => new()
     {
@@ -30,7 +23,7 @@ public sealed class TrainingRunTests
         Patience = 10,
         Device = DeviceKind.Cpu,
         Seed = seed,
-        OutputDirectory = Path.Combine(_scratch.FullName, name),
+        OutputDirectory = Path.Combine(Scratch.FullName, name),
     };
 
     [Test]
@@ -140,7 +133,7 @@ public sealed class TrainingRunTests
     [Test]
     public void Run_IntoANonEmptyFolder_RefusesAndChangesNothing()
     {
-        var folder = Path.Combine(_scratch.FullName, "existing");
+        var folder = Path.Combine(Scratch.FullName, "existing");
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "notes.txt"), "keep me");
         var ex = Assert.Throws<UsageException>(() => TrainingRun.Run(Options("existing"), TextWriter.Null));
@@ -152,7 +145,7 @@ public sealed class TrainingRunTests
     [Test]
     public void Run_BadTrainingFile_FailsBeforeCreatingTheRunFolder()
     {
-        var bad = _scratch.Write("bad.csv", "formula,target\nFe2O3,1.0\nNaCl,abc\n");
+        var bad = Scratch.Write("bad.csv", "formula,target\nFe2O3,1.0\nNaCl,abc\n");
         var options = Options("never") with { TrainPaths = [bad] };
         var ex = Assert.Throws<DataFileException>(() => TrainingRun.Run(options, TextWriter.Null));
         Assert.That(ex!.Message, Does.Contain("line 3").And.Contain("abc"));
@@ -163,7 +156,7 @@ public sealed class TrainingRunTests
     public void Run_SkippedFormulas_AreReportedWithLineAndReason()
     {
         var rows = string.Join('\n', Enumerable.Range(0, 30).Select(i => $"Fe{i + 1}O,{i}"));
-        var file = _scratch.Write("mixed.csv", $"formula,target\n{rows}\nHeO,1\nXx2,2\n");
+        var file = Scratch.Write("mixed.csv", $"formula,target\n{rows}\nHeO,1\nXx2,2\n");
         var log = new StringWriter();
         var summary = TrainingRun.Run(Options("mixed") with { TrainPaths = [file], TestPath = null, MaxEpochs = 1 }, log);
         Assert.That(log.ToString(), Does.Contain("skipped 2 of 32 rows").And.Contain("line 32: 'HeO'").And.Contain("line 33: 'Xx2'"));
