@@ -287,7 +287,8 @@ public sealed class ManagedCpuBackend : ComputeBackend
         _gemm.Strips = strips;
         var stripsPerChunk = (strips + chunks - 1) / chunks;
         var packedB = Sgemm.PackedBFloats(stripsPerChunk * Sgemm.NR(_gemmLanes), _gemmLanes);
-        for (var worker = 0; worker < Math.Min(chunks, MaxDegreeOfParallelism); worker++)
+        // Any worker of the pool may claim a chunk, so each that can run needs its scratch.
+        for (var worker = 0; worker < (chunks > 1 ? MaxDegreeOfParallelism : 1); worker++)
         {
             _packedA[worker] ??= new float[Sgemm.PackedAFloats];
             if (_packedB[worker] is null || _packedB[worker].Length < packedB)

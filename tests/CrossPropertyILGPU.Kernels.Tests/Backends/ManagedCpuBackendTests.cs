@@ -171,6 +171,29 @@ public sealed class ManagedCpuBackendTests() : BackendFixture(TestBackends.Cpu)
     }
 
     [Test]
+    public void FewerGemmChunksThanThreads_AnyWorkerMayRunAChunk_MatchesOneThread()
+    {
+        // Two column strips on three threads: two chunks, which any of the three pool threads may
+        // claim, so every thread needs packing scratch, not only the first two.
+        const int m = 64, k = 64, n = 64;
+        var (x, w, b) = (TestData.Uniform(m * k, 61), TestData.Uniform(k * n, 62), TestData.Uniform(n, 63));
+        using var single = new ManagedCpuBackend(1);
+        var expected = Forward(single);
+        using var three = new ManagedCpuBackend(3);
+        for (var round = 0; round < 200; round++)
+        {
+            Assert.That(Bits(Forward(three)), Is.EqualTo(Bits(expected)).AsCollection, $"round {round}");
+        }
+
+        float[] Forward(IComputeBackend backend)
+        {
+            var y = Zeros(backend, m * n);
+            backend.DenseForward(Put(backend, x), Put(backend, w), Put(backend, b), y, m, k, n, relu: true);
+            return Get(y);
+        }
+    }
+
+    [Test]
     public void Device_DescribesTheManagedCpuBackend()
     {
         using var backend = new ManagedCpuBackend(3);
