@@ -49,12 +49,12 @@ public sealed class Trainer
     /// <param name="validation">Validation rows (selection and early stopping).</param>
     /// <param name="progress">Receives each epoch's metrics.</param>
     /// <param name="resume">A state saved by <paramref name="epochCompleted"/> to continue from.</param>
-    /// <param name="epochCompleted">Called after every epoch with the full state (downloads four
-    /// parameter-sized buffers, so leave it null when no checkpoint is wanted).</param>
+    /// <param name="epochCompleted">Called after every epoch that ends with finite metrics; its
+    /// <see cref="EpochEnd.Capture"/> reads the full state back only when the caller asks.</param>
     /// <param name="cancellation">Stops after the current step; the best weights are still restored.</param>
     public TrainingResult Fit(
         DataMatrix train, DataMatrix validation, IProgress<EpochMetrics>? progress = null,
-        TrainingState? resume = null, Action<TrainingState>? epochCompleted = null, CancellationToken cancellation = default)
+        TrainingState? resume = null, Action<EpochEnd>? epochCompleted = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(validation);
@@ -175,39 +175,35 @@ public sealed class Trainer
                 stopReason = NonFiniteStop;
                 break;
             }
+            // Decided before the callback, so a checkpoint knows it is the last one.
+            string? stopping = cancellation.IsCancellationRequested ? "cancelled"
+                : outOfTime ? "time-limit"
+                : sinceBest >= _options.Patience ? "early-stopping"
+                : epoch >= _options.MaxEpochs ? "max-epochs"
+                : null;
             if (epochCompleted is not null)
             {
-                epochCompleted(new TrainingState
+                var (epochNow, stepNow, bestEpochNow, bestNow, sinceBestNow) = (epoch, adamStep, bestEpoch, best, sinceBest);
+                epochCompleted(new EpochEnd(epoch, stopping, () => new TrainingState
                 {
                     Seed = _options.Seed,
-                    Epoch = epoch,
-                    AdamStep = adamStep,
-                    BestEpoch = bestEpoch,
-                    BestValidationMae = best,
-                    SinceBest = sinceBest,
+                    Epoch = epochNow,
+                    AdamStep = stepNow,
+                    BestEpoch = bestEpochNow,
+                    BestValidationMae = bestNow,
+                    SinceBest = sinceBestNow,
                     History = [.. history],
                     Seconds = metrics.Seconds,
                     Parameters = (float[])currentValues.Clone(),
                     FirstMoment = Download(parameters.FirstMoment),
                     SecondMoment = Download(parameters.SecondMoment),
                     BestParameters = Download(bestValues),
-                });
+                }));
             }
             progress?.Report(metrics);
-
-            if (cancellation.IsCancellationRequested)
+            if (stopping is not null)
             {
-                stopReason = "cancelled";
-                break;
-            }
-            if (outOfTime)
-            {
-                stopReason = "time-limit";
-                break;
-            }
-            if (sinceBest >= _options.Patience)
-            {
-                stopReason = "early-stopping";
+                stopReason = stopping;
                 break;
             }
         }

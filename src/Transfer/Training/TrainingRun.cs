@@ -358,7 +358,6 @@ public static class TrainingRun
         var trainer = new Trainer(sequential, trainerOptions);
         var lossScale = options.Loss == LossKind.Mae ? scaler.Scale : scaler.Scale * scaler.Scale;
         TrainingResult result;
-        var sessionClock = System.Diagnostics.Stopwatch.StartNew();
         var sinceCheckpoint = System.Diagnostics.Stopwatch.StartNew();
         using (var metricsFile = new StreamWriter(Path.Combine(folder, "metrics.csv")))
         {
@@ -386,15 +385,11 @@ public static class TrainingRun
                 scaledProgress,
                 resume: resume,
                 epochCompleted: options.CheckpointEvery > 0
-                    ? state =>
+                    ? end =>
                     {
-                        var lastEpoch = state.Epoch >= options.MaxEpochs
-                            || state.SinceBest >= options.Patience
-                            || (options.TimeLimit is { } limit && sessionClock.Elapsed >= limit)
-                            || cancellation.IsCancellationRequested;
-                        if (lastEpoch || (state.Epoch % options.CheckpointEvery == 0 && sinceCheckpoint.Elapsed >= options.CheckpointInterval))
+                        if (end.IsLast || (end.Epoch % options.CheckpointEvery == 0 && sinceCheckpoint.Elapsed >= options.CheckpointInterval))
                         {
-                            RunCheckpoint.Save(folder, state, scaler);
+                            RunCheckpoint.Save(folder, end.Capture(), scaler);
                             sinceCheckpoint.Restart();
                         }
                     }

@@ -96,6 +96,37 @@ public sealed class TrainerTests : NetworkTestBase
         Assert.That(Run(), Is.EqualTo(first).AsCollection);
     }
 
+    [TestCase(5, 100, "max-epochs")]
+    [TestCase(200, 1, "early-stopping")]
+    public void Fit_EpochEnd_MarksOnlyTheLastEpochWithTheRunsStopReason(int maxEpochs, int patience, string expected)
+    {
+        using var model = new Sequential(Backend, 4, [new DenseSpec(8, true), new DenseSpec(1, false)], maxRows: 32);
+        model.InitializeGlorotUniform(seed: 6);
+        var ends = new List<(int Epoch, string? StopReason)>();
+        var result = new Trainer(model, new TrainerOptions { MaxEpochs = maxEpochs, Patience = patience, LearningRate = 0.5f, Seed = 9 })
+            .Fit(Synthetic(100, 4, seed: 60), Synthetic(20, 4, seed: 61), epochCompleted: e => ends.Add((e.Epoch, e.StopReason)));
+
+        Assert.That(result.StopReason, Is.EqualTo(expected));
+        Assert.That(ends.Select(e => e.Epoch), Is.EqualTo(Enumerable.Range(1, result.Epochs)).AsCollection);
+        Assert.That(ends[..^1].All(e => e.StopReason is null), Is.True, "no earlier epoch is called the last");
+        Assert.That(ends[^1].StopReason, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void Fit_EpochEnd_CapturedInsideTheCallback_HoldsThatEpochsWeights()
+    {
+        using var model = new Sequential(Backend, 4, [new DenseSpec(8, true), new DenseSpec(1, false)], maxRows: 32);
+        model.InitializeGlorotUniform(seed: 6);
+        var perEpoch = new List<TrainingState>();
+        new Trainer(model, new TrainerOptions { MaxEpochs = 3, Patience = 100, LearningRate = 1e-2f, Seed = 9 })
+            .Fit(Synthetic(100, 4, seed: 60), Synthetic(20, 4, seed: 61), epochCompleted: e => perEpoch.Add(e.Capture()));
+
+        Assert.That(perEpoch.Select(s => s.Epoch), Is.EqualTo(new[] { 1, 2, 3 }).AsCollection);
+        Assert.That(perEpoch[1].Parameters, Is.Not.EqualTo(perEpoch[0].Parameters).AsCollection, "each capture is its own copy");
+        Assert.That(perEpoch[2].History, Has.Count.EqualTo(3));
+        Assert.That(perEpoch[0].History, Has.Count.EqualTo(1));
+    }
+
     [Test]
     public void Fit_ResumedFromASavedState_EndsBitIdenticalToAnUninterruptedRun()
     {
@@ -117,7 +148,7 @@ public sealed class TrainerTests : NetworkTestBase
         {
             model.InitializeGlorotUniform(seed: 6);
             // "Killed" after epoch 3: only the state saved at the end of that epoch survives.
-            new Trainer(model, options with { MaxEpochs = 3 }).Fit(train, validation, epochCompleted: s => saved = s);
+            new Trainer(model, options with { MaxEpochs = 3 }).Fit(train, validation, epochCompleted: e => saved = e.Capture());
         }
         Assert.That(saved!.Epoch, Is.EqualTo(3));
 
@@ -179,11 +210,11 @@ public sealed class TrainerTests : NetworkTestBase
         using var model = new Sequential(Backend, 4, SmallNet, maxRows: 32);
         model.InitializeGlorotUniform(seed: 9);
         TrainingState? saved = null;
-        new Trainer(model, options).Fit(train, validation, epochCompleted: s => saved = s);
+        new Trainer(model, options).Fit(train, validation, epochCompleted: e => saved = e.Capture());
 
         var states = new List<TrainingState>();
         var result = new Trainer(model, options with { MaxEpochs = 10, LearningRate = 1e30f })
-            .Fit(train, validation, resume: saved, epochCompleted: states.Add);
+            .Fit(train, validation, resume: saved, epochCompleted: e => states.Add(e.Capture()));
 
         Assert.That(result.StopReason, Is.EqualTo(Trainer.NonFiniteStop));
         Assert.That(result.Epochs, Is.EqualTo(4), "stopped at the first bad epoch");
