@@ -65,7 +65,7 @@ public static class ReproduceRun
         foreach (var set in sets)
         {
             var setResults = Path.Combine(options.ResultsDirectory, set.Name);
-            var pending = options.Methods.Where(m => !IsDone(ResultPath(options.ResultsDirectory, set.Name, m))).ToList();
+            var pending = options.Methods.Where(m => !IsDone(ResultPath(options.ResultsDirectory, set.Name, m), m, runner, set.Name, log)).ToList();
             foreach (var method in options.Methods.Except(pending))
             {
                 var path = ResultPath(options.ResultsDirectory, set.Name, method);
@@ -118,7 +118,26 @@ public static class ReproduceRun
     public static string ResultPath(string results, string dataset, ReproduceMethod method) =>
         Path.Combine(results, dataset, method.Name() + ".json");
 
-    private static bool IsDone(string path) => File.Exists(path) && MethodResult.Load(path).IsUsable;
+    // A transfer result counts as done only for the source model it was made from: swapping
+    // --source (or retraining models/elemnet-oqmd) re-runs the TL methods instead of mixing sources.
+    private static bool IsDone(string path, ReproduceMethod method, MethodRunner runner, string dataset, TextWriter log)
+    {
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+        var result = MethodResult.Load(path);
+        if (!result.IsUsable)
+        {
+            return false;
+        }
+        if (method.UsesSource() && result.Config.SourceSha256 != runner.SourceSha256)
+        {
+            log.WriteLine($"{dataset} {method.Name()}: {path} was made with source sha256 {result.Config.SourceSha256?[..12] ?? "(none)"}…, not {runner.SourceSha256[..12]}…; running it again");
+            return false;
+        }
+        return true;
+    }
 
     // Everything that would fail every set alike is checked before the first one starts.
     private static void Validate(ReproduceOptions options, IReadOnlyList<TargetDataset> sets)

@@ -126,6 +126,35 @@ public sealed class ReproduceRunTests
     }
 
     [Test]
+    public void Run_WithAnotherSourceModel_RerunsOnlyTheTransferMethods()
+    {
+        var options = Options("new-source", ReproduceMethod.Base, ReproduceMethod.ScratchDlElementalFractions, ReproduceMethod.FineTune);
+        ReproduceRun.Run(options, TextWriter.Null);
+
+        // The same architecture, other weights: a retrained source.
+        var other = Path.Combine(_scratch.FullName, "new-source", "other-source");
+        TrainingRun.Run(new TrainRunOptions
+        {
+            TrainPaths = [TestFiles.Jarvis("expt_deltae", "expt_deltae_test_set.csv")],
+            Architecture = "16x2-1",
+            MaxEpochs = 1,
+            Seed = 99,
+            Device = DeviceKind.Cpu,
+            OutputDirectory = other,
+        }, TextWriter.Null);
+        var log = new StringWriter();
+        var second = ReproduceRun.Run(options with { SourceModel = other }, log);
+
+        Assert.That(second.Select(e => (e.Method, e.Outcome)), Is.EquivalentTo(new[]
+        {
+            (ReproduceMethod.Base, GridOutcome.Skipped), (ReproduceMethod.ScratchDlElementalFractions, GridOutcome.Skipped), (ReproduceMethod.FineTune, GridOutcome.Ran),
+        }));
+        Assert.That(log.ToString(), Does.Contain("tl-finetune").And.Contain("running it again"));
+        Assert.That(MethodResult.Load(ResultFile(options, ReproduceMethod.FineTune)).Config.SourceSha256,
+            Is.EqualTo(SharedSplit.Sha256(Path.Combine(other, "model.safetensors"))));
+    }
+
+    [Test]
     public void Run_Interrupted_KeepsTheCheckpointAndNoResult_ThenResumesFromIt()
     {
         var options = Options("resume", ReproduceMethod.ScratchDlElementalFractions) with { Budget = new TrainingBudget(3, 5, null) };
