@@ -31,10 +31,11 @@ internal static class ReproduceVerb
         var maxEpochs = new Option<int>("--max-epochs") { Description = "Epoch limit per network.", DefaultValueFactory = _ => TrainingBudget.Paper.MaxEpochs };
         var patience = new Option<int>("--patience") { Description = "Early-stopping patience per network (validation MAE).", DefaultValueFactory = _ => TrainingBudget.Paper.Patience };
         var timeLimit = new Option<double?>("--time-limit") { Description = "Wall-time limit per network, seconds (default: none)." };
-        var largeRows = new Option<int>("--large-rows") { Description = "Training rows from which a set takes the --large-* budget.", DefaultValueFactory = _ => ReproduceOptions.DefaultLargeRows };
-        var largeMaxEpochs = new Option<int?>("--large-max-epochs") { Description = "Epoch limit per network on large sets (default: --max-epochs)." };
-        var largePatience = new Option<int?>("--large-patience") { Description = "Patience per network on large sets (default: --patience)." };
-        var largeTimeLimit = new Option<double?>("--large-time-limit") { Description = "Wall-time limit per network on large sets, seconds (default: --time-limit)." };
+        var largeRows = new Option<int>("--large-rows") { Description = "Training rows from which a set takes the --large-* budget and models.", DefaultValueFactory = _ => ReproduceOptions.DefaultLargeRows };
+        var largeMaxEpochs = new Option<int>("--large-max-epochs") { Description = "Epoch limit per network on large sets.", DefaultValueFactory = _ => TrainingBudget.Large.MaxEpochs };
+        var largePatience = new Option<int>("--large-patience") { Description = "Patience per network on large sets.", DefaultValueFactory = _ => TrainingBudget.Large.Patience };
+        var largeTimeLimit = new Option<double?>("--large-time-limit") { Description = "Wall-time limit per network on large sets, seconds (default: none)." };
+        var largeMlModels = new Option<string>("--large-ml-models") { Description = "Classical models of SC:ML and TL:ML(FeatExtr) on large sets (a forest on 1,024 extracted features costs an hour there).", DefaultValueFactory = _ => "gbm" };
         var keepModels = new Option<bool>("--keep-models") { Description = "Keep each network's model.safetensors in its run folder." };
         var report = new Option<bool>("--report") { Description = "Write the report (docs/results.md) from the result files instead of running the grid." };
         var reportOutput = new Option<string>("--output") { Description = "With --report: the markdown file to write.", DefaultValueFactory = _ => ResultsReport.DefaultOutput };
@@ -45,7 +46,7 @@ internal static class ReproduceVerb
         foreach (var option in new Option[]
         {
             datasets, methods, results, work, data, source, arch, layers, mlModels, maxEpochs, patience, timeLimit,
-            largeRows, largeMaxEpochs, largePatience, largeTimeLimit, keepModels, device, seed, report, reportOutput, paper,
+            largeRows, largeMaxEpochs, largePatience, largeTimeLimit, largeMlModels, keepModels, device, seed, report, reportOutput, paper,
         })
         {
             command.Options.Add(option);
@@ -61,12 +62,7 @@ internal static class ReproduceVerb
                 return CliApp.Success;
             }
             var budget = new TrainingBudget(parse.GetValue(maxEpochs), parse.GetValue(patience), Seconds(parse.GetValue(timeLimit)));
-            var large = parse.GetValue(largeMaxEpochs) is null && parse.GetValue(largePatience) is null && parse.GetValue(largeTimeLimit) is null
-                ? null
-                : new TrainingBudget(
-                    parse.GetValue(largeMaxEpochs) ?? budget.MaxEpochs,
-                    parse.GetValue(largePatience) ?? budget.Patience,
-                    Seconds(parse.GetValue(largeTimeLimit)) ?? budget.TimeLimit);
+            var large = new TrainingBudget(parse.GetValue(largeMaxEpochs), parse.GetValue(largePatience), Seconds(parse.GetValue(largeTimeLimit)));
             var datasetText = parse.GetValue(datasets)!;
             var entries = GridProgress.Run(parse.InvocationConfiguration.Error, (log, progress) => ReproduceRun.Run(new ReproduceOptions
             {
@@ -78,7 +74,8 @@ internal static class ReproduceVerb
                 SourceModel = parse.GetValue(source)!,
                 Architecture = parse.GetValue(arch),
                 FeatureLayers = ParseLayers(parse.GetValue(layers)!),
-                ClassicalModels = ParseModels(parse.GetValue(mlModels)!),
+                ClassicalModels = ParseModels(parse.GetValue(mlModels)!, "--ml-models"),
+                LargeClassicalModels = ParseModels(parse.GetValue(largeMlModels)!, "--large-ml-models"),
                 Budget = budget,
                 LargeBudget = large,
                 LargeRows = parse.GetValue(largeRows),
@@ -105,7 +102,7 @@ internal static class ReproduceVerb
             ? k
             : throw new UsageException($"--feature-layers {text}: give 1-based hidden layer numbers, comma-separated (e.g. 15 or 4,15)."))];
 
-    private static List<BaselineModel> ParseModels(string text)
+    private static List<BaselineModel> ParseModels(string text, string option)
     {
         try
         {
@@ -113,7 +110,7 @@ internal static class ReproduceVerb
         }
         catch (UsageException e)
         {
-            throw new UsageException($"--ml-models {text}: {e.Message}", e);
+            throw new UsageException($"{option} {text}: {e.Message}", e);
         }
     }
 

@@ -47,19 +47,20 @@ internal sealed class MethodRunner : IDisposable
     {
         var clock = Stopwatch.StartNew();
         var (budget, large) = _options.BudgetFor(splits.UsableRows);
+        var classical = _options.ClassicalModelsFor(splits.UsableRows);
         var layers = _options.FeatureLayers;
         var (fitted, features, model) = method switch
         {
             ReproduceMethod.Base => (Classical(set, splits, "ef", [BaselineModel.Mean], prefix: ""), "ef", BaselineModels.Describe(BaselineModel.Mean)),
             ReproduceMethod.ScratchMlElementalFractions or ReproduceMethod.ScratchMlPhysicalAttributes =>
-                (Classical(set, splits, method.ScratchFeatures()!, _options.ClassicalModels, prefix: ""), method.ScratchFeatures()!, DescribeClassical()),
+                (Classical(set, splits, method.ScratchFeatures()!, classical, prefix: ""), method.ScratchFeatures()!, DescribeClassical(classical)),
             ReproduceMethod.ScratchDlElementalFractions or ReproduceMethod.ScratchDlPhysicalAttributes =>
                 ([Network(set, splits, method, method.ScratchFeatures()!, budget, candidate: "")], method.ScratchFeatures()!, _options.Architecture ?? "ElemNet"),
             ReproduceMethod.FineTune or ReproduceMethod.ModFineTune =>
                 ([Network(set, splits, method, "ef", budget, candidate: "")], "ef", "the source model's architecture"),
             ReproduceMethod.MlFeatureExtraction =>
-                ([.. layers.SelectMany(k => Classical(set, splits, ExtractedFeatures(set, k), _options.ClassicalModels, prefix: $"layer {k}, "))],
-                    LayerFeatures(layers), DescribeClassical()),
+                ([.. layers.SelectMany(k => Classical(set, splits, ExtractedFeatures(set, k), classical, prefix: $"layer {k}, "))],
+                    LayerFeatures(layers), DescribeClassical(classical)),
             ReproduceMethod.DlFeatureExtraction =>
                 ([.. layers.Select(k => Network(set, splits, method, ExtractedFeatures(set, k), budget, candidate: $"layer {k}"))],
                     LayerFeatures(layers), _options.Architecture ?? "ElemNet"),
@@ -134,8 +135,8 @@ internal sealed class MethodRunner : IDisposable
     private static string LayerFeatures(IReadOnlyList<int> layers) =>
         $"source layer {string.Join(", ", layers.Select(k => k.ToString(CultureInfo.InvariantCulture)))}";
 
-    private string DescribeClassical() =>
-        $"the best on validation of: {string.Join("; ", _options.ClassicalModels.Select(BaselineModels.Describe))}";
+    private static string DescribeClassical(IReadOnlyList<BaselineModel> models) =>
+        $"the best on validation of: {string.Join("; ", models.Select(BaselineModels.Describe))}";
 
     // ---- classical models (Base, SC:ML, TL:ML(FeatExtr)) ----------------------------------------
 

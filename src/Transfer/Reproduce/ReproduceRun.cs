@@ -150,12 +150,12 @@ public static class ReproduceRun
         {
             throw new UsageException("--ml-models: no model chosen.");
         }
+        if (options.LargeClassicalModels.Count == 0)
+        {
+            throw new UsageException("--large-ml-models: no model chosen.");
+        }
         foreach (var (budget, prefix) in new[] { (options.Budget, "--"), (options.LargeBudget, "--large-") })
         {
-            if (budget is null)
-            {
-                continue;
-            }
             if (budget.MaxEpochs < 1)
             {
                 throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"{prefix}max-epochs {budget.MaxEpochs}: must be at least 1."));

@@ -267,6 +267,13 @@ public static class ResultsReport
             text.AppendLine($"- Network budgets (results): {Counted(networks, r => DescribeBudget(r.Budget!))}.");
             text.AppendLine($"- Why training stopped (results): {Counted(networks, r => r.StopReason ?? "?")}.");
         }
+        var classicalMethods = new[] { ReproduceMethod.ScratchMlElementalFractions, ReproduceMethod.ScratchMlPhysicalAttributes, ReproduceMethod.MlFeatureExtraction }
+            .Select(m => m.Name()).ToHashSet(StringComparer.Ordinal);
+        var classical = usable.Where(r => classicalMethods.Contains(r.Method)).ToList();
+        if (classical.Count > 0)
+        {
+            text.AppendLine($"- Classical models, SC:ML and TL:ML(FeatExtr) (results): {Counted(classical, r => r.Config.Model)}.");
+        }
         var transfer = usable.Where(r => r.Config.SourceSha256 is not null).ToList();
         if (transfer.Count > 0)
         {

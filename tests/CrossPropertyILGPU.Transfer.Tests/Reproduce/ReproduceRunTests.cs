@@ -203,11 +203,30 @@ public sealed class ReproduceRunTests
     }
 
     [Test]
-    public void Run_LargeSet_TakesTheLargeBudget_AndRecordsIt()
+    public void Run_LargeSet_TakesTheLargeBudgetAndModels_AndRecordsThem()
     {
-        var options = Options("large", ReproduceMethod.ScratchDlElementalFractions) with { LargeRows = 60, LargeBudget = new TrainingBudget(1, 1, TimeSpan.FromMinutes(5)) };
+        var options = Options("large", ReproduceMethod.ScratchDlElementalFractions, ReproduceMethod.ScratchMlElementalFractions) with
+        {
+            LargeRows = 60,
+            LargeBudget = new TrainingBudget(1, 1, TimeSpan.FromMinutes(5)),
+            LargeClassicalModels = [BaselineModel.Mean, BaselineModel.GradientBoosting],
+        };
+        var results = ReproduceRun.Run(options, TextWriter.Null).Select(e => e.Result).ToList();
+        Assert.That((results[0].Budget, results[0].Epochs), Is.EqualTo((new ResultBudget(1, 1, 300, "large"), 1)));
+        Assert.That(results[1].Candidates.Select(c => c.Name), Is.EqualTo(new[] { "mean", "gbm" }).AsCollection);
+        Assert.That(results[1].Config.Model, Does.Contain("gradient-boosted"));
+    }
+
+    [Test]
+    public void Run_SetBelowLargeRows_KeepsTheStandardModels()
+    {
+        var options = Options("not-large", ReproduceMethod.ScratchMlElementalFractions) with
+        {
+            LargeRows = 61,
+            LargeClassicalModels = [BaselineModel.GradientBoosting],
+        };
         var result = ReproduceRun.Run(options, TextWriter.Null).Single().Result;
-        Assert.That((result.Budget, result.Epochs), Is.EqualTo((new ResultBudget(1, 1, 300, "large"), 1)));
+        Assert.That((result.Candidates.Count, result.Config.Model), Is.EqualTo((0, "the best on validation of: " + BaselineModels.Describe(BaselineModel.Mean))));
     }
 
     [Test]
