@@ -97,8 +97,8 @@ public sealed record ReproduceOptions
     /// The classical models of SC:ML and TL:ML(FeatExtr) on a set with at least
     /// <see cref="LargeRows"/> training rows: boosted trees only. The forest costs five times as much
     /// (on 9,668 rows × 145 attributes 41 s against 7 s, and 349 s with boosting on 1,331 rows × 1,024
-    /// extracted features), and boosting was the better of the two on physical attributes on every
-    /// set where both ran.
+    /// extracted features), and boosting was the better of the two on validation on physical
+    /// attributes and extracted features on every set where both ran.
     /// </summary>
     public IReadOnlyList<BaselineModel> LargeClassicalModels { get; init; } = [BaselineModel.GradientBoosting];
 
