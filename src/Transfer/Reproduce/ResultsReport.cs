@@ -257,8 +257,9 @@ public static class ResultsReport
         static string Counted<T>(IEnumerable<T> values, Func<T, string> describe) =>
             string.Join("; ", values.GroupBy(describe).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => Invariant($"{g.Key} ({g.Count()})")));
         var seconds = usable.Sum(r => r.Seconds);
-        text.AppendLine(Invariant($"- Total time: {seconds / 3600:F2} h over {usable.Count} results ",
-            $"({string.Join(", ", usable.GroupBy(r => r.Group).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => Invariant($"{g.Key} {g.Sum(r => r.Seconds) / 3600:F2} h")))})."));
+        text.AppendLine(Invariant($"- Total time: {seconds / 3600:F2} h summed over {usable.Count} results ",
+            $"({string.Join(", ", usable.GroupBy(r => r.Group).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => Invariant($"{g.Key} {g.Sum(r => r.Seconds) / 3600:F2} h")))}); ",
+            $"grids run as parallel processes overlap in wall time."));
         text.AppendLine($"- Hardware (results): {Counted(usable, r => r.Hardware)}.");
         text.AppendLine($"- Devices (results): {Counted(usable, r => r.Device)}.");
         var networks = usable.Where(r => r.Budget is not null).ToList();

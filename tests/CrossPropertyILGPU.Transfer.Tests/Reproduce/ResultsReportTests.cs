@@ -108,7 +108,7 @@ public sealed class ResultsReportTests
             Result("expt_bandgap", "sc-dl-pa", null, null, "--features pa: not available"),
         ], Paper, "results");
         Assert.That(text, Does.Contain("| sc-dl-pa | expt_bandgap, expt_deltae | --features pa: not available |"));
-        Assert.That(text, Does.Contain("- Total time: 1.00 h over 2 results (sc 0.50 h, tl 0.50 h)."));
+        Assert.That(text, Does.Contain("- Total time: 1.00 h summed over 2 results (sc 0.50 h, tl 0.50 h); grids run as parallel processes overlap in wall time."));
         Assert.That(text, Does.Contain("- Hardware (results): Test CPU, 2 logical cores (2)."));
         Assert.That(text, Does.Contain("- Network budgets (results): standard: ≤300 epochs, patience 50, no time limit (2)."));
         Assert.That(text, Does.Contain("- Finished between 2026-01-02 and 2026-01-02 (UTC)."));
