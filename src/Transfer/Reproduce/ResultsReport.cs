@@ -22,8 +22,20 @@ public sealed record SetSummary(string Dataset, IReadOnlyList<MethodResult> Resu
     /// <summary>The transfer method with the lowest validation MAE (the paper's "best TL"), or null.</summary>
     public MethodResult? BestTransfer => BestOnValidation(MethodGroup.Transfer);
 
-    /// <summary><c>TL</c> or <c>SC</c>, whichever selected model has the lower test MAE; <c>tie</c>; null without both.</summary>
-    public string? Winner => BestScratch is { TestMae: { } sc } && BestTransfer is { TestMae: { } tl } ? ResultsReport.Winner(sc, tl) : null;
+    /// <summary>The scratch and transfer methods with a usable result (of <see cref="SelectableMethods"/>).</summary>
+    public int SelectableResults => Results.Count(r => r.Group != MethodGroup.Base.Name());
+
+    /// <summary>How many scratch and transfer methods the grid has: the candidates of best SC and best TL.</summary>
+    public static int SelectableMethods => ReproduceMethods.All.Count(m => m.Group() != MethodGroup.Base);
+
+    /// <summary>Every scratch and transfer method has a usable result: only then are the best SC and best TL final.</summary>
+    public bool IsComplete => SelectableResults == SelectableMethods;
+
+    /// <summary>
+    /// <c>TL</c> or <c>SC</c>, whichever selected model has the lower test MAE; <c>tie</c>; null until
+    /// the set <see cref="IsComplete"/> (a method still missing could change either selection).
+    /// </summary>
+    public string? Winner => IsComplete && BestScratch is { TestMae: { } sc } && BestTransfer is { TestMae: { } tl } ? ResultsReport.Winner(sc, tl) : null;
 
     // Chosen on the validation split only; the first in grid order wins a tie.
     private MethodResult? BestOnValidation(MethodGroup group) =>
@@ -104,7 +116,8 @@ public static class ResultsReport
         text.AppendLine();
         text.AppendLine("Test MAE in each property's units. **Best SC** and **best TL** are the scratch and the transfer method with the lowest "
             + "*validation* MAE among those with a result (the paper's rule); their test MAEs are then compared. SC may use physical "
-            + "attributes (PA), TL uses elemental fractions only. \"" + Missing + "\": no result. **TL/paper** is our best TL's test MAE over the paper's.");
+            + "attributes (PA), TL uses elemental fractions only. \"" + Missing + "\": no result. **TL/paper** is our best TL's test MAE over the paper's. "
+            + "A set enters the winner column, the win counts and the ratios only once all eight SC and TL methods have a result; until then its winner reads \"partial (k/8)\".");
         text.AppendLine();
 
         var tables = new[] { ("Computational sets (paper Table 4)", paper.Computational), ("Experimental sets (paper Table 5)", paper.Experimental) };
@@ -147,12 +160,13 @@ public static class ResultsReport
         text.AppendLine(Invariant($"**{title}**: {ours.Count(x => x.Ours is { Results.Count: > 0 })} of {rows.Count} sets have results; ",
             $"{usable} of {rows.Count * methods} method results present, {rows.Count * methods - usable} missing ({failed} of them failed)."));
         text.AppendLine();
-        text.AppendLine(Invariant($"- Ours: TL beats SC on **{withBoth.Count(x => x.Ours!.Winner == "TL")} of {withBoth.Count}** sets with both ",
+        text.AppendLine(Invariant($"- Ours: TL beats SC on **{withBoth.Count(x => x.Ours!.Winner == "TL")} of {withBoth.Count}** complete sets ",
             $"(SC {withBoth.Count(x => x.Ours!.Winner == "SC")}, ties {withBoth.Count(x => x.Ours!.Winner == "tie")}). ",
             $"The paper: TL beats SC on {paperTl} of {rows.Count}",
             withBoth.Count < rows.Count ? (FormattableString)$" ({withBoth.Count(x => Winner(x.Paper.BestScratch, x.Paper.BestTransfer) == "TL")} of the {withBoth.Count} sets compared here)." : $"."));
-        Versus(text, "TL", ours.Select(x => (x.Ours?.BestTransfer?.TestMae, x.Paper.BestTransfer)));
-        Versus(text, "SC", ours.Select(x => (x.Ours?.BestScratch?.TestMae, x.Paper.BestScratch)));
+        var complete = ours.Where(x => x.Ours is { IsComplete: true }).ToList();
+        Versus(text, "TL", complete.Select(x => (x.Ours!.BestTransfer?.TestMae, x.Paper.BestTransfer)));
+        Versus(text, "SC", complete.Select(x => (x.Ours!.BestScratch?.TestMae, x.Paper.BestScratch)));
         text.AppendLine();
     }
 
@@ -187,12 +201,12 @@ public static class ResultsReport
                 ours?.Base?.TestMae is { } b ? Number(b) : Missing,
                 Chosen(ours?.BestScratch),
                 Chosen(ours?.BestTransfer),
-                ours?.Winner is { } w ? $"**{w}**" : Missing,
+                ours?.Winner is { } w ? $"**{w}**" : ours is { Results.Count: > 0, IsComplete: false } ? Invariant($"partial ({ours.SelectableResults}/{SetSummary.SelectableMethods})") : Missing,
                 hasPaper ? Number(row.Base) : Missing,
                 hasPaper ? Number(row.BestScratch) : Missing,
                 hasPaper ? Number(row.BestTransfer) : Missing,
                 hasPaper ? Winner(row.BestScratch, row.BestTransfer) : Missing,
-                hasPaper && tl is { } t ? (t / row.BestTransfer).ToString("F2", CultureInfo.InvariantCulture) : Missing) + " |");
+                hasPaper && ours is { IsComplete: true } && tl is { } t ? (t / row.BestTransfer).ToString("F2", CultureInfo.InvariantCulture) : Missing) + " |");
         }
         text.AppendLine();
     }

@@ -31,26 +31,50 @@ public sealed class ResultsReportTests
         Finished = "2026-01-02T03:04:05.0000000Z",
     };
 
+    // The given results plus, for every SC and TL method not given, one that no selection picks
+    // (validation and test MAE 1e6): a complete set whose winner the given results decide.
+    private static MethodResult[] Complete(string dataset, params MethodResult[] given) =>
+    [
+        .. given,
+        .. ReproduceMethods.All
+            .Where(m => m.Group() != MethodGroup.Base && given.All(g => g.Method != m.Name()))
+            .Select(m => Result(dataset, m.Name(), 1e6, 1e6)),
+    ];
+
     [Test]
     public void Summarize_SelectsEachGroupsBestOnValidation_NotOnTest()
     {
-        var set = ResultsReport.Summarize(
-        [
+        var set = ResultsReport.Summarize(Complete("exfoliation_energy",
             Result("exfoliation_energy", "base", 60, 61),
             // The lowest test MAE of each group is not the lowest validation MAE: selection must ignore it.
             Result("exfoliation_energy", "sc-ml-ef", 50, 40),
             Result("exfoliation_energy", "sc-dl-ef", 30, 45),
             Result("exfoliation_energy", "tl-finetune", 55, 35),
-            Result("exfoliation_energy", "tl-modfinetune", 20, 36),
-            Result("exfoliation_energy", "sc-ml-pa", null, null, "--features pa: not available"),
-        ])["exfoliation_energy"];
+            Result("exfoliation_energy", "tl-modfinetune", 20, 36)))["exfoliation_energy"];
 
         Assert.That(set.BestScratch!.Method, Is.EqualTo("sc-ml-ef"));
         Assert.That(set.BestTransfer!.Method, Is.EqualTo("tl-finetune"));
+        Assert.That(set.IsComplete, Is.True);
         Assert.That(set.Winner, Is.EqualTo("SC"), "selected SC test 50 vs selected TL test 55");
         Assert.That(set.Base!.TestMae, Is.EqualTo(60));
         Assert.That(set.Rows, Is.EqualTo(500));
-        Assert.That(set.Failed.Select(f => f.Method), Is.EqualTo(new[] { "sc-ml-pa" }).AsCollection);
+    }
+
+    [Test]
+    public void Summarize_AMethodFailedOrMissing_LeavesTheSetPartial_WithNoWinner()
+    {
+        var results = Complete("exfoliation_energy", Result("exfoliation_energy", "sc-ml-ef", 50, 40), Result("exfoliation_energy", "tl-finetune", 55, 35))
+            .Where(r => r.Method != "sc-ml-pa")
+            .Append(Result("exfoliation_energy", "sc-ml-pa", null, null, "--features pa: not available"))
+            .ToList();
+        var failed = ResultsReport.Summarize(results)["exfoliation_energy"];
+        Assert.That((failed.IsComplete, failed.Winner, failed.SelectableResults), Is.EqualTo((false, (string?)null, 7)));
+        Assert.That(failed.Failed.Select(f => f.Method), Is.EqualTo(new[] { "sc-ml-pa" }).AsCollection);
+        // The selections so far still show.
+        Assert.That((failed.BestScratch!.Method, failed.BestTransfer!.Method), Is.EqualTo(("sc-ml-ef", "tl-finetune")));
+
+        var missing = ResultsReport.Summarize(results.Where(r => r.Method != "tl-dl-featextr" && r.Method != "sc-ml-pa"))["exfoliation_energy"];
+        Assert.That((missing.IsComplete, missing.Winner), Is.EqualTo((false, (string?)null)));
     }
 
     [Test]
@@ -66,36 +90,38 @@ public sealed class ResultsReportTests
         var text = ResultsReport.Render(
         [
             // Computational: TL wins on exfoliation, SC wins on piezo_max_dij, slme has SC only.
-            Result("exfoliation_energy", "sc-ml-ef", 54, 50), Result("exfoliation_energy", "tl-finetune", 51.56 / 2, 40),
-            Result("piezo_max_dij", "sc-dl-ef", 20, 20), Result("piezo_max_dij", "tl-modfinetune", 23.46 * 2, 30),
+            .. Complete("exfoliation_energy", Result("exfoliation_energy", "sc-ml-ef", 54, 50), Result("exfoliation_energy", "tl-finetune", 51.56 / 2, 40)),
+            .. Complete("piezo_max_dij", Result("piezo_max_dij", "sc-dl-ef", 20, 20), Result("piezo_max_dij", "tl-modfinetune", 23.46 * 2, 30)),
             Result("slme", "sc-ml-ef", 7.0, 7.1),
-            // Experimental: TL wins.
-            Result("expt_deltae", "base", 1.03, 1.05), Result("expt_deltae", "sc-ml-ef", 0.2, 0.21), Result("expt_deltae", "tl-finetune", 0.0708, 0.08),
-            Result("expt_deltae", "sc-ml-pa", null, null, "--features pa: the 145 physical attributes are not available"),
+            // Experimental: TL wins on expt_deltae; expt_bandgap would be a TL win too, but a method is missing.
+            .. Complete("expt_deltae", Result("expt_deltae", "base", 1.03, 1.05), Result("expt_deltae", "sc-ml-ef", 0.2, 0.21), Result("expt_deltae", "tl-finetune", 0.0708, 0.08)),
+            .. Complete("expt_bandgap", Result("expt_bandgap", "sc-ml-ef", 0.5, 0.5), Result("expt_bandgap", "tl-finetune", 0.3, 0.3)).Where(r => r.Method is not ("tl-dl-featextr" or "sc-ml-pa")),
+            Result("expt_bandgap", "sc-ml-pa", null, null, "--features pa: the 145 physical attributes are not available"),
         ], Paper, "results");
 
-        Assert.That(text, Does.Contain("TL beats SC on **1 of 2** sets with both (SC 1, ties 0). The paper: TL beats SC on 27 of 39 (2 of the 2 sets compared here)."));
-        Assert.That(text, Does.Contain("TL beats SC on **1 of 1** sets with both (SC 0, ties 0). The paper: TL beats SC on 2 of 2 (1 of the 1 sets compared here)."));
+        Assert.That(text, Does.Contain("TL beats SC on **1 of 2** complete sets (SC 1, ties 0). The paper: TL beats SC on 27 of 39 (2 of the 2 sets compared here)."));
+        Assert.That(text, Does.Contain("TL beats SC on **1 of 1** complete sets (SC 0, ties 0). The paper: TL beats SC on 2 of 2 (1 of the 1 sets compared here)."));
         // Our TL over the paper's: 0.5 (exfoliation) and 2.0 (piezo_max_dij) → median 1.25; one of two lower.
         Assert.That(text, Does.Contain("Our TL vs the paper's TL: lower test MAE on **1 of 2** sets; median ratio (ours / paper) **1.250**."));
-        Assert.That(text, Does.Contain("3 of 39 sets have results; 5 of 351 method results present, 346 missing (0 of them failed)."));
-        Assert.That(text, Does.Contain("1 of 2 sets have results; 3 of 18 method results present, 15 missing (1 of them failed)."));
+        // expt_bandgap's 0.3 is below the paper's 0.355 but the set is partial: not compared.
+        Assert.That(text, Does.Contain("Our TL vs the paper's TL: lower test MAE on **0 of 1** sets; median ratio (ours / paper) **1.000**."));
+        Assert.That(text, Does.Contain("3 of 39 sets have results; 17 of 351 method results present, 334 missing (0 of them failed)."));
+        Assert.That(text, Does.Contain("2 of 2 sets have results; 15 of 18 method results present, 3 missing (1 of them failed)."));
+        Assert.That(text, Does.Contain("| 0.3000 (tl-finetune) | partial (6/8) |"));
     }
 
     [Test]
     public void Render_Rows_ShowOursBesideThePapers_WithMissingAsDash()
     {
-        var text = ResultsReport.Render(
-        [
+        var text = ResultsReport.Render(Complete("exfoliation_energy",
             Result("exfoliation_energy", "base", 61.07, 68.7), Result("exfoliation_energy", "sc-ml-ef", 49.84, 46.02),
-            Result("exfoliation_energy", "tl-modfinetune", 52.05, 61.37),
-        ], Paper, "results");
+            Result("exfoliation_energy", "tl-modfinetune", 52.05, 61.37)), Paper, "results");
         var row = text.Split('\n').Single(l => l.StartsWith("| Exfoli |", StringComparison.Ordinal));
         Assert.That(row, Is.EqualTo("| Exfoli | `exfoliation_energy` | 500 | 61.07 | 49.84 (sc-ml-ef) | 52.05 (tl-modfinetune) | **SC** | 62.93 | 54.26 | 51.56 | TL | 1.01 |"));
         var missing = text.Split('\n').Single(l => l.StartsWith("| KLU |", StringComparison.Ordinal));
         Assert.That(missing, Is.EqualTo("| KLU | `klu` | – | – | – | – | – | 18.77 | 10.79 | 11.15 | SC | – |"));
         var detail = text.Split('\n').Single(l => l.StartsWith("| `exfoliation_energy` |", StringComparison.Ordinal));
-        Assert.That(detail, Is.EqualTo("| `exfoliation_energy` | 61.07 / 68.70 | **49.84 / 46.02** | – | – | – | – | **52.05 / 61.37** | – | – |"));
+        Assert.That(detail, Is.EqualTo("| `exfoliation_energy` | 61.07 / 68.70 | **49.84 / 46.02** | 1000000 / 1000000 | 1000000 / 1000000 | 1000000 / 1000000 | 1000000 / 1000000 | **52.05 / 61.37** | 1000000 / 1000000 | 1000000 / 1000000 |"));
     }
 
     [Test]
@@ -120,15 +146,17 @@ public sealed class ResultsReportTests
         using var scratch = new ScratchFolder();
         var results = Path.Combine(scratch.FullName, "results");
         Directory.CreateDirectory(Path.Combine(results, "expt_bandgap"));
-        Result("expt_bandgap", "tl-finetune", 0.35, 0.4).Save(Path.Combine(results, "expt_bandgap", "tl-finetune.json"));
-        Result("expt_bandgap", "sc-ml-ef", 0.45, 0.5).Save(Path.Combine(results, "expt_bandgap", "sc-ml-ef.json"));
+        foreach (var result in Complete("expt_bandgap", Result("expt_bandgap", "tl-finetune", 0.35, 0.4), Result("expt_bandgap", "sc-ml-ef", 0.45, 0.5)))
+        {
+            result.Save(Path.Combine(results, "expt_bandgap", result.Method + ".json"));
+        }
         // Neither a split nor a stray file is a result.
         scratch.Write(Path.Combine("results", "expt_bandgap", "notes.json"), "{}");
 
         var output = Path.Combine(scratch.FullName, "docs", "results.md");
         var text = ResultsReport.Write(results, Path.Combine(TestFiles.RepositoryRoot(), "data", "paper"), output);
         Assert.That(File.ReadAllText(output), Is.EqualTo(text));
-        Assert.That(text, Does.Contain("from the 2 result files"));
+        Assert.That(text, Does.Contain("from the 8 result files"));
         Assert.That(text, Does.Contain("| Band gap (eV) | `expt_bandgap` | 500 | – | 0.4500 (sc-ml-ef) | 0.3500 (tl-finetune) | **TL** |"));
     }
 
