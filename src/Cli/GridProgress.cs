@@ -64,6 +64,7 @@ internal static class GridProgress
     {
         GridOutcome.Ran => "ran",
         GridOutcome.Skipped => "done",
+        GridOutcome.Busy => "busy",
         _ => "failed",
     };
 }

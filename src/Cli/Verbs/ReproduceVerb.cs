@@ -125,7 +125,7 @@ internal static class ReproduceVerb
             static string Value(double? v) => v is { } x ? Report.Cell(x, "G5") : "-";
             table.Add(
                 entry.Dataset, entry.Method.Name(), GridProgress.Outcome(entry.Outcome),
-                Value(r.TestMae), Value(r.ValidationMae), r.Epochs is { } e ? Report.Cell(e) : "-", Report.Cell(r.Seconds, "F1"));
+                Value(r?.TestMae), Value(r?.ValidationMae), r?.Epochs is { } e ? Report.Cell(e) : "-", r is null ? "-" : Report.Cell(r.Seconds, "F1"));
         }
         table.Write(output);
     }

@@ -16,15 +16,18 @@ public enum GridOutcome
 
     /// <summary>It failed; a result with status <c>failed</c> and the message was written, and the next grid run tries it again.</summary>
     Failed,
+
+    /// <summary>Another live process holds its claim (<see cref="GridClaim"/>) and is running it; left to that process.</summary>
+    Busy,
 }
 
 /// <summary>One (data set, method) of a grid run.</summary>
 /// <param name="Dataset">Data set name.</param>
 /// <param name="Method">Method.</param>
-/// <param name="Outcome">Skipped, ran or failed.</param>
-/// <param name="Result">The result file's content (the existing one when skipped).</param>
+/// <param name="Outcome">Skipped, ran, failed, or busy in another process.</param>
+/// <param name="Result">The result file's content (the existing one when skipped); null when busy.</param>
 /// <param name="Path">The result file.</param>
-public sealed record GridEntry(string Dataset, ReproduceMethod Method, GridOutcome Outcome, MethodResult Result, string Path);
+public sealed record GridEntry(string Dataset, ReproduceMethod Method, GridOutcome Outcome, MethodResult? Result, string Path);
 
 /// <summary>Where a grid run stands, reported when a (data set, method) starts and when it is finished.</summary>
 /// <param name="Done">(Data set, method) pairs finished so far, skipped ones included.</param>
@@ -37,8 +40,9 @@ public sealed record GridStep(int Done, int Total, string Dataset, ReproduceMeth
 /// <summary>
 /// The <c>reproduce</c> verb's grid: for each data set and method, one result file in the results
 /// folder (<c>&lt;set&gt;/&lt;method&gt;.json</c>). A method whose result exists with status ok is
-/// skipped, so the grid resumes where it stopped and can be split across machines (different
-/// <c>--datasets</c> into the same results folder); every method of a set uses the set's one
+/// skipped, so the grid resumes where it stopped; a method runs only under its <see cref="GridClaim"/>,
+/// so several processes (or machines sharing the folder) can run the same grid side by side, each
+/// taking the pairs the others do not hold; every method of a set uses the set's one
 /// validation split (<c>&lt;set&gt;/splits.json</c>); the test file is scored, never selected on.
 /// </summary>
 public static class ReproduceRun
@@ -83,6 +87,21 @@ public static class ReproduceRun
             {
                 cancellation.ThrowIfCancellationRequested();
                 var path = ResultPath(options.ResultsDirectory, set.Name, method);
+                using var claim = GridClaim.TryTake(path, log, out var holder);
+                if (claim is null)
+                {
+                    log.WriteLine($"{set.Name} {method.Name()}: {holder} is running it; left to it (delete {GridClaim.PathFor(path)} if that grid is gone)");
+                    entries.Add(new GridEntry(set.Name, method, GridOutcome.Busy, null, path));
+                    progress?.Report(new GridStep(entries.Count, total, set.Name, method, GridOutcome.Busy));
+                    continue;
+                }
+                // Another process may have finished it between this set's start and the claim.
+                if (IsDone(path, method, runner, set.Name, TextWriter.Null))
+                {
+                    entries.Add(new GridEntry(set.Name, method, GridOutcome.Skipped, MethodResult.Load(path), path));
+                    progress?.Report(new GridStep(entries.Count, total, set.Name, method, GridOutcome.Skipped));
+                    continue;
+                }
                 log.WriteLine($"{set.Name} {method.Name()} ({method.PaperName()}): running");
                 progress?.Report(new GridStep(entries.Count, total, set.Name, method, null));
                 MethodResult result;

@@ -155,6 +155,46 @@ public sealed class ReproduceRunTests
     }
 
     [Test]
+    public void Run_MethodClaimedByALiveProcess_IsLeftToIt_AndRunsOnceTheClaimIsGone()
+    {
+        var options = Options("claimed", ReproduceMethod.Base, ReproduceMethod.ScratchMlElementalFractions);
+        var busy = ResultFile(options, ReproduceMethod.ScratchMlElementalFractions);
+        Directory.CreateDirectory(Path.GetDirectoryName(busy)!);
+        // Held by this (live) process, as a second grid process would see a first one's claim.
+        using (GridClaim.TryTake(busy, TextWriter.Null, out _))
+        {
+            var log = new StringWriter();
+            var first = ReproduceRun.Run(options, log);
+            Assert.That(first.Select(e => (e.Method, e.Outcome)), Is.EqualTo(new[]
+            {
+                (ReproduceMethod.Base, GridOutcome.Ran), (ReproduceMethod.ScratchMlElementalFractions, GridOutcome.Busy),
+            }).AsCollection);
+            Assert.That(File.Exists(busy), Is.False);
+            Assert.That(log.ToString(), Does.Contain("is running it; left to it"));
+        }
+        var second = ReproduceRun.Run(options, TextWriter.Null);
+        Assert.That(second.Select(e => e.Outcome), Is.EqualTo(new[] { GridOutcome.Skipped, GridOutcome.Ran }).AsCollection);
+        Assert.That(Directory.GetFiles(options.ResultsDirectory, "*" + GridClaim.Extension, SearchOption.AllDirectories), Is.Empty, "claims are released");
+    }
+
+    [Test]
+    public void Run_TwoGridsSideBySide_ShareTheWork_EachMethodRunsOnce()
+    {
+        var options = Options("side-by-side", ReproduceMethod.Base, ReproduceMethod.ScratchMlElementalFractions, ReproduceMethod.ScratchDlElementalFractions,
+            ReproduceMethod.FineTune, ReproduceMethod.ModFineTune);
+        var grids = Enumerable.Range(0, 2).Select(_ => Task.Run(() => ReproduceRun.Run(options, TextWriter.Null))).ToArray();
+        Task.WaitAll(grids);
+
+        var ran = grids.SelectMany(g => g.Result).Where(e => e.Outcome == GridOutcome.Ran).Select(e => e.Method).ToList();
+        Assert.That(ran, Is.EquivalentTo(options.Methods), "each method ran in exactly one of the two");
+        foreach (var grid in grids)
+        {
+            Assert.That(grid.Result.Select(e => e.Outcome), Is.All.Not.EqualTo(GridOutcome.Failed));
+        }
+        Assert.That(options.Methods.Select(m => MethodResult.Load(ResultFile(options, m)).IsUsable), Is.All.True);
+    }
+
+    [Test]
     public void Run_Interrupted_KeepsTheCheckpointAndNoResult_ThenResumesFromIt()
     {
         var options = Options("resume", ReproduceMethod.ScratchDlElementalFractions) with { Budget = new TrainingBudget(3, 5, null) };
@@ -169,7 +209,7 @@ public sealed class ReproduceRunTests
         using var resumed = new StringWriter();
         var entry = ReproduceRun.Run(options, resumed).Single();
         Assert.That(resumed.ToString(), Does.Contain("resuming"));
-        Assert.That((entry.Outcome, entry.Result.Epochs), Is.EqualTo((GridOutcome.Ran, 3)));
+        Assert.That((entry.Outcome, entry.Result!.Epochs), Is.EqualTo((GridOutcome.Ran, 3)));
         Assert.That(File.ReadLines(Path.Combine(folder, "metrics.csv")).Skip(1).Select(l => l.Split(',')[0]), Is.EqualTo(new[] { "1", "2", "3" }).AsCollection);
     }
 
@@ -192,10 +232,10 @@ public sealed class ReproduceRunTests
         if (unavailable is null)
         {
             // Physical attributes exist: the method ran on them like any other.
-            Assert.That((pa.Outcome, pa.Result.Config.Features), Is.EqualTo((GridOutcome.Ran, "pa")));
+            Assert.That((pa.Outcome, pa.Result!.Config.Features), Is.EqualTo((GridOutcome.Ran, "pa")));
             return;
         }
-        Assert.That((pa.Outcome, pa.Result.Status, pa.Result.Error), Is.EqualTo((GridOutcome.Failed, MethodResult.FailedStatus, unavailable)));
+        Assert.That((pa.Outcome, pa.Result!.Status, pa.Result.Error), Is.EqualTo((GridOutcome.Failed, MethodResult.FailedStatus, unavailable)));
         Assert.That(MethodResult.Load(ResultFile(options, ReproduceMethod.ScratchMlPhysicalAttributes)).IsUsable, Is.False);
         // A failed method is not done: the next run tries it again and skips the rest.
         var again = ReproduceRun.Run(options, TextWriter.Null);
@@ -211,7 +251,7 @@ public sealed class ReproduceRunTests
             LargeBudget = new TrainingBudget(1, 1, TimeSpan.FromMinutes(5)),
             LargeClassicalModels = [BaselineModel.Mean, BaselineModel.GradientBoosting],
         };
-        var results = ReproduceRun.Run(options, TextWriter.Null).Select(e => e.Result).ToList();
+        var results = ReproduceRun.Run(options, TextWriter.Null).Select(e => e.Result!).ToList();
         Assert.That((results[0].Budget, results[0].Epochs), Is.EqualTo((new ResultBudget(1, 1, 300, "large"), 1)));
         Assert.That(results[1].Candidates.Select(c => c.Name), Is.EqualTo(new[] { "mean", "gbm" }).AsCollection);
         Assert.That(results[1].Config.Model, Does.Contain("gradient-boosted"));
@@ -225,7 +265,7 @@ public sealed class ReproduceRunTests
             LargeRows = 61,
             LargeClassicalModels = [BaselineModel.GradientBoosting],
         };
-        var result = ReproduceRun.Run(options, TextWriter.Null).Single().Result;
+        var result = ReproduceRun.Run(options, TextWriter.Null).Single().Result!;
         Assert.That((result.Candidates.Count, result.Config.Model), Is.EqualTo((0, "the best on validation of: " + BaselineModels.Describe(BaselineModel.Mean))));
     }
 
