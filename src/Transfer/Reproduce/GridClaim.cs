@@ -99,8 +99,11 @@ public sealed class GridClaim : IDisposable
             }
             try
             {
+                // .NET derives a start time from the boot time it estimates at each call, so two
+                // processes see the same process's start a few microseconds apart: within a second
+                // it is the holder; further off, its process id has been reused.
                 using var process = Process.GetProcessById(ProcessId);
-                return process.HasExited || process.StartTime.ToUniversalTime().Ticks != StartTicks;
+                return process.HasExited || Math.Abs(process.StartTime.ToUniversalTime().Ticks - StartTicks) > TimeSpan.TicksPerSecond;
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException)
             {

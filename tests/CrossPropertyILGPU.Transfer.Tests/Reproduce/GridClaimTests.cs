@@ -28,6 +28,27 @@ public sealed class GridClaimTests : ScratchTests
     }
 
     [Test]
+    public void TryTake_ClaimOfAnotherLiveProcess_IsLeftToIt_EvenWithItsStartTimeSeenMicrosecondsApart()
+    {
+        using var other = Process.Start(new ProcessStartInfo("sleep", "30") { UseShellExecute = false })!;
+        try
+        {
+            // The holder wrote its own view of its start time; ours differs by the boot-time estimate.
+            var start = other.StartTime.ToUniversalTime().Ticks + 37;
+            Directory.CreateDirectory(Path.GetDirectoryName(ResultPath)!);
+            File.WriteAllText(GridClaim.PathFor(ResultPath), $"{Environment.MachineName} {other.Id} {start}\n");
+
+            Assert.That(GridClaim.TryTake(ResultPath, TextWriter.Null, out var holder), Is.Null);
+            Assert.That(holder, Does.Contain($"process {other.Id} on {Environment.MachineName}"));
+        }
+        finally
+        {
+            other.Kill();
+            other.WaitForExit();
+        }
+    }
+
+    [Test]
     public void TryTake_ClaimOfAProcessThatIsGone_IsTakenOver()
     {
         using var exited = Process.Start(new ProcessStartInfo("sleep", "0.2") { UseShellExecute = false })!;
