@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
 namespace CrossPropertyILGPU.Cli.Tests.Verbs;
 
 public sealed class ReproduceVerbTests
@@ -36,6 +38,46 @@ public sealed class ReproduceVerbTests
         Assert.That(output.Trim(), Is.EqualTo(report));
         // The mean predictor's test MAE on PMDij is close to the paper's Base (46.47; PAPER.md §3).
         Assert.That(File.ReadAllText(report), Does.Match(@"\| PMDij \| `piezo_max_dij` \| 689 \| 4\d\.\d\d \| \d+\.\d+ \(sc-ml-ef\) \| – \| partial \(1/8\) \| 46\.47 \|"));
+    }
+
+    /// <summary>
+    /// Two real grid processes on the same arguments, started together: the claim files make them
+    /// share the work, so every method runs in exactly one of them (the other reports it busy or done).
+    /// </summary>
+    [Test]
+    public void Reproduce_TwoProcessesOnOneGrid_RunEachMethodOnce()
+    {
+        string[] arguments = [.. Grid("--datasets", "piezo_max_dij", "--methods", "sc-dl-ef,sc-dl-pa,base,sc-ml-ef", "--ml-models", "mean",
+            "--arch", "16x2-1", "--max-epochs", "400", "--patience", "1000")];
+        var cli = Path.Combine(TestContext.CurrentContext.TestDirectory, "cpilgpu.dll");
+        var children = Enumerable.Range(0, 2).Select(_ =>
+        {
+            var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            start.Environment["DOTNET_PROCESSOR_COUNT"] = "1";
+            foreach (var argument in new[] { cli }.Concat(arguments))
+            {
+                start.ArgumentList.Add(argument);
+            }
+            return Process.Start(start)!;
+        }).ToList();
+        var outputs = children.Select(c => (Output: c.StandardOutput.ReadToEndAsync(), Error: c.StandardError.ReadToEndAsync())).ToList();
+        foreach (var child in children)
+        {
+            Assert.That(child.WaitForExit(TimeSpan.FromMinutes(3)), Is.True, "a grid process hung");
+        }
+        var tables = outputs.Select(o => o.Output.Result).ToList();
+        Assert.That(children.Select(c => c.ExitCode), Is.All.Zero, string.Join("\n", outputs.Select(o => o.Error.Result)));
+        foreach (var method in new[] { "sc-dl-ef", "sc-dl-pa", "base", "sc-ml-ef" })
+        {
+            var ran = tables.Count(t => Regex.IsMatch(t, $@"piezo_max_dij\s+{method}\s+ran"));
+            Assert.That(ran, Is.EqualTo(1), $"{method} ran in {ran} processes:\n{string.Join("\n", tables)}");
+        }
+        Assert.That(Directory.GetFiles(Path.Combine(_scratch, "results"), "*.claim", SearchOption.AllDirectories), Is.Empty);
+        children.ForEach(c => c.Dispose());
     }
 
     [TestCase("--datasets", "exfoliation_energy,nope", "unknown data set 'nope'")]
