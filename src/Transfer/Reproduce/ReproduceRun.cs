@@ -65,6 +65,11 @@ public static class ReproduceRun
         var total = sets.Count * options.Methods.Count;
 
         var entries = new List<GridEntry>();
+        void Record(string dataset, ReproduceMethod method, GridOutcome outcome, MethodResult? result, string path)
+        {
+            entries.Add(new GridEntry(dataset, method, outcome, result, path));
+            progress?.Report(new GridStep(entries.Count, total, dataset, method, outcome));
+        }
         using var runner = new MethodRunner(options, log, cancellation);
         foreach (var set in sets)
         {
@@ -73,8 +78,7 @@ public static class ReproduceRun
             foreach (var method in options.Methods.Except(pending))
             {
                 var path = ResultPath(options.ResultsDirectory, set.Name, method);
-                entries.Add(new GridEntry(set.Name, method, GridOutcome.Skipped, MethodResult.Load(path), path));
-                progress?.Report(new GridStep(entries.Count, total, set.Name, method, GridOutcome.Skipped));
+                Record(set.Name, method, GridOutcome.Skipped, MethodResult.Load(path), path);
             }
             if (pending.Count == 0)
             {
@@ -91,15 +95,13 @@ public static class ReproduceRun
                 if (claim is null)
                 {
                     log.WriteLine($"{set.Name} {method.Name()}: {holder} is running it; left to it (delete {GridClaim.PathFor(path)} if that grid is gone)");
-                    entries.Add(new GridEntry(set.Name, method, GridOutcome.Busy, null, path));
-                    progress?.Report(new GridStep(entries.Count, total, set.Name, method, GridOutcome.Busy));
+                    Record(set.Name, method, GridOutcome.Busy, null, path);
                     continue;
                 }
                 // Another process may have finished it between this set's start and the claim.
                 if (IsDone(path, method, runner, set.Name, TextWriter.Null))
                 {
-                    entries.Add(new GridEntry(set.Name, method, GridOutcome.Skipped, MethodResult.Load(path), path));
-                    progress?.Report(new GridStep(entries.Count, total, set.Name, method, GridOutcome.Skipped));
+                    Record(set.Name, method, GridOutcome.Skipped, MethodResult.Load(path), path);
                     continue;
                 }
                 log.WriteLine($"{set.Name} {method.Name()} ({method.PaperName()}): running");
@@ -126,8 +128,7 @@ public static class ReproduceRun
                     }
                 }
                 result.Save(path);
-                entries.Add(new GridEntry(set.Name, method, outcome, result, path));
-                progress?.Report(new GridStep(entries.Count, total, set.Name, method, outcome));
+                Record(set.Name, method, outcome, result, path);
             }
         }
         return entries;

@@ -282,7 +282,8 @@ public static class ResultsReport
             text.AppendLine($"- Network budgets (results): {Counted(networks, r => DescribeBudget(r.Budget!))}.");
             text.AppendLine($"- Why training stopped (results): {Counted(networks, r => r.StopReason ?? "?")}.");
         }
-        var classicalMethods = new[] { ReproduceMethod.ScratchMlElementalFractions, ReproduceMethod.ScratchMlPhysicalAttributes, ReproduceMethod.MlFeatureExtraction }
+        // SC:ML and TL:ML(FeatExtr): the methods that fit classical models, Base (the mean) aside.
+        var classicalMethods = ReproduceMethods.All.Where(m => !m.TrainsNetwork() && m.Group() != MethodGroup.Base)
             .Select(m => m.Name()).ToHashSet(StringComparer.Ordinal);
         var classical = usable.Where(r => classicalMethods.Contains(r.Method)).ToList();
         if (classical.Count > 0)
