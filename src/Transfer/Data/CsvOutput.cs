@@ -20,9 +20,10 @@ public static class CsvOutput
     public static T WriteAtomically<T>(string path, Func<TextWriter, T> write)
     {
         ArgumentNullException.ThrowIfNull(write);
-        // Named per process: two processes writing the same file (grids sharing a results folder)
-        // never write into each other's temporary file; the rename makes one of them win whole.
-        var temporary = string.Create(CultureInfo.InvariantCulture, $"{path}.{Environment.ProcessId}.tmp");
+        // Named per write: two writers of the same file (grids sharing a results folder, in one
+        // process or several) never write into each other's temporary file; the rename makes one
+        // of them win whole.
+        var temporary = string.Create(CultureInfo.InvariantCulture, $"{path}.{Environment.ProcessId}-{Guid.NewGuid():N}.tmp");
         T result;
         using (var writer = new StreamWriter(temporary))
         {

@@ -33,7 +33,8 @@ public sealed class GridClaim : IDisposable
         ArgumentNullException.ThrowIfNull(log);
         var path = PathFor(resultPath);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        for (var attempt = 0; attempt < 3; attempt++)
+        const int attempts = 3;
+        for (var attempt = 0; attempt < attempts; attempt++)
         {
             try
             {
@@ -44,8 +45,13 @@ public sealed class GridClaim : IDisposable
                 holder = null;
                 return new GridClaim(path);
             }
-            catch (IOException) when (File.Exists(path))
+            catch (IOException) when (File.Exists(path) || attempt < attempts - 1)
             {
+                if (!File.Exists(path))
+                {
+                    // Its holder released it between the attempt and this look: try again.
+                    continue;
+                }
                 var other = Holder.Read(path);
                 if (other is null || !other.IsGoneFromThisMachine())
                 {
