@@ -24,7 +24,7 @@ internal static class BaselineVerb
         {
             command.Options.Add(option);
         }
-        command.SetAction(parse => CliApp.Guard(parse, () =>
+        command.SetAction((parse, cancellation) => Task.FromResult(CliApp.Guard(parse, () =>
         {
             var options = new BaselineRunOptions
             {
@@ -39,7 +39,7 @@ internal static class BaselineVerb
                 OutputDirectory = parse.GetValue(output),
             };
             var stdout = parse.InvocationConfiguration.Output;
-            var summary = BaselineRun.Run(options, parse.InvocationConfiguration.Error);
+            var summary = BaselineRun.Run(options, parse.InvocationConfiguration.Error, cancellation);
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"baseline {BaselineModels.Name(summary.Model)}: {BaselineModels.Describe(summary.Model)}; fitted and predicted in {summary.FitTime.TotalSeconds:F1} s"));
             Report.Metrics(stdout, summary.Metrics);
@@ -48,7 +48,7 @@ internal static class BaselineVerb
                 stdout.WriteLine($"predictions: {folder}");
             }
             return CliApp.Success;
-        }));
+        })));
         return command;
     }
 }

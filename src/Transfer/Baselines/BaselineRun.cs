@@ -52,7 +52,8 @@ public static class BaselineRun
     /// <summary>Runs the baseline; skipped rows and progress go to <paramref name="log"/>.</summary>
     /// <exception cref="UsageException">An unsupported feature kind, an unusable file or a non-empty output folder.</exception>
     /// <exception cref="DataFileException">A file cannot be read as a data file.</exception>
-    public static BaselineRunSummary Run(BaselineRunOptions options, TextWriter log)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired; the fit stops and no prediction or metric is written.</exception>
+    public static BaselineRunSummary Run(BaselineRunOptions options, TextWriter log, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(log);
@@ -71,7 +72,7 @@ public static class BaselineRun
             $"data: {string.Join(", ", splits.Select(s => $"{s.Data.Count} {s.Name}"))} rows; target '{targetColumn}'; fitting {BaselineModels.Describe(options.Model)}"));
 
         var clock = Stopwatch.StartNew();
-        var predictions = BaselineModels.FitPredict(options.Model, train, [.. splits.Select(s => s.Data)], options.Seed);
+        var predictions = BaselineModels.FitPredict(options.Model, train, [.. splits.Select(s => s.Data)], options.Seed, cancellation);
         clock.Stop();
 
         // The mean predictor's constant, as RegressionMetrics reports it next to every model.

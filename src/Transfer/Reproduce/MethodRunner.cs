@@ -149,7 +149,7 @@ internal sealed class MethodRunner : IDisposable
         {
             _cancellation.ThrowIfCancellationRequested();
             var clock = Stopwatch.StartNew();
-            var predictions = BaselineModels.FitPredict(model, data.Train, [data.Train, data.Validation, data.Test], _options.Seed);
+            var predictions = BaselineModels.FitPredict(model, data.Train, [data.Train, data.Validation, data.Test], _options.Seed, _cancellation);
             double Mae(FeaturizedData split, float[] predicted) => RegressionMetrics.Compute("", split.Targets!, predicted, trainMean).Mae;
             fitted.Add(new Fitted
             {

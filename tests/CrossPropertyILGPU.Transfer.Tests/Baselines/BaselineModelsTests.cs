@@ -100,6 +100,47 @@ public sealed class BaselineModelsTests
         Assert.That(() => Fit.FitPredict(BaselineModel.GradientBoosting, train, [narrow], Seed), Throws.ArgumentException);
     }
 
+    [TestCase(BaselineModel.Mean)]
+    [TestCase(BaselineModel.RandomForest)]
+    [TestCase(BaselineModel.GradientBoosting)]
+    public void FitPredict_AlreadyCancelled_ThrowsOperationCanceledWithoutFitting(BaselineModel model)
+    {
+        var train = ExptDeltae.Value.Train;
+
+        Assert.That(() => Fit.FitPredict(model, train, [train], Seed, new CancellationToken(canceled: true)),
+            Throws.InstanceOf<OperationCanceledException>());
+    }
+
+    [Test]
+    public void FitsCanBeCancelled_OnThePinnedMLNet_IsTrue()
+    {
+        // False would mean an ML.NET upgrade removed the internal cancel hook: fits would then
+        // ignore Ctrl+C and SIGTERM for as long as they run.
+        Assert.That(Fit.FitsCanBeCancelled, Is.True);
+    }
+
+    [TestCase(BaselineModel.RandomForest)]
+    [TestCase(BaselineModel.GradientBoosting)]
+    public void FitPredict_CancelledDuringTheFit_StopsWithOperationCanceled(BaselineModel model)
+    {
+        // 400 rows × 1,024 features, the width of the extracted features: uncancelled, the forest
+        // takes minutes and the boosting tens of seconds on one core, so a fit that ignored the
+        // token could not finish inside the 200 ms and would return predictions instead of throwing.
+        const int rows = 400, width = 1024;
+        var random = new Random(Seed);
+        var features = new float[rows * width];
+        for (var i = 0; i < features.Length; i++)
+        {
+            features[i] = random.NextSingle();
+        }
+        var targets = Enumerable.Range(0, rows).Select(i => features[i * width] + features[(i * width) + 1]).ToArray();
+        var records = Enumerable.Range(0, rows).Select(i => new MaterialsRecord(i + 2, "NaCl", targets[i])).ToArray();
+        var train = new FeaturizedData(records, features, width, targets, []);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+
+        Assert.That(() => Fit.FitPredict(model, train, [train], Seed, cancel.Token), Throws.InstanceOf<OperationCanceledException>());
+    }
+
     [TestCase("mean", BaselineModel.Mean)]
     [TestCase("rf", BaselineModel.RandomForest)]
     [TestCase("GBM", BaselineModel.GradientBoosting)]
