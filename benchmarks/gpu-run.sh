@@ -6,17 +6,22 @@
 # launches per step). Exits non-zero when a check or test failed.
 set -uo pipefail
 pub="$(cd "$(dirname "$0")" && pwd)"
+# The programs are framework-dependent: the runtime travels beside them (gpu-publish.sh), or, when it
+# travelled apart (--split), DOTNET_ROOT names where it was unpacked.
+[[ -x "$pub/dotnet/dotnet" ]] && export DOTNET_ROOT="$pub/dotnet"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1
+bin="$pub/bin"
 status=0
 
 echo "== device"
-"$pub/cli/cpilgpu" devices --check || status=1
+"$bin/cpilgpu" devices --check || status=1
 
 for tests in Kernels Cli; do
     echo "== tests: $tests [category Gpu]"
-    "$pub/tests/$tests/CrossPropertyILGPU.$tests.Tests" --category Gpu || status=1
+    "$bin/CrossPropertyILGPU.$tests.Tests" --category Gpu || status=1
 done
 
 echo "== benchmarks"
-"$pub/benchmarks/CrossPropertyILGPU.Benchmarks" gpu "$@" || status=1
+"$bin/CrossPropertyILGPU.Benchmarks" gpu "$@" || status=1
 
 exit $status

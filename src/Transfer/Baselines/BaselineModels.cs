@@ -130,11 +130,22 @@ public static class BaselineModels
         var ml = new MLContext(seed);
         using var stop = cancellation.Register(() => CancelExecution?.Invoke(ml));
         var schema = Schema(train.Width);
-        var fitted = Trainer(ml, model, seed).Fit(ml.Data.LoadFromEnumerable(Rows(train, targets), schema));
-        var predictions = predictOn.Select(set =>
-            set.Count == 0
-                ? []
-                : fitted.Transform(ml.Data.LoadFromEnumerable(Rows(set, labels: null), schema)).GetColumn<float>("Score").ToArray()).ToArray();
+        float[][] predictions;
+        try
+        {
+            var fitted = Trainer(ml, model, seed).Fit(ml.Data.LoadFromEnumerable(Rows(train, targets), schema));
+            predictions = predictOn.Select(set =>
+                set.Count == 0
+                    ? []
+                    : fitted.Transform(ml.Data.LoadFromEnumerable(Rows(set, labels: null), schema)).GetColumn<float>("Score").ToArray()).ToArray();
+        }
+        catch (AggregateException e) when (cancellation.IsCancellationRequested)
+        {
+            // Deep in a boosting fit ML.NET splits features on several threads; cancelled together
+            // they surface as one AggregateException of OperationCanceledExceptions, which callers
+            // would take for a failed fit and record as such.
+            throw new OperationCanceledException("The fit was cancelled.", e, cancellation);
+        }
         // A cancellation that arrived after ML.NET's last check still means "stop": no result.
         cancellation.ThrowIfCancellationRequested();
         return predictions;
