@@ -69,7 +69,7 @@ public sealed record RunConfig
     /// <summary>Loss.</summary>
     public string Loss { get; init; } = "mae";
 
-    /// <summary>Target scaling: standard or none.</summary>
+    /// <summary>Target scaling used: standard, none, or source (FineTune keeps the source model's).</summary>
     public string TargetScaling { get; init; } = "standard";
 
     /// <summary>Seed for splits, initialisation, shuffling and dropout.</summary>

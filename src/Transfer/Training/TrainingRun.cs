@@ -66,9 +66,13 @@ public static class TrainingRun
         // the model then starts out predicting exactly what the source predicts, in target units.
         // A fresh output layer (ModFineTune) or scratch training fits the scaling to this target.
         var scaler = resume?.Scaler
-            ?? (source is not null && !options.ReinitializeLast
-                ? new TargetScaler(source.Manifest.TargetOffset, source.Manifest.TargetScale)
+            ?? (KeepsSourceScaling(options, source)
+                ? new TargetScaler(source!.Manifest.TargetOffset, source.Manifest.TargetScale)
                 : options.ScaleTargets ? TargetScaler.Fit(data.Train.Targets!) : TargetScaler.Identity);
+        if (KeepsSourceScaling(options, source) && !options.ScaleTargets && !options.Resume)
+        {
+            log.WriteLine("target scaling: the source model's (FineTune keeps its output layer); 'none' applies to a fresh output layer (--reinit-last) or training from scratch");
+        }
         using var sequential = BuildSequential(options, source, network, backend, data.Train.Width, startsFromCheckpoint: resume is not null, log);
 
         var folder = options.Resume ? options.OutputDirectory : CreateRunFolder(options.OutputDirectory);
@@ -304,7 +308,7 @@ public static class TrainingRun
         Patience = options.Patience,
         TimeLimitSeconds = options.TimeLimit?.TotalSeconds,
         Loss = options.Loss == LossKind.Mae ? "mae" : "mse",
-        TargetScaling = options.ScaleTargets ? "standard" : "none",
+        TargetScaling = KeepsSourceScaling(options, source) ? "source" : options.ScaleTargets ? "standard" : "none",
         Seed = options.Seed,
         Source = source?.ManifestPath,
         Splits = options.SplitsPath,
@@ -313,6 +317,10 @@ public static class TrainingRun
         ReinitializeLast = options.ReinitializeLast,
         FreezeDenseLayers = options.FreezeDenseLayers,
     };
+
+    // FineTune keeps the source's output layer and with it the source's target scaling.
+    private static bool KeepsSourceScaling(TrainRunOptions options, SourceModel? source) =>
+        source is not null && !options.ReinitializeLast;
 
     // The network with its starting weights: Glorot, then the source model's (fine-tuning) unless a
     // checkpoint is about to replace them all.

@@ -83,6 +83,20 @@ public sealed class FineTuneTests
         Assert.That(ModelManifest.Load(Path.Combine(run.OutputDirectory, "model.json")).TransferMode, Is.EqualTo("modfinetune"));
     }
 
+    [TestCase(false, "source")]
+    [TestCase(true, "none")]
+    public void TargetScalingNone_IsWhatTheRunRecords_SourceScalingWhenTheOutputLayerIsKept(bool reinitializeLast, string recorded)
+    {
+        // FineTune keeps the source's output layer and its scaling; config.json must say so rather
+        // than echo an option that was not applied, and the log tells the user.
+        var log = new StringWriter();
+        var run = TrainingRun.Run(FineTune($"scaling-{recorded}") with { ScaleTargets = false, ReinitializeLast = reinitializeLast, MaxEpochs = 1 }, log);
+
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(run.OutputDirectory, "config.json")))!;
+        Assert.That((string?)config["target_scaling"], Is.EqualTo(recorded));
+        Assert.That(log.ToString(), reinitializeLast ? Does.Not.Contain("target scaling: the source model's") : Does.Contain("target scaling: the source model's"));
+    }
+
     [Test]
     public void Freeze_KeepsTheFirstLayersBitIdenticalWhileTheRestTrains()
     {
