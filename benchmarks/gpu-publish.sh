@@ -3,7 +3,8 @@
 #   gpu-pub/dotnet      the .NET runtime this SDK runs on, once (host, fxr, Microsoft.NETCore.App)
 #   gpu-pub/bin         the cpilgpu CLI, the Kernels and Cli test assemblies (runnable as programs)
 #                       and the benchmark program, linux-x64, never trimmed or AOT-compiled
-#   gpu-pub/gpu-run.sh  the script to run there
+#   gpu-pub/gpu-run.sh  the script to run there: device check, Gpu tests, GPU benchmarks
+#   gpu-pub/gpu-grid.sh the paper grid on that machine, several processes sharing the GPU
 # The four programs are framework-dependent, published into one folder and started through the one
 # runtime (gpu-run.sh points DOTNET_ROOT at it): four self-contained copies made the archive five
 # times larger. Code-coverage and disassembler files the test SDK and BenchmarkDotNet bring for
@@ -42,7 +43,7 @@ publish tests/CrossPropertyILGPU.Kernels.Tests
 publish tests/CrossPropertyILGPU.Cli.Tests
 publish benchmarks/CrossPropertyILGPU.Benchmarks
 (cd "$out/bin" && rm -rf Microsoft.CodeCoverage amd64 x86 arm64 ./*.dbg ./*.dylib ./*.pdb ./*.xml)
-cp benchmarks/gpu-run.sh "$out/gpu-run.sh"
+cp benchmarks/gpu-run.sh benchmarks/gpu-grid.sh "$out/"
 
 # The runtime the programs were built against: the newest one beside the dotnet that built them.
 dotnet_root="$(dirname "$(readlink -f "$(command -v dotnet)")")"
@@ -61,7 +62,7 @@ rm -f gpu-bundle.tar gpu-bundle.tar.xz gpu-runtime.tar.xz
 parts=("$out")
 if (( split )); then
     pack gpu-runtime.tar.xz "$out/dotnet"
-    parts=("$out/bin" "$out/gpu-run.sh")
+    parts=("$out/bin" "$out/gpu-run.sh" "$out/gpu-grid.sh")
 fi
 if (( with_tree )); then
     git archive --format=tar -o gpu-bundle.tar HEAD
