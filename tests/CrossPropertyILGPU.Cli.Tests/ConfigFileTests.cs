@@ -72,6 +72,43 @@ public sealed class ConfigFileTests
     }
 
     [Test]
+    public void Config_AFineTuneRunsConfigJsonRepeatsTheRun()
+    {
+        // FineTune records its target scaling as "source" (kept with the source's output layer);
+        // that value has to be accepted back, or its config.json could not repeat the run.
+        var source = Path.Combine(_scratch, "source");
+        var (code, _, error) = CliRunner.Run("train", "--train", Train, "--arch", "16x1D-1", "--max-epochs", "1", "--device", "cpu", "--out", source);
+        Assert.That(code, Is.Zero, error);
+        var first = Path.Combine(_scratch, "first");
+        (code, _, error) = CliRunner.Run("finetune", "--source", source, "--train", Train, "--max-epochs", "2", "--device", "cpu", "--out", first);
+        Assert.That(code, Is.Zero, error);
+        Assert.That(ResolvedConfig(first).GetProperty("target_scaling").GetString(), Is.EqualTo("source"));
+        var second = Path.Combine(_scratch, "second");
+
+        (code, _, error) = CliRunner.Run("finetune", "--config", Path.Combine(first, "config.json"), "--out", second);
+
+        Assert.That(code, Is.Zero, error);
+        var (a, b) = (ResolvedConfig(first), ResolvedConfig(second));
+        var differing = a.EnumerateObject().Where(p => p.Value.GetRawText() != b.GetProperty(p.Name).GetRawText()).Select(p => p.Name);
+        Assert.That(differing, Is.EqualTo(new[] { "started" }).AsCollection);
+    }
+
+    [TestCase("train")]
+    [TestCase("finetune", "--reinit-last")]
+    public void TargetScalingSource_WithoutAKeptOutputLayer_ExitsWithCode2(string verb, params string[] extra)
+    {
+        var source = Path.Combine(_scratch, "source");
+        var (code, _, error) = CliRunner.Run("train", "--train", Train, "--arch", "16x1D-1", "--max-epochs", "1", "--device", "cpu", "--out", source);
+        Assert.That(code, Is.Zero, error);
+        string[] sourceArgs = verb == "finetune" ? ["--source", source] : [];
+
+        (code, _, error) = CliRunner.Run([verb, "--train", Train, "--target-scaling", "source", "--out", Path.Combine(_scratch, "never"), .. sourceArgs, .. extra]);
+
+        Assert.That(code, Is.EqualTo(CliApp.InvalidInput));
+        Assert.That(error, Does.Contain("--target-scaling source"));
+    }
+
+    [Test]
     public void Config_UnknownKey_ExitsWithCode2NamingTheKeyAndTheFile()
     {
         var config = WriteConfig("typo.json", $$"""{ "train": [{{JsonSerializer.Serialize(Train)}}], "max_epoch": 3 }""");

@@ -60,7 +60,7 @@ internal static class TrainVerb
         var patience = new Option<int>("--patience") { Description = "Stop after this many epochs without a better validation MAE.", DefaultValueFactory = _ => defaults.Patience };
         var timeLimit = new Option<double?>("--time-limit") { Description = "Wall-time limit in seconds. Default: none." };
         var loss = new Option<string>("--loss") { Description = "Training loss: mae or mse.", DefaultValueFactory = _ => "mae" };
-        var scaling = new Option<string>("--target-scaling") { Description = "standard (train on standardised targets) or none (raw targets, as ElemNet). FineTune without --reinit-last keeps the source model's scaling with its output layer.", DefaultValueFactory = _ => "standard" };
+        var scaling = new Option<string>("--target-scaling") { Description = "standard (train on standardised targets) or none (raw targets, as ElemNet). FineTune without --reinit-last keeps the source model's scaling with its output layer (recorded as source).", DefaultValueFactory = _ => "standard" };
         var ensemble = new Option<int>("--ensemble") { Description = "Train N models with seeds seed, seed+1, … on the same split (in --out/member-k); predictions get the members' mean and a std column. 1 = a single model.", DefaultValueFactory = _ => 1 };
         var config = new Option<string?>(ConfigFile.OptionName) { Description = "JSON file of option values (keys: option names, e.g. max-epochs or max_epochs; a run folder's config.json works as is); options on the command line override it. Default: none." };
         var output = new Option<string?>("--out") { Description = $"Run folder to create (default: runs/{defaults.Verb}-<timestamp>)." };
@@ -133,6 +133,10 @@ internal static class TrainVerb
                     {
                         "standard" => true,
                         "none" => false,
+                        // What a FineTune run's config.json records: the source's scaling, which
+                        // FineTune keeps whatever this option says.
+                        "source" when defaults.FromSource && !parse.GetValue(reinitLast) => true,
+                        "source" => throw new UsageException("--target-scaling source: only FineTune (finetune without --reinit-last) keeps the source model's scaling; use standard or none."),
                         var other => throw new UsageException($"--target-scaling {other}: use standard or none."),
                     },
                     Device = CommonOptions.ParseDevice(parse.GetValue(device)!),

@@ -65,11 +65,12 @@ public static class TrainingRun
         // FineTune keeps the source's output layer, so it keeps the source's target scaling too:
         // the model then starts out predicting exactly what the source predicts, in target units.
         // A fresh output layer (ModFineTune) or scratch training fits the scaling to this target.
+        var keepsSourceScaling = KeepsSourceScaling(options, source);
         var scaler = resume?.Scaler
-            ?? (KeepsSourceScaling(options, source)
+            ?? (keepsSourceScaling
                 ? new TargetScaler(source!.Manifest.TargetOffset, source.Manifest.TargetScale)
                 : options.ScaleTargets ? TargetScaler.Fit(data.Train.Targets!) : TargetScaler.Identity);
-        if (KeepsSourceScaling(options, source) && !options.ScaleTargets && !options.Resume)
+        if (keepsSourceScaling && !options.ScaleTargets && !options.Resume)
         {
             log.WriteLine("target scaling: the source model's (FineTune keeps its output layer); 'none' applies to a fresh output layer (--reinit-last) or training from scratch");
         }
