@@ -24,6 +24,22 @@ public sealed class ConfigFileTests
     private static JsonElement ResolvedConfig(string run) =>
         JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json"))).RootElement;
 
+    private static void AssertSameConfigButTheStart(string first, string second)
+    {
+        var (a, b) = (ResolvedConfig(first), ResolvedConfig(second));
+        var differing = a.EnumerateObject().Where(p => p.Value.GetRawText() != b.GetProperty(p.Name).GetRawText()).Select(p => p.Name);
+        Assert.That(differing, Is.EqualTo(new[] { "started" }).AsCollection);
+    }
+
+    // A one-epoch, 16-unit model to fine-tune from.
+    private string TrainSmallSource()
+    {
+        var source = Path.Combine(_scratch, "source");
+        var (code, _, error) = CliRunner.Run("train", "--train", Train, "--arch", "16x1D-1", "--max-epochs", "1", "--device", "cpu", "--out", source);
+        Assert.That(code, Is.Zero, error);
+        return source;
+    }
+
     [Test]
     public void Config_GivesTheOptionsAndTheCommandLineOverridesThem()
     {
@@ -65,9 +81,7 @@ public sealed class ConfigFileTests
         (code, _, error) = CliRunner.Run("train", "--config", Path.Combine(first, "config.json"), "--out", second);
 
         Assert.That(code, Is.Zero, error);
-        var (a, b) = (ResolvedConfig(first), ResolvedConfig(second));
-        var differing = a.EnumerateObject().Where(p => p.Value.GetRawText() != b.GetProperty(p.Name).GetRawText()).Select(p => p.Name);
-        Assert.That(differing, Is.EqualTo(new[] { "started" }).AsCollection);
+        AssertSameConfigButTheStart(first, second);
         Assert.That(File.ReadAllText(Path.Combine(second, "splits.json")), Is.EqualTo(File.ReadAllText(Path.Combine(first, "splits.json"))));
     }
 
@@ -76,11 +90,9 @@ public sealed class ConfigFileTests
     {
         // FineTune records its target scaling as "source" (kept with the source's output layer);
         // that value has to be accepted back, or its config.json could not repeat the run.
-        var source = Path.Combine(_scratch, "source");
-        var (code, _, error) = CliRunner.Run("train", "--train", Train, "--arch", "16x1D-1", "--max-epochs", "1", "--device", "cpu", "--out", source);
-        Assert.That(code, Is.Zero, error);
+        var source = TrainSmallSource();
         var first = Path.Combine(_scratch, "first");
-        (code, _, error) = CliRunner.Run("finetune", "--source", source, "--train", Train, "--max-epochs", "2", "--device", "cpu", "--out", first);
+        var (code, _, error) = CliRunner.Run("finetune", "--source", source, "--train", Train, "--max-epochs", "2", "--device", "cpu", "--out", first);
         Assert.That(code, Is.Zero, error);
         Assert.That(ResolvedConfig(first).GetProperty("target_scaling").GetString(), Is.EqualTo("source"));
         var second = Path.Combine(_scratch, "second");
@@ -88,21 +100,17 @@ public sealed class ConfigFileTests
         (code, _, error) = CliRunner.Run("finetune", "--config", Path.Combine(first, "config.json"), "--out", second);
 
         Assert.That(code, Is.Zero, error);
-        var (a, b) = (ResolvedConfig(first), ResolvedConfig(second));
-        var differing = a.EnumerateObject().Where(p => p.Value.GetRawText() != b.GetProperty(p.Name).GetRawText()).Select(p => p.Name);
-        Assert.That(differing, Is.EqualTo(new[] { "started" }).AsCollection);
+        AssertSameConfigButTheStart(first, second);
     }
 
     [TestCase("train")]
     [TestCase("finetune", "--reinit-last")]
     public void TargetScalingSource_WithoutAKeptOutputLayer_ExitsWithCode2(string verb, params string[] extra)
     {
-        var source = Path.Combine(_scratch, "source");
-        var (code, _, error) = CliRunner.Run("train", "--train", Train, "--arch", "16x1D-1", "--max-epochs", "1", "--device", "cpu", "--out", source);
-        Assert.That(code, Is.Zero, error);
+        var source = TrainSmallSource();
         string[] sourceArgs = verb == "finetune" ? ["--source", source] : [];
 
-        (code, _, error) = CliRunner.Run([verb, "--train", Train, "--target-scaling", "source", "--out", Path.Combine(_scratch, "never"), .. sourceArgs, .. extra]);
+        var (code, _, error) = CliRunner.Run([verb, "--train", Train, "--target-scaling", "source", "--out", Path.Combine(_scratch, "never"), .. sourceArgs, .. extra]);
 
         Assert.That(code, Is.EqualTo(CliApp.InvalidInput));
         Assert.That(error, Does.Contain("--target-scaling source"));
