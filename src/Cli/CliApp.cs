@@ -113,6 +113,11 @@ public static class CliApp
         {
             return body();
         }
+        catch (OptionException e)
+        {
+            error.WriteLine($"error: {OptionFlags.Describe(e)}");
+            return InvalidInput;
+        }
         catch (Exception e) when (e is UsageException or DataFileException or DeviceUnavailableException or FormulaException)
         {
             error.WriteLine($"error: {e.Message}");
@@ -120,7 +125,8 @@ public static class CliApp
         }
         catch (TrainingDivergedException e)
         {
-            error.WriteLine($"error: {e.Message}");
+            var wayOn = e.RunFolder is { } folder ? $" Try a smaller --lr ('--resume {folder} --lr X' continues from the checkpoint)." : "";
+            error.WriteLine($"error: {e.Message}{wayOn}");
             return Diverged;
         }
         catch (OperationCanceledException)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using CrossPropertyILGPU.Transfer;
+using CrossPropertyILGPU.Transfer.Training;
 
 namespace CrossPropertyILGPU.Cli;
 
@@ -10,8 +11,10 @@ namespace CrossPropertyILGPU.Cli;
 /// options had been typed on the command line, except those the command line gives itself, which
 /// win. Keys are option names without the dashes, with <c>-</c> or <c>_</c> (<c>max-epochs</c>,
 /// <c>max_epochs</c>), or the names of a run folder's <c>config.json</c> (<c>learning_rate</c>,
-/// <c>architecture</c>, …), so a run's resolved config can be reused as it is; its records of what
-/// happened (<c>verb</c>, <c>started</c>, <c>device_used</c>, <c>engine_version</c>) are ignored.
+/// <c>architecture</c>, …; <see cref="RunConfig.OptionOfKey"/> maps them, so the schema lives in one
+/// place), so a run's resolved config can be reused as it is; its records of what happened
+/// (<see cref="RunConfig.RecordOnlyKeys"/>) are ignored. An enum-valued option with an unknown value
+/// is an error naming the file, the key and the value.
 /// Null values and empty strings leave the option at its default; an unknown key is an error
 /// naming the key and the file. Paths in it are relative to the working directory, as on the
 /// command line and in config.json.
@@ -20,25 +23,6 @@ internal static class ConfigFile
 {
     /// <summary>The option that names the file.</summary>
     public const string OptionName = "--config";
-
-    // config.json's names for options whose flag is shorter.
-    private static readonly Dictionary<string, string> RunConfigNames = new(StringComparer.Ordinal)
-    {
-        ["validation"] = "val",
-        ["validation_fraction"] = "val_fraction",
-        ["target_column"] = "target",
-        ["architecture"] = "arch",
-        ["learning_rate"] = "lr",
-        ["time_limit_seconds"] = "time_limit",
-        ["reinitialize_last"] = "reinit_last",
-        ["freeze_dense_layers"] = "freeze",
-    };
-
-    // What config.json records about the run rather than asks of it.
-    private static readonly HashSet<string> RecordOnly = new(StringComparer.Ordinal) { "verb", "engine_version", "started", "device_used" };
-
-    // Options of finetune alone, which every config.json records.
-    private static readonly HashSet<string> FineTuneOnly = new(StringComparer.Ordinal) { "source", "reinit_last", "freeze" };
 
     private static bool IsUnset(JsonElement value) =>
         value.ValueKind is JsonValueKind.Null or JsonValueKind.False || (value.ValueKind == JsonValueKind.Number && value.GetDouble() == 0);
@@ -63,15 +47,20 @@ internal static class ConfigFile
         var inserted = new List<string>();
         foreach (var (key, value) in Read(path))
         {
+            // A config.json key names its option through RunConfig's schema; any other key is a flag name.
             var name = Key(key);
-            name = RunConfigNames.GetValueOrDefault(name, name);
-            if (RecordOnly.Contains(name))
+            if (RunConfig.RecordOnlyKeys.Contains(name))
             {
                 continue;
             }
-            if (!options.TryGetValue(name, out var option) && FineTuneOnly.Contains(name) && IsUnset(value))
+            var fromRunConfig = RunConfig.OptionOfKey.TryGetValue(name, out var property);
+            if (fromRunConfig && OptionFlags.Has(property!))
             {
-                continue; // a config.json of train or pretrain records these as null, false and 0
+                name = Key(OptionFlags.Of(property!)[2..]);
+            }
+            if (!options.TryGetValue(name, out var option) && fromRunConfig && IsUnset(value))
+            {
+                continue; // a config.json of train or pretrain records finetune's options as null, false and 0
             }
             if (option is null)
             {
@@ -83,6 +72,12 @@ internal static class ConfigFile
                 continue; // the command line wins
             }
             var tokens = Tokens(path, key, value, option);
+            // Checked here so that the error names the file and key, not only the flag.
+            if (OptionFlags.OptionOf(option.Name) is { } optionName && tokens.FirstOrDefault(t => !Vocabulary.Accepts(optionName, t, out _)) is { } bad)
+            {
+                Vocabulary.Accepts(optionName, bad, out var listing);
+                throw new UsageException($"{path}: key '{key}' holds '{bad}', which is not a value of {option.Name}; use {listing}.");
+            }
             if (tokens.Count > 0)
             {
                 inserted.Add(option.Name);

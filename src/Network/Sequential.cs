@@ -26,7 +26,7 @@ public sealed class Sequential : IDisposable
     /// <param name="layers">The layers, input side first; the last must be a dense layer.</param>
     /// <param name="maxRows">Largest batch the model will see (training batch or inference chunk).</param>
     /// <param name="dropoutSeed">Seeds the dropout masks (each layer derives its own key).</param>
-    public Sequential(IComputeBackend backend, int inputWidth, IReadOnlyList<LayerSpec> layers, int maxRows, ulong dropoutSeed = 1234567)
+    public Sequential(IComputeBackend backend, int inputWidth, IReadOnlyList<LayerSpec> layers, int maxRows, ulong dropoutSeed = (ulong)Training.TrainerOptions.DefaultSeed)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(layers);
@@ -41,23 +41,9 @@ public sealed class Sequential : IDisposable
         MaxRows = maxRows;
         LayerSpecs = layers;
 
-        // Widths and parameter shapes, walking the stack once.
-        var widths = new int[layers.Count];
-        var shapes = new List<(string, int, int)>();
-        var width = inputWidth;
+        var (widths, shapes) = LayOut(inputWidth, layers);
+        var width = widths[^1];
         var denseIndex = 0;
-        for (var i = 0; i < layers.Count; i++)
-        {
-            if (layers[i] is DenseSpec denseSpec)
-            {
-                ArgumentOutOfRangeException.ThrowIfLessThan(denseSpec.Units, 1, nameof(layers));
-                shapes.Add(($"dense.{denseIndex}.weight", width, denseSpec.Units));
-                shapes.Add(($"dense.{denseIndex}.bias", 1, denseSpec.Units));
-                width = denseSpec.Units;
-                denseIndex++;
-            }
-            widths[i] = width;
-        }
         OutputWidth = width;
         Parameters = new ParameterStore(backend, shapes);
 
@@ -98,6 +84,40 @@ public sealed class Sequential : IDisposable
             dense.Add(layer);
             return layer;
         }
+    }
+
+    /// <summary>
+    /// The size of the stack on <paramref name="inputWidth"/> inputs without building it: its
+    /// parameter count and the activation floats one row needs (every layer's output). Memory
+    /// estimates use it, so they count exactly what the constructor allocates.
+    /// </summary>
+    public static (long Parameters, long ActivationsPerRow) Measure(int inputWidth, IReadOnlyList<LayerSpec> layers)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        var (widths, shapes) = LayOut(inputWidth, layers);
+        return (shapes.Sum(s => (long)s.Rows * s.Columns), widths.Sum(w => (long)w));
+    }
+
+    // Each layer's output width and the parameter shapes (name, rows, columns), walking the stack once.
+    private static (int[] Widths, List<(string Name, int Rows, int Columns)> Shapes) LayOut(int inputWidth, IReadOnlyList<LayerSpec> layers)
+    {
+        var widths = new int[layers.Count];
+        var shapes = new List<(string Name, int Rows, int Columns)>();
+        var width = inputWidth;
+        var denseIndex = 0;
+        for (var i = 0; i < layers.Count; i++)
+        {
+            if (layers[i] is DenseSpec denseSpec)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(denseSpec.Units, 1, nameof(layers));
+                shapes.Add(($"dense.{denseIndex}.weight", width, denseSpec.Units));
+                shapes.Add(($"dense.{denseIndex}.bias", 1, denseSpec.Units));
+                width = denseSpec.Units;
+                denseIndex++;
+            }
+            widths[i] = width;
+        }
+        return (widths, shapes);
     }
 
     /// <summary>The backend the model lives on.</summary>

@@ -30,7 +30,7 @@ public sealed record FineTuneSettings
     public DeviceKind Device { get; init; } = DeviceKind.Auto;
 
     /// <summary>Seed of the split, shuffling and dropout.</summary>
-    public int Seed { get; init; } = 1234567;
+    public int Seed { get; init; } = Network.Training.TrainerOptions.DefaultSeed;
 
     /// <summary>Name recorded for the target.</summary>
     public string TargetName { get; init; } = "target";

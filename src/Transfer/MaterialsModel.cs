@@ -17,17 +17,18 @@ namespace CrossPropertyILGPU.Transfer;
 public sealed class MaterialsModel : IDisposable
 {
     /// <summary>Rows per inference chunk.</summary>
-    public const int InferenceRows = 512;
+    public const int InferenceRows = NetworkDesign.InferenceRows;
 
-    private readonly bool _ownsBackend;
+    // The pooled backend this model was loaded onto, given back on Dispose; null when the caller owns the backend.
+    private readonly BackendLease? _lease;
 
-    private MaterialsModel(ModelManifest manifest, IComputeBackend backend, Sequential network, bool ownsBackend, FeatureSource features)
+    private MaterialsModel(ModelManifest manifest, IComputeBackend backend, Sequential network, BackendLease? lease, FeatureSource features)
     {
         Features = features;
         Manifest = manifest;
         Backend = backend;
         Network = network;
-        _ownsBackend = ownsBackend;
+        _lease = lease;
         Scaler = new TargetScaler(manifest.TargetOffset, manifest.TargetScale);
     }
 
@@ -48,20 +49,21 @@ public sealed class MaterialsModel : IDisposable
 
     /// <summary>
     /// Loads a model from a run folder, a <c>model.json</c>, or a <c>model.safetensors</c> (whose
-    /// <c>model.json</c> sits beside it), onto a new backend of <paramref name="device"/>.
+    /// <c>model.json</c> sits beside it), onto this process's backend of <paramref name="device"/>
+    /// (<see cref="BackendPool"/>: created and compiled once, reused by later loads and runs).
     /// </summary>
     public static MaterialsModel Load(string path, DeviceKind device = DeviceKind.Auto)
     {
         var manifestPath = ResolveManifest(path);
         var manifest = ModelManifest.Load(manifestPath);
-        var backend = BackendFactory.Create(device);
+        var lease = BackendPool.Rent(device);
         try
         {
-            return Load(manifestPath, manifest, backend, ownsBackend: true);
+            return Load(manifestPath, manifest, lease.Backend, lease);
         }
         catch
         {
-            backend.Dispose();
+            lease.Dispose();
             throw;
         }
     }
@@ -70,11 +72,8 @@ public sealed class MaterialsModel : IDisposable
     public static MaterialsModel Load(string path, IComputeBackend backend)
     {
         var manifestPath = ResolveManifest(path);
-        return Load(manifestPath, ModelManifest.Load(manifestPath), backend, ownsBackend: false);
+        return Load(manifestPath, ModelManifest.Load(manifestPath), backend, lease: null);
     }
-
-    internal static MaterialsModel Create(ModelManifest manifest, IComputeBackend backend, Sequential network, FeatureSource features) =>
-        new(manifest, backend, network, ownsBackend: false, features);
 
     /// <summary>The layer stack a manifest describes.</summary>
     public static IReadOnlyList<LayerSpec> Layers(ModelManifest manifest)
@@ -91,9 +90,7 @@ public sealed class MaterialsModel : IDisposable
         {
             throw new UsageException($"The data has {data.Width} features per row; the model takes {Manifest.InputWidth}.");
         }
-        var predictions = data.Count == 0 ? [] : Network.Predict(data.Features, data.Count);
-        Scaler.InverseInPlace(predictions);
-        return predictions;
+        return Scaler.Predict(Network, data.Features, data.Count);
     }
 
     /// <summary>Predictions for formulas; a formula the model cannot featurise throws <see cref="UsageException"/>.</summary>
@@ -131,7 +128,7 @@ public sealed class MaterialsModel : IDisposable
 
     /// <summary>
     /// Fine-tunes the model at <paramref name="sourcePath"/> on in-memory (formula, value) pairs and
-    /// returns the trained model, loaded on the same device. The run folder (config, splits,
+    /// returns the trained model, loaded on the backend it trained on. The run folder (config, splits,
     /// metrics, model files) goes to <see cref="FineTuneSettings.OutputDirectory"/>, or to a
     /// temporary folder deleted once the model is loaded.
     /// </summary>
@@ -181,16 +178,13 @@ public sealed class MaterialsModel : IDisposable
     public void Dispose()
     {
         Network.Dispose();
-        if (_ownsBackend)
-        {
-            Backend.Dispose();
-        }
+        _lease?.Dispose();
     }
 
-    private static MaterialsModel Load(string manifestPath, ModelManifest manifest, IComputeBackend backend, bool ownsBackend)
+    private static MaterialsModel Load(string manifestPath, ModelManifest manifest, IComputeBackend backend, BackendLease? lease)
     {
         FeatureSource features;
-        if (manifest.FeatureKind == "ef" && manifest.InputWidth == ElementalFractions.Width)
+        if (manifest.FeatureKind == FeatureKind.ElementalFractions && manifest.InputWidth == ElementalFractions.Width)
         {
             if (!manifest.Elements.SequenceEqual(ElementTable.ElemNetElements))
             {
@@ -198,7 +192,7 @@ public sealed class MaterialsModel : IDisposable
             }
             features = FeatureSource.ElementalFractions;
         }
-        else if (manifest.FeatureKind == "file" && manifest.FeatureFile is { } featureFile)
+        else if (manifest.FeatureKind == FeatureKind.File && manifest.FeatureFile is { } featureFile)
         {
             // A model trained on extracted features needs its feature file to featurise formulas.
             features = File.Exists(featureFile)
@@ -209,7 +203,7 @@ public sealed class MaterialsModel : IDisposable
                 throw new UsageException($"{manifestPath}: '{featureFile}' has {features.Width} features; the model takes {manifest.InputWidth}.");
             }
         }
-        else if (manifest.FeatureKind == "pa" && manifest.InputWidth == PhysicalAttributes.Width)
+        else if (manifest.FeatureKind == FeatureKind.PhysicalAttributes && manifest.InputWidth == PhysicalAttributes.Width)
         {
             if (manifest.FeatureNames is { Length: > 0 } names && !names.SequenceEqual(PhysicalAttributes.Names))
             {
@@ -219,7 +213,7 @@ public sealed class MaterialsModel : IDisposable
         }
         else
         {
-            throw new UsageException($"{manifestPath}: feature kind '{manifest.FeatureKind}' with {manifest.InputWidth} inputs is not supported by this version.");
+            throw new UsageException($"{manifestPath}: feature kind '{manifest.FeatureKind.ToName()}' with {manifest.InputWidth} inputs is not supported by this version.");
         }
         // Rows are standardised as in training, wherever the model featurises them (evaluate, predict, extract).
         if (manifest.ReadInputScaler(manifestPath) is { } scaler)
@@ -247,7 +241,7 @@ public sealed class MaterialsModel : IDisposable
             {
                 throw new UsageException(e.Message, e);
             }
-            return new MaterialsModel(manifest, backend, network, ownsBackend, features);
+            return new MaterialsModel(manifest, backend, network, lease, features);
         }
         catch
         {
@@ -257,15 +251,5 @@ public sealed class MaterialsModel : IDisposable
     }
 
     /// <summary>The model.json a run folder, model.json or model.safetensors path stands for.</summary>
-    public static string ResolveManifest(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        if (Directory.Exists(path))
-        {
-            return Path.Combine(path, "model.json");
-        }
-        return path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)
-            ? Path.ChangeExtension(path, ".json")
-            : path;
-    }
+    public static string ResolveManifest(string path) => RunFolder.ResolveManifest(path);
 }

@@ -4,7 +4,7 @@ namespace CrossPropertyILGPU.Transfer;
 /// An invalid argument, configuration or file that the user must fix (the CLI exits with code 2).
 /// The message says what was wrong and, where it helps, what would be right.
 /// </summary>
-public sealed class UsageException : Exception
+public class UsageException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public UsageException(string message)

@@ -23,7 +23,7 @@ internal static class CommonOptions
     public static Option<int> Seed() => new("--seed")
     {
         Description = "Seed of all randomness: split, initialisation, shuffling, dropout.",
-        DefaultValueFactory = _ => 1234567,
+        DefaultValueFactory = _ => Network.Training.TrainerOptions.DefaultSeed,
     };
 
     public static Option<bool> Quiet() => new("--quiet")

@@ -32,7 +32,7 @@ internal static class DemoVerb
                 TimeLimitPerModel = TimeSpan.FromSeconds(parse.GetValue(timeLimit)),
                 Device = CommonOptions.ParseDevice(parse.GetValue(device)!),
                 Seed = parse.GetValue(seed),
-                OutputDirectory = parse.GetValue(output) ?? TrainingRun.DefaultRunFolder("demo"),
+                OutputDirectory = parse.GetValue(output) ?? RunFolder.DefaultPath("demo"),
             }, parse.InvocationConfiguration.Error, cancellation);
             Report.Demo(parse.InvocationConfiguration.Output, rows);
             return cancellation.IsCancellationRequested ? CliApp.Interrupted : CliApp.Success;

@@ -30,7 +30,7 @@ internal static class LearningCurveVerb
             var shares = parse.GetValue(fractions)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
                 .Select(t => double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) ? f : throw new UsageException($"--fractions: '{t}' is not a number."))
                 .ToArray();
-            var folder = parse.GetValue(output) ?? TrainingRun.DefaultRunFolder("learning-curve");
+            var folder = parse.GetValue(output) ?? RunFolder.DefaultPath("learning-curve");
             var points = LearningCurve.Run(new LearningCurveOptions
             {
                 SourceModel = parse.GetValue(source)!,

@@ -41,11 +41,11 @@ internal static class TrainVerb
         var valFraction = new Option<double>("--val-fraction") { Description = "Share of --train used for validation when --val is not given.", DefaultValueFactory = _ => defaults.ValidationFraction };
         var test = new Option<string?>("--test") { Description = "Test CSV, evaluated once after training (never used to select the model). Default: none." };
         var features = new Option<string>("--features") { Description = "Input features: ef (elemental fractions), pa (145 physical attributes), or a feature CSV written by extract (rows looked up by formula).", DefaultValueFactory = _ => "ef" };
-        var inputScaling = new Option<string>("--input-scaling") { Description = "Standardise each input column with the training split's mean and std, stored with the model: auto (pa only), standard or none. Fine-tuning keeps the source's.", DefaultValueFactory = _ => "auto" };
+        var inputScaling = new Option<string>("--input-scaling") { Description = "Standardise each input column with the training split's mean and std, stored with the model: auto (pa only), standard or none. Fine-tuning keeps the source's.", DefaultValueFactory = _ => InputScaling.Auto.ToName() };
         var arch = new Option<string?>("--arch") { Description = $"ElemNet architecture string (default: {ElemNetSpec.Default}, or the source model's)." };
         var source = new Option<string?>("--source") { Description = "Source model: run folder, model.json or model.safetensors. Required unless --resume or given by --config." };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint (its config.json gives the options; --max-epochs, --patience, --time-limit, --device and, for this session, --lr may be changed). Default: none (a new run)." };
-        var onUnsupported = new Option<string>("--on-unsupported") { Description = "Rows whose formula cannot be used: skip (reported) or error.", DefaultValueFactory = _ => "skip" };
+        var onUnsupported = new Option<string>("--on-unsupported") { Description = "Rows whose formula cannot be used: skip (reported) or error.", DefaultValueFactory = _ => UnsupportedRowAction.Skip.ToName() };
         var minElements = new Option<int>("--min-elements") { Description = "Skip compositions with fewer distinct elements (the paper used 2).", DefaultValueFactory = _ => 1 };
         var splits = new Option<string?>("--splits") { Description = "Reuse the train/validation rows of a splits.json (e.g. from an earlier run folder). Default: none (a fresh split)." };
         var folds = new Option<int?>("--folds") { Description = "K-fold cross-validation over the training rows: K runs in --out/fold-k, then mean ± std of the fold MAEs. Default: none (one run)." };
@@ -59,8 +59,8 @@ internal static class TrainVerb
         var maxEpochs = new Option<int>("--max-epochs") { Description = "Epoch limit.", DefaultValueFactory = _ => defaults.MaxEpochs };
         var patience = new Option<int>("--patience") { Description = "Stop after this many epochs without a better validation MAE.", DefaultValueFactory = _ => defaults.Patience };
         var timeLimit = new Option<double?>("--time-limit") { Description = "Wall-time limit in seconds. Default: none." };
-        var loss = new Option<string>("--loss") { Description = "Training loss: mae or mse.", DefaultValueFactory = _ => "mae" };
-        var scaling = new Option<string>("--target-scaling") { Description = "standard (train on standardised targets) or none (raw targets, as ElemNet). FineTune without --reinit-last keeps the source model's scaling with its output layer (recorded as source).", DefaultValueFactory = _ => "standard" };
+        var loss = new Option<string>("--loss") { Description = $"Training loss: {Vocabulary.Loss.Listing}.", DefaultValueFactory = _ => LossKind.Mae.ToName() };
+        var scaling = new Option<string>("--target-scaling") { Description = "standard (train on standardised targets) or none (raw targets, as ElemNet). FineTune without --reinit-last keeps the source model's scaling with its output layer (recorded as source).", DefaultValueFactory = _ => TargetScaling.Standard.ToName() };
         var ensemble = new Option<int>("--ensemble") { Description = "Train N models with seeds seed, seed+1, … on the same split (in --out/member-k); predictions get the members' mean and a std column. 1 = a single model.", DefaultValueFactory = _ => 1 };
         var config = new Option<string?>(ConfigFile.OptionName) { Description = "JSON file of option values (keys: option names, e.g. max-epochs or max_epochs; a run folder's config.json works as is); options on the command line override it. Default: none." };
         var output = new Option<string?>("--out") { Description = $"Run folder to create (default: runs/{defaults.Verb}-<timestamp>)." };
@@ -112,7 +112,7 @@ internal static class TrainVerb
                     FormulaColumn = parse.GetValue(formulaColumn),
                     TargetColumn = parse.GetValue(target),
                     Features = parse.GetValue(features)!,
-                    InputScaling = InputScalings.Parse(parse.GetValue(inputScaling)!),
+                    InputScaling = Vocabulary.InputScaling.Parse(parse.GetValue(inputScaling)!),
                     Architecture = parse.GetValue(arch),
                     SourceModel = defaults.FromSource ? parse.GetValue(source) : null,
                     ReinitializeLast = defaults.FromSource && parse.GetValue(reinitLast),
@@ -123,35 +123,18 @@ internal static class TrainVerb
                     MaxEpochs = parse.GetValue(maxEpochs),
                     Patience = parse.GetValue(patience),
                     TimeLimit = parse.GetValue(timeLimit) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
-                    Loss = parse.GetValue(loss) switch
-                    {
-                        "mae" => LossKind.Mae,
-                        "mse" => LossKind.Mse,
-                        var other => throw new UsageException($"--loss {other}: use mae or mse."),
-                    },
-                    ScaleTargets = parse.GetValue(scaling) switch
-                    {
-                        "standard" => true,
-                        "none" => false,
-                        // What a FineTune run's config.json records: the source's scaling, which
-                        // FineTune keeps whatever this option says.
-                        "source" when defaults.FromSource && !parse.GetValue(reinitLast) => true,
-                        "source" => throw new UsageException("--target-scaling source: only FineTune (finetune without --reinit-last) keeps the source model's scaling; use standard or none."),
-                        var other => throw new UsageException($"--target-scaling {other}: use standard or none."),
-                    },
+                    Loss = Vocabulary.Loss.Parse(parse.GetValue(loss)!),
+                    // 'source' (what a FineTune run's config.json records) is checked by the run:
+                    // only FineTune keeps the source model's scaling.
+                    TargetScaling = Vocabulary.TargetScaling.Parse(parse.GetValue(scaling)!),
                     Device = CommonOptions.ParseDevice(parse.GetValue(device)!),
                     Gemm = CommonOptions.ParseGemm(parse.GetValue(gemm)!),
                     Seed = parse.GetValue(seed),
-                    OutputDirectory = parse.GetValue(output) ?? TrainingRun.DefaultRunFolder(defaults.Verb),
+                    OutputDirectory = parse.GetValue(output) ?? RunFolder.DefaultPath(defaults.Verb),
                     CheckpointEvery = parse.GetValue(checkpointEvery) is var every and >= 0 ? every : throw new UsageException("--checkpoint-every must be 0 (never) or more."),
                     CheckpointInterval = CheckpointInterval(parse.GetValue(checkpointInterval)),
                     SplitsPath = parse.GetValue(splits),
-                    OnUnsupported = parse.GetValue(onUnsupported) switch
-                    {
-                        "skip" => UnsupportedRowAction.Skip,
-                        "error" => UnsupportedRowAction.Error,
-                        var other => throw new UsageException($"--on-unsupported {other}: use skip or error."),
-                    },
+                    OnUnsupported = Vocabulary.OnUnsupported.Parse(parse.GetValue(onUnsupported)!),
                     MinElements = parse.GetValue(minElements) is var n and >= 1 ? n : throw new UsageException("--min-elements must be at least 1."),
                 };
             }

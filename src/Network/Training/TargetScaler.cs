@@ -55,4 +55,13 @@ public sealed record TargetScaler(double Offset, double Scale)
             predictions[i] = (float)(predictions[i] * Scale + Offset);
         }
     }
+
+    /// <summary>The predictions of <paramref name="network"/> for <paramref name="count"/> rows of features, in target units.</summary>
+    public float[] Predict(Sequential network, ReadOnlySpan<float> features, int count)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        var predictions = count == 0 ? [] : network.Predict(features, count);
+        InverseInPlace(predictions);
+        return predictions;
+    }
 }

@@ -32,8 +32,14 @@ public sealed record TrainerOptions
     /// <summary>Adam ε (Keras default 1e-7).</summary>
     public float Epsilon { get; init; } = 1e-7f;
 
+    /// <summary>
+    /// The seed every run uses unless told otherwise (split, initialisation, shuffling, dropout):
+    /// the one the paper's data splits were carved with. One constant for the whole product.
+    /// </summary>
+    public const int DefaultSeed = 1234567;
+
     /// <summary>Seeds the per-epoch shuffling.</summary>
-    public int Seed { get; init; } = 1234567;
+    public int Seed { get; init; } = DefaultSeed;
 
     /// <summary>Number of leading dense layers whose parameters stay fixed.</summary>
     public int FrozenDenseLayers { get; init; }

@@ -30,7 +30,7 @@ public sealed record BaselineRunOptions
     public BaselineModel Model { get; init; } = BaselineModel.RandomForest;
 
     /// <summary>Seed of the model's randomness.</summary>
-    public int Seed { get; init; } = 1234567;
+    public int Seed { get; init; } = Network.Training.TrainerOptions.DefaultSeed;
 
     /// <summary>Folder for <c>predictions_&lt;split&gt;.csv</c>; null writes nothing. An existing non-empty folder is refused.</summary>
     public string? OutputDirectory { get; init; }
@@ -67,7 +67,7 @@ public static class BaselineRun
             .Where(s => s.Data is not null)
             .Select(s => (s.Name, Data: s.Data!))
             .ToArray();
-        var folder = options.OutputDirectory is null ? null : TrainingRun.CreateRunFolder(options.OutputDirectory);
+        var folder = options.OutputDirectory is null ? null : RunFolder.CreateNew(options.OutputDirectory);
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"data: {string.Join(", ", splits.Select(s => $"{s.Data.Count} {s.Name}"))} rows; target '{targetColumn}'; fitting {BaselineModels.Describe(options.Model)}"));
 
@@ -84,10 +84,10 @@ public static class BaselineRun
             metrics.Add(RegressionMetrics.Compute(name, data.Targets!, predictions[i], trainMean));
             if (folder is not null)
             {
-                PredictionsCsv.Write(Path.Combine(folder, $"predictions_{name}.csv"), data, predictions[i], targetColumn ?? "target");
+                folder.WritePredictions(name, data, predictions[i], targetColumn ?? "target");
             }
         }
-        return new BaselineRunSummary(options.Model, metrics, clock.Elapsed, folder);
+        return new BaselineRunSummary(options.Model, metrics, clock.Elapsed, folder?.Path);
     }
 
     private static FeaturizedData? Load(string? path, BaselineRunOptions options, FeatureSource features, TextWriter log) =>

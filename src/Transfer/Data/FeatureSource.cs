@@ -14,8 +14,8 @@ namespace CrossPropertyILGPU.Transfer.Data;
 /// </summary>
 public abstract class FeatureSource
 {
-    /// <summary>The kind recorded in model.json: <c>ef</c>, <c>pa</c> or <c>file</c>.</summary>
-    public abstract string Kind { get; }
+    /// <summary>The kind recorded in model.json.</summary>
+    public abstract FeatureKind Kind { get; }
 
     /// <summary>Features per row.</summary>
     public abstract int Width { get; }
@@ -37,12 +37,15 @@ public abstract class FeatureSource
     public static FeatureSource Resolve(string features, FeaturizerOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(features);
-        return features switch
+        var defaults = options is null || options == FeaturizerOptions.Default;
+        // "file" is a kind, not a value: a feature file is named by its path.
+        var named = Vocabulary.FeatureKind.TryParse(features, out var kind) ? kind : FeatureKind.File;
+        return named switch
         {
-            "ef" => options is null || options == FeaturizerOptions.Default ? ElementalFractions : new ElementalFractionSource(options),
-            "pa" => options is null || options == FeaturizerOptions.Default ? PhysicalAttributes : new PhysicalAttributeSource(options),
+            FeatureKind.ElementalFractions => defaults ? ElementalFractions : new ElementalFractionSource(options!),
+            FeatureKind.PhysicalAttributes => defaults ? PhysicalAttributes : new PhysicalAttributeSource(options!),
             _ when File.Exists(features) => FeatureFile.Load(features),
-            _ => throw new UsageException($"--features {features}: use ef, pa, or the path of a feature CSV written by 'extract' (no such file)."),
+            _ => throw new OptionException(nameof(Training.TrainRunOptions.Features), features, "use ef, pa, or the path of a feature CSV written by 'extract' (no such file)."),
         };
     }
 
@@ -56,14 +59,14 @@ public abstract class FeatureSource
         ArgumentNullException.ThrowIfNull(scaler);
         return scaler.Width == Width
             ? new ScaledSource(this, scaler)
-            : throw new ArgumentException($"The input scaling has {scaler.Width} columns; '{Kind}' features have {Width}.", nameof(scaler));
+            : throw new ArgumentException($"The input scaling has {scaler.Width} columns; '{Kind.ToName()}' features have {Width}.", nameof(scaler));
     }
 
     private sealed class ElementalFractionSource(FeaturizerOptions? options = null) : FeatureSource
     {
         private readonly FeaturizerOptions _options = options ?? FeaturizerOptions.Default;
 
-        public override string Kind => "ef";
+        public override FeatureKind Kind => FeatureKind.ElementalFractions;
 
         public override int Width => Chemistry.ElementalFractions.Width;
 
@@ -76,7 +79,7 @@ public abstract class FeatureSource
     {
         private readonly FeaturizerOptions _options = options ?? FeaturizerOptions.Default;
 
-        public override string Kind => "pa";
+        public override FeatureKind Kind => FeatureKind.PhysicalAttributes;
 
         public override int Width => Chemistry.PhysicalAttributes.Width;
 
@@ -88,7 +91,7 @@ public abstract class FeatureSource
     // The inner source's features, standardised: what a model with stored input scaling is fed.
     private sealed class ScaledSource(FeatureSource inner, InputScaler scaler) : FeatureSource
     {
-        public override string Kind => inner.Kind;
+        public override FeatureKind Kind => inner.Kind;
 
         public override int Width => inner.Width;
 
@@ -113,7 +116,7 @@ public sealed class FeatureFile : FeatureSource
     }
 
     /// <inheritdoc />
-    public override string Kind => "file";
+    public override FeatureKind Kind => FeatureKind.File;
 
     /// <inheritdoc />
     public override int Width { get; }

@@ -33,7 +33,7 @@ public sealed record DemoOptions
     public DeviceKind Device { get; init; } = DeviceKind.Auto;
 
     /// <summary>Seed of every run.</summary>
-    public int Seed { get; init; } = 1234567;
+    public int Seed { get; init; } = Network.Training.TrainerOptions.DefaultSeed;
 
     /// <summary>Folder receiving one run folder per trained model.</summary>
     public required string OutputDirectory { get; init; }
@@ -75,7 +75,7 @@ public static class DemoRun
                 throw new UsageException($"--data {options.DataFolder}: expected {file} (a folder with <name>_training_set.csv and <name>_test_set.csv).");
             }
         }
-        TrainingRun.CheckNewRunFolder(options.OutputDirectory);
+        RunFolder.CheckNew(options.OutputDirectory);
 
         var rows = new List<DemoRow>();
         var runOptions = new TrainRunOptions

@@ -121,11 +121,11 @@ public static class OnnxExport
         model.Bytes(8, opset.ToArray());
         var columns = manifest.FeatureKind switch
         {
-            "ef" => string.Join(",", manifest.Elements ?? []),
-            "pa" => string.Join(",", manifest.FeatureNames ?? []),
+            Data.FeatureKind.ElementalFractions => string.Join(",", manifest.Elements ?? []),
+            Data.FeatureKind.PhysicalAttributes => string.Join(",", manifest.FeatureNames ?? []),
             _ => manifest.FeatureFile ?? "",
         };
-        foreach (var (key, value) in new[] { ("target", manifest.TargetName), ("feature_kind", manifest.FeatureKind), ("feature_columns", columns), ("architecture", manifest.Architecture) })
+        foreach (var (key, value) in new[] { ("target", manifest.TargetName), ("feature_kind", manifest.FeatureKind.ToName()), ("feature_columns", columns), ("architecture", manifest.Architecture) })
         {
             var entry = new Message();
             entry.String(1, key);

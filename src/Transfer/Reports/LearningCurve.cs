@@ -33,7 +33,7 @@ public sealed record LearningCurveOptions
     public DeviceKind Device { get; init; } = DeviceKind.Auto;
 
     /// <summary>Seed of the split, the subsets and every run.</summary>
-    public int Seed { get; init; } = 1234567;
+    public int Seed { get; init; } = Network.Training.TrainerOptions.DefaultSeed;
 
     /// <summary>Folder receiving the curve and one run folder per model.</summary>
     public required string OutputDirectory { get; init; }
@@ -85,7 +85,7 @@ public static class LearningCurve
                 throw new UsageException($"--data {options.DataFolder}: expected {file} (a folder with <name>_training_set.csv and <name>_test_set.csv).");
             }
         }
-        var features = source.FeatureKind is "ef" or "pa" ? source.FeatureKind : source.FeatureFile!;
+        var features = source.FeatureKind == FeatureKind.File ? source.FeatureFile! : source.FeatureKind.ToName();
         var records = DataLoading.Load(train, null, null, requireTargets: true, log, FeatureSource.Resolve(features, new FeaturizerOptions())).Records;
         var order = Enumerable.Range(0, records.Count).ToArray();
         new Random(options.Seed).Shuffle(order);
@@ -94,7 +94,7 @@ public static class LearningCurve
         {
             throw new UsageException($"{train}: {records.Count} rows cannot be split into validation and training rows.");
         }
-        var folder = TrainingRun.CreateRunFolder(options.OutputDirectory);
+        var folder = RunFolder.CreateNew(options.OutputDirectory).Path;
         SplitRows Rows(IEnumerable<int> indices)
         {
             var sorted = indices.Order().ToArray();

@@ -208,8 +208,10 @@ internal sealed class MethodRunner : IDisposable
         // TrainingRun reads the files itself.
         var data = Load(set, splits, FeatureSource.Resolve(features), TextWriter.Null);
         var restricted = splits.ToRunSplits(data.Train, data.Validation, set.TrainPath);
-        var resume = Directory.Exists(folder) && RunCheckpoint.Exists(folder);
-        var secondsBefore = resume ? LastMetricsSeconds(folder) : 0;
+        var run = new RunFolder(folder);
+        var resume = Directory.Exists(folder) && run.HasCheckpoint;
+        // The run's cumulative training seconds before this session: the last epoch metrics.csv holds.
+        var secondsBefore = resume ? run.ReadMetrics() is [.., var last] ? last.Seconds : 0 : 0;
         if (!resume && Directory.Exists(folder))
         {
             // A run stopped before its first checkpoint (at most half a minute of work), or one
@@ -262,7 +264,7 @@ internal sealed class MethodRunner : IDisposable
             Seconds = clock.Elapsed.TotalSeconds + secondsBefore,
             SecondsBefore = secondsBefore,
             Device = summary.Device.ToString(),
-            Run = JsonSerializer.Deserialize(File.ReadAllText(Path.Combine(folder, "config.json")), TransferJson.Default.RunConfig),
+            Run = summary.Config,
         };
         CsvOutput.WriteAtomically(done, writer =>
         {
@@ -270,10 +272,10 @@ internal sealed class MethodRunner : IDisposable
             return 0;
         });
         // The 74 MB checkpoint is only for resuming; the weights only for inspection.
-        File.Delete(Path.Combine(folder, RunCheckpoint.FileName));
+        run.DeleteCheckpoint();
         if (!_options.KeepModels)
         {
-            File.Delete(Path.Combine(folder, "model.safetensors"));
+            run.DeleteWeights();
         }
         return fitted;
     }
@@ -288,14 +290,6 @@ internal sealed class MethodRunner : IDisposable
         {
             return null;
         }
-    }
-
-    // metrics.csv's last line holds the run's cumulative training seconds before a resume.
-    private static double LastMetricsSeconds(string folder)
-    {
-        var path = Path.Combine(folder, "metrics.csv");
-        var last = File.Exists(path) ? File.ReadLines(path).Skip(1).LastOrDefault() : null;
-        return last?.Split(',') is [.., var seconds] && double.TryParse(seconds, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : 0;
     }
 
     // ---- the source model's features (TL:ML(FeatExtr), TL:DL(FeatExtr)) ------------------------
@@ -330,7 +324,7 @@ internal sealed class MethodRunner : IDisposable
     /// <summary>The weights file a source path names (run folder, model.json or model.safetensors).</summary>
     private static string SourceWeightsPath(string source)
     {
-        var manifest = MaterialsModel.ResolveManifest(source);
+        var manifest = RunFolder.ResolveManifest(source);
         return ModelManifest.Load(manifest).WeightsPath(manifest);
     }
 

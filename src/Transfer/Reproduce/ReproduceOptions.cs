@@ -112,7 +112,7 @@ public sealed record ReproduceOptions
     public DeviceKind Device { get; init; } = DeviceKind.Auto;
 
     /// <summary>Seed of the validation split, initialisation, shuffling, dropout and the forests.</summary>
-    public int Seed { get; init; } = 1234567;
+    public int Seed { get; init; } = Network.Training.TrainerOptions.DefaultSeed;
 
     /// <summary>Keep each trained network's model.safetensors in its run folder (74 MB checkpoints are always removed once a result is written).</summary>
     public bool KeepModels { get; init; }

@@ -212,9 +212,9 @@ public static class ReproduceRun
                 throw new UsageException($"--source {options.SourceModel}: no model.json there; the transfer methods need a source model (the shipped one is {ReproduceOptions.DefaultSource}).");
             }
             var manifest = ModelManifest.Load(manifestPath);
-            if (manifest.FeatureKind != "ef")
+            if (manifest.FeatureKind != Data.FeatureKind.ElementalFractions)
             {
-                throw new UsageException($"--source {options.SourceModel}: it takes '{manifest.FeatureKind}' features; the transfer methods use elemental fractions (ef) only, as the paper's.");
+                throw new UsageException($"--source {options.SourceModel}: it takes '{manifest.FeatureKind.ToName()}' features; the transfer methods use elemental fractions (ef) only, as the paper's.");
             }
             var hidden = ElemNetSpec.Parse(manifest.Architecture).DenseLayerCount - 1;
             if (options.Methods.Any(m => m is ReproduceMethod.MlFeatureExtraction or ReproduceMethod.DlFeatureExtraction))

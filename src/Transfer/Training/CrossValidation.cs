@@ -44,7 +44,7 @@ public static class CrossValidation
         {
             throw new UsageException($"--folds {folds}: only {rows.Count} usable rows.");
         }
-        TrainingRun.CreateRunFolder(options.OutputDirectory);
+        RunFolder.CreateNew(options.OutputDirectory);
         var order = Enumerable.Range(0, rows.Count).ToArray();
         new Random(options.Seed).Shuffle(order);
 

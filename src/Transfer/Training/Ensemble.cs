@@ -46,7 +46,7 @@ public static class Ensemble
         {
             throw new UsageException($"--ensemble {members}: an ensemble needs at least 2 members.");
         }
-        var folder = TrainingRun.CreateRunFolder(options.OutputDirectory);
+        var folder = RunFolder.CreateNew(options.OutputDirectory).Path;
         var runs = new List<TrainRunSummary>();
         for (var k = 1; k <= members && !cancellation.IsCancellationRequested; k++)
         {

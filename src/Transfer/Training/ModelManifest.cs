@@ -26,7 +26,8 @@ public sealed record ModelManifest
     public required float[] KeepProbabilities { get; init; }
 
     /// <summary>Input features: <c>ef</c> (elemental fractions), <c>pa</c> (physical attributes) or <c>file</c> (looked up in <see cref="FeatureFile"/>).</summary>
-    public required string FeatureKind { get; init; }
+    [JsonConverter(typeof(FeatureKindJsonConverter))]
+    public required Data.FeatureKind FeatureKind { get; init; }
 
     /// <summary>For <c>file</c> models: the feature CSV (as given when training) whose rows are looked up by formula.</summary>
     public string? FeatureFile { get; init; }
@@ -69,10 +70,11 @@ public sealed record ModelManifest
     public required double TrainTargetMean { get; init; }
 
     /// <summary>Training loss: mae or mse.</summary>
-    public required string Loss { get; init; }
+    [JsonConverter(typeof(LossJsonConverter))]
+    public required Kernels.Backends.LossKind Loss { get; init; }
 
     /// <summary>Weights file name, beside this file.</summary>
-    public string Weights { get; init; } = "model.safetensors";
+    public string Weights { get; init; } = RunFolder.WeightsFileName;
 
     /// <summary>How the model was trained.</summary>
     public TrainingSummary? Training { get; init; }

@@ -1,44 +1,50 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using CrossPropertyILGPU.Network.Checkpoints;
 using CrossPropertyILGPU.Network.Training;
 
 namespace CrossPropertyILGPU.Transfer.Training;
 
 /// <summary>
-/// <c>checkpoint.safetensors</c> in a run folder: the trainer's full state after the last completed
-/// epoch — parameters, Adam's moments, the best parameters so far as four flat F32 tensors, and the
-/// counters (epoch, Adam step, seed: together the random state), early-stopping bookkeeping,
-/// metrics history and target scaling as JSON in the file's metadata. One file, written
-/// to a temporary name, flushed to disk and renamed over the old one, so a crash at any moment
-/// leaves a complete checkpoint of some epoch.
+/// The format of <c>checkpoint.safetensors</c> (its owner is <see cref="RunFolder"/>): the trainer's
+/// <see cref="TrainingState"/> after the last completed epoch — parameters, Adam's moments and the
+/// best parameters so far as four flat F32 tensors, and the state's scalar members (counters,
+/// early-stopping bookkeeping, metrics history) plus the target scaling as one JSON object in the
+/// file's metadata. The JSON is <see cref="TrainingState"/> itself without its arrays, so no second
+/// record mirrors it. Written to a temporary name, flushed and renamed over the old file, so a
+/// crash at any moment leaves a complete checkpoint of some epoch.
 /// </summary>
-public static class RunCheckpoint
+internal static class RunCheckpoint
 {
-    /// <summary>File name inside the run folder.</summary>
-    public const string FileName = "checkpoint.safetensors";
-
     private const string StateKey = "training_state";
 
-    /// <summary>Writes <paramref name="state"/> atomically into <paramref name="folder"/>.</summary>
-    public static void Save(string folder, TrainingState state, TargetScaler scaler)
+    // TrainingState as JSON, its four arrays left out (they are the tensors) and not required on read.
+    private static readonly JsonSerializerOptions StateJson = new()
     {
-        ArgumentNullException.ThrowIfNull(state);
-        ArgumentNullException.ThrowIfNull(scaler);
-        var counters = new CheckpointCounters
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        TypeInfoResolver = CheckpointJson.Default.WithAddedModifier(info =>
         {
-            Seed = state.Seed,
-            Epoch = state.Epoch,
-            AdamStep = state.AdamStep,
-            BestEpoch = state.BestEpoch,
-            BestValidationMae = state.BestValidationMae,
-            SinceBest = state.SinceBest,
-            Seconds = state.Seconds,
-            TargetOffset = scaler.Offset,
-            TargetScale = scaler.Scale,
-            History = [.. state.History],
-        };
-        var path = Path.Combine(folder, FileName);
+            if (info.Type != typeof(TrainingState))
+            {
+                return;
+            }
+            foreach (var property in info.Properties.Where(p => p.PropertyType == typeof(float[])))
+            {
+                property.IsRequired = false;
+                property.ShouldSerialize = (_, _) => false;
+            }
+        }),
+    };
+
+    /// <summary>Writes <paramref name="state"/> atomically to <paramref name="path"/>.</summary>
+    public static void Save(string path, TrainingState state, TargetScaler scaler)
+    {
+        var json = JsonSerializer.SerializeToNode(state, StateJson)!.AsObject();
+        json["target_offset"] = scaler.Offset;
+        json["target_scale"] = scaler.Scale;
         var temporary = path + ".tmp";
         SafeTensors.Write(temporary,
         [
@@ -46,72 +52,41 @@ public static class RunCheckpoint
             new NamedTensor("adam.first_moment", [state.FirstMoment.Length], state.FirstMoment),
             new NamedTensor("adam.second_moment", [state.SecondMoment.Length], state.SecondMoment),
             new NamedTensor("best_parameters", [state.BestParameters.Length], state.BestParameters),
-        ], new Dictionary<string, string> { [StateKey] = JsonSerializer.Serialize(counters, CheckpointJson.Default.CheckpointCounters) });
+        ], new Dictionary<string, string> { [StateKey] = json.ToJsonString(StateJson) });
         File.Move(temporary, path, overwrite: true);
     }
 
-    /// <summary>True when <paramref name="folder"/> holds a checkpoint.</summary>
-    public static bool Exists(string folder) => File.Exists(Path.Combine(folder, FileName));
-
-    /// <summary>Reads the checkpoint of <paramref name="folder"/>.</summary>
-    /// <exception cref="UsageException">There is none, or it is damaged.</exception>
-    public static (TrainingState State, TargetScaler Scaler) Load(string folder)
+    /// <summary>Reads the checkpoint at <paramref name="path"/>.</summary>
+    /// <exception cref="InvalidDataException">It is damaged or not a checkpoint.</exception>
+    /// <exception cref="JsonException">Its metadata is not valid.</exception>
+    public static (TrainingState State, TargetScaler Scaler) Load(string path)
     {
-        var path = Path.Combine(folder, FileName);
-        if (!File.Exists(path))
+        var (tensors, metadata) = SafeTensors.Read(path);
+        var byName = tensors.ToDictionary(t => t.Name, t => t.Data, StringComparer.Ordinal);
+        if (!metadata.TryGetValue(StateKey, out var json) || !byName.TryGetValue("parameters", out var parameters))
         {
-            throw new UsageException($"{folder}: no {FileName} to resume from (was the run started by this version, and did it finish an epoch?).");
+            throw new InvalidDataException($"{path}: not a training checkpoint (no {StateKey} metadata or parameters).");
         }
-        try
+        var scalars = JsonSerializer.Deserialize(json, StateJson.GetTypeInfo(typeof(TrainingState))) as TrainingState
+            ?? throw new InvalidDataException($"{path}: empty {StateKey} metadata.");
+        var scaling = JsonNode.Parse(json)!.AsObject();
+        var scaler = new TargetScaler(
+            scaling["target_offset"]?.GetValue<double>() ?? throw new InvalidDataException($"{path}: no target_offset."),
+            scaling["target_scale"]?.GetValue<double>() ?? throw new InvalidDataException($"{path}: no target_scale."));
+        var state = scalars with
         {
-            var (tensors, metadata) = SafeTensors.Read(path);
-            var byName = tensors.ToDictionary(t => t.Name, t => t.Data, StringComparer.Ordinal);
-            var counters = metadata.TryGetValue(StateKey, out var json)
-                ? JsonSerializer.Deserialize(json, CheckpointJson.Default.CheckpointCounters)
-                : null;
-            if (counters is null || !byName.TryGetValue("parameters", out var parameters))
-            {
-                throw new InvalidDataException($"{path}: not a training checkpoint (no {StateKey} metadata or parameters).");
-            }
-            var state = new TrainingState
-            {
-                Seed = counters.Seed,
-                Epoch = counters.Epoch,
-                AdamStep = counters.AdamStep,
-                BestEpoch = counters.BestEpoch,
-                BestValidationMae = counters.BestValidationMae,
-                SinceBest = counters.SinceBest,
-                Seconds = counters.Seconds,
-                History = counters.History,
-                Parameters = parameters,
-                FirstMoment = byName["adam.first_moment"],
-                SecondMoment = byName["adam.second_moment"],
-                BestParameters = byName["best_parameters"],
-            };
-            return (state, new TargetScaler(counters.TargetOffset, counters.TargetScale));
-        }
-        catch (Exception e) when (e is InvalidDataException or JsonException or KeyNotFoundException)
-        {
-            throw new UsageException($"{path}: damaged checkpoint ({e.Message}).", e);
-        }
+            Parameters = parameters,
+            FirstMoment = Tensor(byName, "adam.first_moment", path),
+            SecondMoment = Tensor(byName, "adam.second_moment", path),
+            BestParameters = Tensor(byName, "best_parameters", path),
+        };
+        return (state, scaler);
     }
-}
 
-/// <summary>The scalar part of a checkpoint, stored as JSON metadata.</summary>
-internal sealed record CheckpointCounters
-{
-    public int? Seed { get; init; }
-    public int Epoch { get; init; }
-    public long AdamStep { get; init; }
-    public int BestEpoch { get; init; }
-    public double BestValidationMae { get; init; }
-    public int SinceBest { get; init; }
-    public double Seconds { get; init; }
-    public double TargetOffset { get; init; }
-    public double TargetScale { get; init; }
-    public EpochMetrics[] History { get; init; } = [];
+    private static float[] Tensor(Dictionary<string, float[]> byName, string name, string path) =>
+        byName.TryGetValue(name, out var data) ? data : throw new InvalidDataException($"{path}: no tensor '{name}'.");
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
-[JsonSerializable(typeof(CheckpointCounters))]
+[JsonSerializable(typeof(TrainingState))]
 internal sealed partial class CheckpointJson : JsonSerializerContext;

@@ -1,8 +1,53 @@
+using System.Text.Json.Serialization;
+using CrossPropertyILGPU.Kernels.Backends;
+using CrossPropertyILGPU.Transfer.Data;
+
 namespace CrossPropertyILGPU.Transfer.Training;
 
-/// <summary><c>config.json</c>: the resolved options of a run, so it can be repeated exactly.</summary>
+/// <summary>
+/// <c>config.json</c>: the resolved options of a run, so it can be repeated exactly. Enum-valued
+/// members are read strictly through <see cref="Vocabulary"/>: an unknown value is an error naming
+/// the key, the value and the file, never a silent default. Its owner is <see cref="RunFolder"/>.
+/// </summary>
 public sealed record RunConfig
 {
+    /// <summary>
+    /// The JSON key of each member that asks something of a run, and the <see cref="TrainRunOptions"/>
+    /// property it sets: how a config.json is read back as options (resume, <c>--config</c>).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> OptionOfKey { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["device"] = nameof(TrainRunOptions.Device),
+        ["gemm"] = nameof(TrainRunOptions.Gemm),
+        ["train"] = nameof(TrainRunOptions.TrainPaths),
+        ["validation"] = nameof(TrainRunOptions.ValidationPath),
+        ["validation_fraction"] = nameof(TrainRunOptions.ValidationFraction),
+        ["test"] = nameof(TrainRunOptions.TestPath),
+        ["formula_column"] = nameof(TrainRunOptions.FormulaColumn),
+        ["target_column"] = nameof(TrainRunOptions.TargetColumn),
+        ["features"] = nameof(TrainRunOptions.Features),
+        ["input_scaling"] = nameof(TrainRunOptions.InputScaling),
+        ["architecture"] = nameof(TrainRunOptions.Architecture),
+        ["keep_probabilities"] = nameof(TrainRunOptions.KeepProbabilities),
+        ["batch_size"] = nameof(TrainRunOptions.BatchSize),
+        ["learning_rate"] = nameof(TrainRunOptions.LearningRate),
+        ["max_epochs"] = nameof(TrainRunOptions.MaxEpochs),
+        ["patience"] = nameof(TrainRunOptions.Patience),
+        ["time_limit_seconds"] = nameof(TrainRunOptions.TimeLimit),
+        ["loss"] = nameof(TrainRunOptions.Loss),
+        ["target_scaling"] = nameof(TrainRunOptions.TargetScaling),
+        ["seed"] = nameof(TrainRunOptions.Seed),
+        ["on_unsupported"] = nameof(TrainRunOptions.OnUnsupported),
+        ["min_elements"] = nameof(TrainRunOptions.MinElements),
+        ["splits"] = nameof(TrainRunOptions.SplitsPath),
+        ["source"] = nameof(TrainRunOptions.SourceModel),
+        ["reinitialize_last"] = nameof(TrainRunOptions.ReinitializeLast),
+        ["freeze_dense_layers"] = nameof(TrainRunOptions.FreezeDenseLayers),
+    };
+
+    /// <summary>The JSON keys that record what happened rather than ask for anything; reading a config ignores them.</summary>
+    public static IReadOnlySet<string> RecordOnlyKeys { get; } = new HashSet<string>(StringComparer.Ordinal) { "verb", "engine_version", "started", "device_used" };
+
     /// <summary>The verb that made the run.</summary>
     public string Verb { get; init; } = "train";
 
@@ -42,8 +87,9 @@ public sealed record RunConfig
     /// <summary>Feature kind.</summary>
     public string Features { get; init; } = "ef";
 
-    /// <summary>Input scaling as resolved for the run: standard or none (auto in configs that predate it).</summary>
-    public string InputScaling { get; init; } = "auto";
+    /// <summary>Input scaling as resolved for the run: standard or none (none when absent: runs written before input scaling existed never scaled their inputs).</summary>
+    [JsonConverter(typeof(InputScalingJsonConverter))]
+    public InputScaling? InputScaling { get; init; }
 
     /// <summary>Architecture string.</summary>
     public string Architecture { get; init; } = "";
@@ -67,16 +113,19 @@ public sealed record RunConfig
     public double? TimeLimitSeconds { get; init; }
 
     /// <summary>Loss.</summary>
-    public string Loss { get; init; } = "mae";
+    [JsonConverter(typeof(LossJsonConverter))]
+    public LossKind Loss { get; init; } = LossKind.Mae;
 
     /// <summary>Target scaling used: standard, none, or source (FineTune keeps the source model's).</summary>
-    public string TargetScaling { get; init; } = "standard";
+    [JsonConverter(typeof(TargetScalingJsonConverter))]
+    public TargetScaling TargetScaling { get; init; } = TargetScaling.Standard;
 
     /// <summary>Seed for splits, initialisation, shuffling and dropout.</summary>
     public int Seed { get; init; }
 
     /// <summary>skip or error, for rows whose formula cannot be used.</summary>
-    public string OnUnsupported { get; init; } = "skip";
+    [JsonConverter(typeof(UnsupportedRowActionJsonConverter))]
+    public UnsupportedRowAction OnUnsupported { get; init; } = UnsupportedRowAction.Skip;
 
     /// <summary>Fewest distinct elements a row must have.</summary>
     public int MinElements { get; init; } = 1;

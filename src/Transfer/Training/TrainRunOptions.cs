@@ -5,7 +5,10 @@ using CrossPropertyILGPU.Network.Spec;
 
 namespace CrossPropertyILGPU.Transfer.Training;
 
-/// <summary>Everything a <c>train</c> run needs; defaults follow ElemNet (PAPER.md §1) and CLI.md.</summary>
+/// <summary>
+/// Everything a <c>train</c> run needs; defaults follow ElemNet (PAPER.md §1) and CLI.md. Errors
+/// about these options are <see cref="OptionException"/>s naming the property.
+/// </summary>
 public sealed record TrainRunOptions
 {
     /// <summary>Training CSVs (one or more; pretraining combines several large files).</summary>
@@ -87,8 +90,12 @@ public sealed record TrainRunOptions
     /// <summary>Training loss.</summary>
     public LossKind Loss { get; init; } = LossKind.Mae;
 
-    /// <summary>Standardise targets for training (predictions are mapped back); false trains on raw targets as ElemNet did.</summary>
-    public bool ScaleTargets { get; init; } = true;
+    /// <summary>
+    /// How targets are scaled for training (predictions are mapped back): standardised, raw as
+    /// ElemNet did, or — FineTune only — the source model's scaling, which FineTune keeps with its
+    /// output layer whatever this says.
+    /// </summary>
+    public TargetScaling TargetScaling { get; init; } = TargetScaling.Standard;
 
     /// <summary>Compute backend.</summary>
     public DeviceKind Device { get; init; } = DeviceKind.Auto;
@@ -97,7 +104,7 @@ public sealed record TrainRunOptions
     public GemmEngine Gemm { get; init; } = GemmEngine.Custom;
 
     /// <summary>All randomness: split, initialisation, shuffling, dropout.</summary>
-    public int Seed { get; init; } = 1234567;
+    public int Seed { get; init; } = Network.Training.TrainerOptions.DefaultSeed;
 
     /// <summary>Run folder to create; it must not exist or be empty (unless <see cref="Resume"/>).</summary>
     public required string OutputDirectory { get; init; }
@@ -126,21 +133,13 @@ public sealed record TrainRunOptions
     /// </summary>
     public static TrainRunOptions FromRunFolder(string folder)
     {
-        var path = Path.Combine(folder, "config.json");
-        if (!File.Exists(path))
-        {
-            throw new UsageException($"--resume {folder}: no config.json there; it is not a run folder.");
-        }
-        RunConfig config;
-        try
-        {
-            config = System.Text.Json.JsonSerializer.Deserialize(File.ReadAllText(path), TransferJson.Default.RunConfig)
-                ?? throw new UsageException($"{path} is empty.");
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new UsageException($"{path}: {e.Message}", e);
-        }
+        var run = new RunFolder(folder);
+        var config = run.ReadConfig();
+        // Absent in the first release's configs (the default then); anything else must be known.
+        T Strict<T>(string key, string? text, T absent, Func<string, (bool Ok, T Value)> parse) =>
+            string.IsNullOrEmpty(text) ? absent
+            : parse(text) is (true, var value) ? value
+            : throw new UsageException($"{run.ConfigPath}: key '{key}' holds '{text}', which this version does not know.");
         return new TrainRunOptions
         {
             TrainPaths = config.Train,
@@ -151,7 +150,7 @@ public sealed record TrainRunOptions
             TargetColumn = config.TargetColumn,
             Features = config.Features,
             // Run folders written before input scaling existed never scaled their inputs.
-            InputScaling = InputScalings.Parse(string.IsNullOrEmpty(config.InputScaling) ? "none" : config.InputScaling),
+            InputScaling = config.InputScaling ?? InputScaling.None,
             Architecture = config.Architecture,
             KeepProbabilities = config.KeepProbabilities,
             BatchSize = config.BatchSize,
@@ -159,20 +158,20 @@ public sealed record TrainRunOptions
             MaxEpochs = config.MaxEpochs,
             Patience = config.Patience,
             TimeLimit = config.TimeLimitSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
-            Loss = config.Loss == "mse" ? LossKind.Mse : LossKind.Mae,
-            ScaleTargets = config.TargetScaling != "none",
-            Device = DeviceKinds.TryParse(config.Device, out var device) ? device : DeviceKind.Auto,
-            Gemm = GemmEngines.TryParse(config.Gemm, out var gemm) ? gemm : GemmEngine.Custom,
+            Loss = config.Loss,
+            TargetScaling = config.TargetScaling,
+            Device = Strict("device", config.Device, DeviceKind.Auto, t => (DeviceKinds.TryParse(t, out var d), d)),
+            Gemm = Strict("gemm", config.Gemm, GemmEngine.Custom, t => (GemmEngines.TryParse(t, out var g), g)),
             Seed = config.Seed,
             SourceModel = config.Source,
             ReinitializeLast = config.ReinitializeLast,
             FreezeDenseLayers = config.FreezeDenseLayers,
-            OnUnsupported = config.OnUnsupported == "error" ? UnsupportedRowAction.Error : UnsupportedRowAction.Skip,
+            OnUnsupported = config.OnUnsupported,
             MinElements = Math.Max(1, config.MinElements),
             OutputDirectory = folder,
             Resume = true,
             // The run's own record of its split: resuming never depends on re-carving it.
-            SplitsPath = config.Validation is null ? Path.Combine(folder, "splits.json") : null,
+            SplitsPath = config.Validation is null ? run.SplitsPath : null,
         };
     }
 

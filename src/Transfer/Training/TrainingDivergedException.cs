@@ -8,6 +8,16 @@ namespace CrossPropertyILGPU.Transfer.Training;
 /// </summary>
 public sealed class TrainingDivergedException : Exception
 {
+    /// <summary>Creates the exception for the run in <paramref name="runFolder"/>, which can be resumed at a lower rate.</summary>
+    public TrainingDivergedException(string runFolder, string message)
+        : base(message)
+    {
+        RunFolder = runFolder;
+    }
+
+    /// <summary>The run folder whose checkpoint a resume at a lower learning rate continues from; null when unknown.</summary>
+    public string? RunFolder { get; }
+
     /// <summary>Creates the exception.</summary>
     public TrainingDivergedException(string message)
         : base(message)

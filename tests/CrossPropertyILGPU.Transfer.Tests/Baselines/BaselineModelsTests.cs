@@ -158,6 +158,6 @@ public sealed class BaselineModelsTests
     [Test]
     public void Parse_UnknownName_ThrowsUsageExceptionListingTheValidOnes()
     {
-        Assert.That(() => Fit.Parse("svm"), Throws.TypeOf<UsageException>().With.Message.Contains("mean, rf, gbm"));
+        Assert.That(() => Fit.Parse("svm"), Throws.InstanceOf<UsageException>().With.Message.Contains("mean, rf, gbm"));
     }
 }

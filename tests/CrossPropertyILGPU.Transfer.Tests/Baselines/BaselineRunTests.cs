@@ -66,7 +66,7 @@ public sealed class BaselineRunTests : ScratchTests
         var output = Path.Combine(Scratch.FullName, "never");
 
         Assert.That(() => BaselineRun.Run(Options(output) with { Features = features }, TextWriter.Null),
-            Throws.TypeOf<UsageException>().With.Message.Contains(message));
+            Throws.InstanceOf<UsageException>().With.Message.Contains(message));
         Assert.That(Directory.Exists(output), Is.False);
     }
 
@@ -76,7 +76,7 @@ public sealed class BaselineRunTests : ScratchTests
         var existing = Scratch.Write("keep.txt", "mine");
 
         Assert.That(() => BaselineRun.Run(Options(Scratch.FullName), TextWriter.Null),
-            Throws.TypeOf<UsageException>().With.Message.Contains("not empty"));
+            Throws.InstanceOf<UsageException>().With.Message.Contains("not empty"));
         Assert.That(Directory.EnumerateFileSystemEntries(Scratch.FullName), Is.EqualTo(new[] { existing }).AsCollection);
     }
 }

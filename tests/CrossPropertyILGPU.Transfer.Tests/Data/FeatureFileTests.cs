@@ -60,12 +60,12 @@ public sealed class FeatureFileTests
         }, TextWriter.Null);
         Assert.That(run.Metrics.Single(m => m.Split == "test").Count, Is.EqualTo(56));
         var manifest = ModelManifest.Load(Path.Combine(run.OutputDirectory, "model.json"));
-        Assert.That((manifest.FeatureKind, manifest.InputWidth, manifest.FeatureFile), Is.EqualTo(("file", 12, _features)));
+        Assert.That((manifest.FeatureKind.ToName(), manifest.InputWidth, manifest.FeatureFile), Is.EqualTo(("file", 12, _features)));
 
         using var model = MaterialsModel.Load(run.OutputDirectory, DeviceKind.Cpu);
         var evaluated = Evaluation.Evaluate(model, Test, null, null, TextWriter.Null);
         Assert.That(evaluated.Mae, Is.EqualTo(run.Metrics.Single(m => m.Split == "test").Mae).Within(1e-9));
-        Assert.Throws<UsageException>(() => model.Predict(["Xe2F4O"]), "a formula the feature file lacks");
+        Assert.Catch<UsageException>(() => model.Predict(["Xe2F4O"]), "a formula the feature file lacks");
     }
 
     [Test]
@@ -94,6 +94,6 @@ public sealed class FeatureFileTests
         Assert.That((ex!.Line, ex.Column, ex.Value), Is.EqualTo(((int?)3, "1", "oops")));
         var unnamed = _scratch.Write("unnamed.csv", "formula,a,b\nNaCl,0.5,0.25\n");
         Assert.Throws<DataFileException>(() => FeatureFile.Load(unnamed));
-        Assert.Throws<UsageException>(() => FeatureSource.Resolve(Path.Combine(_scratch.FullName, "missing.csv")));
+        Assert.Catch<UsageException>(() => FeatureSource.Resolve(Path.Combine(_scratch.FullName, "missing.csv")));
     }
 }

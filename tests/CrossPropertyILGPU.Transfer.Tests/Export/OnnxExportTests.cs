@@ -89,7 +89,7 @@ public sealed class OnnxExportTests : ScratchTests
     public void Write_MissingModel_IsAUsageErrorAndWritesNothing()
     {
         var path = Path.Combine(Scratch.FullName, "model.onnx");
-        Assert.Throws<UsageException>(() => OnnxExport.Write(Path.Combine(Scratch.FullName, "nothing"), path));
+        Assert.Catch<UsageException>(() => OnnxExport.Write(Path.Combine(Scratch.FullName, "nothing"), path));
         Assert.That(File.Exists(path), Is.False);
     }
 }

@@ -40,9 +40,9 @@ public sealed class LearningCurveTests : ScratchTests
         var lines = File.ReadAllLines(Path.Combine(folder, "learning_curve.csv"));
         Assert.That(lines[0], Is.EqualTo("fraction,train_rows,scratch_test_mae,transfer_test_mae"));
         Assert.That(lines, Has.Length.EqualTo(3));
-        var half = TrainingRun.ReadSplits(Path.Combine(folder, "scratch-0.5", "splits.json"));
-        var full = TrainingRun.ReadSplits(Path.Combine(folder, "scratch-1", "splits.json"));
-        var transfer = TrainingRun.ReadSplits(Path.Combine(folder, "transfer-0.5", "splits.json"));
+        var half = RunFolder.ReadSplits(Path.Combine(folder, "scratch-0.5", "splits.json"));
+        var full = RunFolder.ReadSplits(Path.Combine(folder, "scratch-1", "splits.json"));
+        var transfer = RunFolder.ReadSplits(Path.Combine(folder, "transfer-0.5", "splits.json"));
         Assert.That(half.Validation.Lines, Is.EqualTo(full.Validation.Lines).AsCollection);
         Assert.That(half.Train.Lines, Is.SubsetOf(full.Train.Lines));
         Assert.That(transfer.Train.Lines, Is.EqualTo(half.Train.Lines).AsCollection, "scratch and transfer train on the same rows");
@@ -55,7 +55,7 @@ public sealed class LearningCurveTests : ScratchTests
     [TestCase(0.0)]
     [TestCase(1.5)]
     public void Run_FractionOutsideZeroToOne_IsAUsageError(double fraction) =>
-        Assert.Throws<UsageException>(() => LearningCurve.Run(new LearningCurveOptions
+        Assert.Catch<UsageException>(() => LearningCurve.Run(new LearningCurveOptions
         {
             DataFolder = DataFolder,
             Fractions = [fraction],

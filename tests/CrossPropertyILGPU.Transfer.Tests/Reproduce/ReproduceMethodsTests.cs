@@ -26,7 +26,7 @@ public sealed class ReproduceMethodsTests
     [TestCase(",")]
     public void ParseList_UnknownOrEmpty_IsAUsageErrorListingTheValidNames(string text)
     {
-        var error = Assert.Throws<UsageException>(() => ReproduceMethods.ParseList(text));
+        var error = Assert.Catch<UsageException>(() => ReproduceMethods.ParseList(text));
         Assert.That(error!.Message, Does.Contain("tl-dl-featextr"));
     }
 

@@ -204,7 +204,7 @@ public sealed class ReproduceRunTests
         Assert.Throws<OperationCanceledException>(() => ReproduceRun.Run(options, log, cancel.Token));
         var folder = Path.Combine(options.WorkDirectory, "exfoliation_energy", "sc-dl-ef");
         Assert.That(File.Exists(ResultFile(options, ReproduceMethod.ScratchDlElementalFractions)), Is.False);
-        Assert.That(RunCheckpoint.Exists(folder));
+        Assert.That(new RunFolder(folder).HasCheckpoint);
 
         using var resumed = new StringWriter();
         var entry = ReproduceRun.Run(options, resumed).Single();
@@ -273,18 +273,18 @@ public sealed class ReproduceRunTests
     public void Run_BadChoices_FailBeforeAnythingIsWritten()
     {
         var options = Options("bad");
-        Assert.That(Assert.Throws<UsageException>(() => ReproduceRun.Run(options with { Datasets = ["exfoliation_energy", "nope"] }, TextWriter.Null))!.Message,
+        Assert.That(Assert.Catch<UsageException>(() => ReproduceRun.Run(options with { Datasets = ["exfoliation_energy", "nope"] }, TextWriter.Null))!.Message,
             Does.Contain("unknown data set 'nope'").And.Contain("exfoliation_energy"));
-        Assert.That(Assert.Throws<UsageException>(() => ReproduceRun.Run(options with { FeatureLayers = [3] }, TextWriter.Null))!.Message,
+        Assert.That(Assert.Catch<UsageException>(() => ReproduceRun.Run(options with { FeatureLayers = [3] }, TextWriter.Null))!.Message,
             Does.Contain("hidden dense layers 1 to 2"));
-        Assert.That(Assert.Throws<UsageException>(() => ReproduceRun.Run(options with { SourceModel = Path.Combine(_scratch.FullName, "none") }, TextWriter.Null))!.Message,
+        Assert.That(Assert.Catch<UsageException>(() => ReproduceRun.Run(options with { SourceModel = Path.Combine(_scratch.FullName, "none") }, TextWriter.Null))!.Message,
             Does.Contain("no model.json"));
-        Assert.That(Assert.Throws<UsageException>(() => ReproduceRun.Run(options with { Budget = new TrainingBudget(0, 5, null) }, TextWriter.Null))!.Message,
+        Assert.That(Assert.Catch<UsageException>(() => ReproduceRun.Run(options with { Budget = new TrainingBudget(0, 5, null) }, TextWriter.Null))!.Message,
             Does.Contain("--max-epochs 0"));
         Assert.That(Directory.Exists(options.ResultsDirectory), Is.False);
 
         ReproduceRun.Run(options with { Methods = [ReproduceMethod.Base] }, TextWriter.Null);
-        Assert.That(Assert.Throws<UsageException>(() => ReproduceRun.Run(options with { Seed = 6 }, TextWriter.Null))!.Message, Does.Contain("seed 5"));
+        Assert.That(Assert.Catch<UsageException>(() => ReproduceRun.Run(options with { Seed = 6 }, TextWriter.Null))!.Message, Does.Contain("seed 5"));
     }
 
     [Test]

@@ -45,9 +45,9 @@ public sealed class SharedSplitTests
     public void LoadOrCreate_AnotherSeed_OrAChangedFile_IsRefused()
     {
         SharedSplit.LoadOrCreate(_set, Results, 11, 0.1, TextWriter.Null);
-        Assert.That(Assert.Throws<UsageException>(() => SharedSplit.LoadOrCreate(_set, Results, 12, 0.1, TextWriter.Null))!.Message, Does.Contain("seed 11"));
+        Assert.That(Assert.Catch<UsageException>(() => SharedSplit.LoadOrCreate(_set, Results, 12, 0.1, TextWriter.Null))!.Message, Does.Contain("seed 11"));
         File.AppendAllText(_set.TrainPath, "40,CuO,4.0\n");
-        Assert.That(Assert.Throws<UsageException>(() => SharedSplit.LoadOrCreate(_set, Results, 11, 0.1, TextWriter.Null))!.Message, Does.Contain("SHA-256"));
+        Assert.That(Assert.Catch<UsageException>(() => SharedSplit.LoadOrCreate(_set, Results, 11, 0.1, TextWriter.Null))!.Message, Does.Contain("SHA-256"));
     }
 
     [Test]

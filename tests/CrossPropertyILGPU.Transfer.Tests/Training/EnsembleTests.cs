@@ -59,7 +59,7 @@ public sealed class EnsembleTests : ScratchTests
         var folder = summary.OutputDirectory;
         Assert.That(Ensemble.IsEnsemble(folder), Is.True);
         Assert.That(Ensemble.MemberFolders(folder).Select(Path.GetFileName), Is.EqualTo(new[] { "member-1", "member-2", "member-3" }).AsCollection);
-        var splits = summary.Members.Select(m => TrainingRun.ReadSplits(Path.Combine(m.OutputDirectory, "splits.json"))).ToArray();
+        var splits = summary.Members.Select(m => RunFolder.ReadSplits(Path.Combine(m.OutputDirectory, "splits.json"))).ToArray();
         Assert.That(splits.Select(s => s.Validation.Lines), Has.All.EqualTo(splits[0].Validation.Lines).AsCollection, "one validation split");
         Assert.That(summary.Members.Select(m => ModelManifest.Load(Path.Combine(m.OutputDirectory, "model.json")).Training!.Seed),
             Is.EqualTo(new[] { 11, 12, 13 }).AsCollection);
@@ -93,5 +93,5 @@ public sealed class EnsembleTests : ScratchTests
 
     [Test]
     public void Run_FewerThanTwoMembers_IsAUsageError() =>
-        Assert.Throws<UsageException>(() => Ensemble.Run(Options("one"), 1, TextWriter.Null));
+        Assert.Catch<UsageException>(() => Ensemble.Run(Options("one"), 1, TextWriter.Null));
 }

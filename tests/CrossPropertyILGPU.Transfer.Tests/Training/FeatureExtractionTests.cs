@@ -70,7 +70,7 @@ public sealed class FeatureExtractionTests
     public void Layer_OutsideTheHiddenLayers_IsAUsageError(int layer)
     {
         using var model = MaterialsModel.Load(_run, DeviceKind.Cpu);
-        var ex = Assert.Throws<UsageException>(() => FeatureExtraction.Run(model, Test, [layer], Path.Combine(_scratch.FullName, "x.csv"), null, TextWriter.Null));
+        var ex = Assert.Catch<UsageException>(() => FeatureExtraction.Run(model, Test, [layer], Path.Combine(_scratch.FullName, "x.csv"), null, TextWriter.Null));
         Assert.That(ex!.Message, Does.Contain("1 to 3"));
     }
 }

@@ -90,7 +90,7 @@ public sealed class FineTuneTests
         // FineTune keeps the source's output layer and its scaling; config.json must say so rather
         // than echo an option that was not applied, and the log tells the user.
         var log = new StringWriter();
-        var run = TrainingRun.Run(FineTune($"scaling-{recorded}") with { ScaleTargets = false, ReinitializeLast = reinitializeLast, MaxEpochs = 1 }, log);
+        var run = TrainingRun.Run(FineTune($"scaling-{recorded}") with { TargetScaling = TargetScaling.None, ReinitializeLast = reinitializeLast, MaxEpochs = 1 }, log);
 
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(run.OutputDirectory, "config.json")))!;
         Assert.That((string?)config["target_scaling"], Is.EqualTo(recorded));
@@ -122,10 +122,10 @@ public sealed class FineTuneTests
         json["input_width"] = 145;
         File.WriteAllText(Path.Combine(foreign, "model.json"), json.ToJsonString());
 
-        var ex = Assert.Throws<UsageException>(() => TrainingRun.Run(FineTune("never") with { SourceModel = foreign }, TextWriter.Null));
+        var ex = Assert.Catch<UsageException>(() => TrainingRun.Run(FineTune("never") with { SourceModel = foreign }, TextWriter.Null));
         Assert.That(ex!.Message, Does.Contain("'pa' features").And.Contain("same input features"));
-        Assert.Throws<UsageException>(() => TrainingRun.Run(FineTune("never2") with { Architecture = "8x1-1" }, TextWriter.Null));
-        Assert.Throws<UsageException>(() => TrainingRun.Run(FineTune("never3") with { FreezeDenseLayers = 4 }, TextWriter.Null));
+        Assert.Catch<UsageException>(() => TrainingRun.Run(FineTune("never2") with { Architecture = "8x1-1" }, TextWriter.Null));
+        Assert.Catch<UsageException>(() => TrainingRun.Run(FineTune("never3") with { FreezeDenseLayers = 4 }, TextWriter.Null));
     }
 
     [Test]
@@ -137,11 +137,11 @@ public sealed class FineTuneTests
         // Fitted anew on these rows the scaling would differ; the source's first layer expects its own.
         var tuned = TrainingRun.Run(FineTune("pa-tuned") with { SourceModel = source, Features = "pa", TrainPaths = [SourceData] }, TextWriter.Null);
         var manifest = ModelManifest.Load(Path.Combine(tuned.OutputDirectory, "model.json"));
-        Assert.That((manifest.InputScaling, manifest.FeatureKind), Is.EqualTo(("standard", "pa")));
+        Assert.That((manifest.InputScaling, manifest.FeatureKind.ToName()), Is.EqualTo(("standard", "pa")));
         Assert.That(manifest.InputOffsets, Is.EqualTo(sourceManifest.InputOffsets).AsCollection);
         Assert.That(manifest.InputScales, Is.EqualTo(sourceManifest.InputScales).AsCollection);
 
-        var ex = Assert.Throws<UsageException>(() => TrainingRun.Run(
+        var ex = Assert.Catch<UsageException>(() => TrainingRun.Run(
             FineTune("never") with { SourceModel = source, Features = "pa", InputScaling = InputScaling.None }, TextWriter.Null));
         Assert.That(ex!.Message, Does.Contain("'standard'").And.Contain("fine-tuning keeps"));
     }

@@ -33,8 +33,9 @@ public sealed class SplitsAndFoldsTests : ScratchTests
     public void SplitsPath_FromOtherFiles_IsRejected()
     {
         var other = TrainingRun.Run(Options("other") with { TrainPaths = [TestFiles.Jarvis("expt_deltae", "expt_deltae_training_set.csv")] }, TextWriter.Null).OutputDirectory;
-        var ex = Assert.Throws<UsageException>(() => TrainingRun.Run(Options("never") with { SplitsPath = Path.Combine(other, "splits.json") }, TextWriter.Null));
-        Assert.That(ex!.Message, Does.Contain("not among the --train files"));
+        var ex = Assert.Throws<OptionException>(() => TrainingRun.Run(Options("never") with { SplitsPath = Path.Combine(other, "splits.json") }, TextWriter.Null));
+        Assert.That((ex!.Option, ex.Problem), Is.EqualTo((nameof(TrainRunOptions.TrainPaths), ex.Problem)));
+        Assert.That(ex.Problem, Does.Contain("not among the training files"));
     }
 
     [Test]
@@ -48,7 +49,7 @@ public sealed class SplitsAndFoldsTests : ScratchTests
         var (mean, std) = CrossValidation.Summarize([.. folds.Select(f => f.ValidationMae)]);
         Assert.That(mean, Is.EqualTo(folds.Average(f => f.ValidationMae)).Within(1e-12));
         Assert.That(std, Is.GreaterThan(0));
-        Assert.Throws<UsageException>(() => CrossValidation.Run(Options("cv1"), 1, TextWriter.Null));
+        Assert.Catch<UsageException>(() => CrossValidation.Run(Options("cv1"), 1, TextWriter.Null));
     }
 
     private static int[] ValidationLines(string run)

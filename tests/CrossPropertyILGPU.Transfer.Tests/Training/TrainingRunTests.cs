@@ -39,7 +39,7 @@ public sealed class TrainingRunTests : ScratchTests
         Assert.That(File.ReadAllLines(Path.Combine(folder, "metrics.csv")), Has.Length.EqualTo(1 + summary.Training.Epochs));
         Assert.That(summary.Metrics.Select(m => (m.Split, m.Count)), Is.EqualTo(new[] { ("train", 451), ("validation", 50), ("test", 56) }).AsCollection);
         var manifest = ModelManifest.Load(Path.Combine(folder, "model.json"));
-        Assert.That((manifest.Architecture, manifest.InputWidth, manifest.TargetName, manifest.FeatureKind), Is.EqualTo(("32x2D-16x1-1", 86, "exfoliation_energy", "ef")));
+        Assert.That((manifest.Architecture, manifest.InputWidth, manifest.TargetName, manifest.FeatureKind.ToName()), Is.EqualTo(("32x2D-16x1-1", 86, "exfoliation_energy", "ef")));
         Assert.That(manifest.Elements, Has.Length.EqualTo(86));
         Assert.That(manifest.Training!.Epochs, Is.EqualTo(summary.Training.Epochs));
     }
@@ -86,7 +86,7 @@ public sealed class TrainingRunTests : ScratchTests
         var summary = TrainingRun.Run(Options("pa") with { Features = "pa" }, TextWriter.Null);
         var folder = summary.OutputDirectory;
         var manifest = ModelManifest.Load(Path.Combine(folder, "model.json"));
-        Assert.That((manifest.FeatureKind, manifest.InputWidth, manifest.InputScaling), Is.EqualTo(("pa", 145, "standard")));
+        Assert.That((manifest.FeatureKind.ToName(), manifest.InputWidth, manifest.InputScaling), Is.EqualTo(("pa", 145, "standard")));
         Assert.That(manifest.FeatureNames, Is.EqualTo(PhysicalAttributes.Names).AsCollection);
         Assert.That(ReadConfig(folder).GetProperty("input_scaling").GetString(), Is.EqualTo("standard"));
 
@@ -136,7 +136,7 @@ public sealed class TrainingRunTests : ScratchTests
         var folder = Path.Combine(Scratch.FullName, "existing");
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "notes.txt"), "keep me");
-        var ex = Assert.Throws<UsageException>(() => TrainingRun.Run(Options("existing"), TextWriter.Null));
+        var ex = Assert.Catch<UsageException>(() => TrainingRun.Run(Options("existing"), TextWriter.Null));
         Assert.That(ex!.Message, Does.Contain("not empty"));
         Assert.That(Directory.GetFiles(folder), Has.Length.EqualTo(1));
         Assert.That(File.ReadAllText(Path.Combine(folder, "notes.txt")), Is.EqualTo("keep me"));
@@ -167,7 +167,7 @@ public sealed class TrainingRunTests : ScratchTests
     [TestCase("64x2D-2", "2 outputs")]
     public void Run_BadArchitecture_IsAUsageError(string architecture, string message)
     {
-        var ex = Assert.Throws<UsageException>(() => TrainingRun.Run(Options("x") with { Architecture = architecture }, TextWriter.Null));
+        var ex = Assert.Catch<UsageException>(() => TrainingRun.Run(Options("x") with { Architecture = architecture }, TextWriter.Null));
         Assert.That(ex!.Message, Does.Contain(message));
     }
 

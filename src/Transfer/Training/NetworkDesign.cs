@@ -1,0 +1,163 @@
+using System.Globalization;
+using CrossPropertyILGPU.Kernels.Backends;
+using CrossPropertyILGPU.Kernels.Devices;
+using CrossPropertyILGPU.Network;
+using CrossPropertyILGPU.Network.Checkpoints;
+using CrossPropertyILGPU.Network.Spec;
+using CrossPropertyILGPU.Network.Training;
+using CrossPropertyILGPU.Transfer.Data;
+
+namespace CrossPropertyILGPU.Transfer.Training;
+
+/// <summary>
+/// The network a run trains — its parsed architecture, dropout keep probabilities, layer stack —
+/// and the trainer's options, every one checked before any file is read; then the memory it needs
+/// and the network itself with its starting weights.
+/// </summary>
+internal sealed record NetworkDesign(ElemNetSpec Spec, IReadOnlyList<float> Keep, IReadOnlyList<LayerSpec> Layers, TrainerOptions Trainer)
+{
+    /// <summary>Rows per inference chunk (predictions, validation), and the least rows a network is built for.</summary>
+    public const int InferenceRows = 512;
+
+    /// <summary>Resolves and checks the network options of <paramref name="options"/> (a fine-tune keeps its source's architecture).</summary>
+    public static NetworkDesign Resolve(TrainRunOptions options, SourceModel? source)
+    {
+        var trainer = new TrainerOptions
+        {
+            BatchSize = options.BatchSize,
+            MaxEpochs = options.MaxEpochs,
+            Patience = options.Patience,
+            TimeLimit = options.TimeLimit,
+            Loss = options.Loss,
+            LearningRate = options.LearningRate,
+            Seed = options.Seed,
+            FrozenDenseLayers = options.FreezeDenseLayers,
+        };
+        ElemNetSpec spec;
+        try
+        {
+            spec = ElemNetSpec.Parse(options.Architecture ?? source?.Manifest.Architecture ?? ElemNetSpec.Default);
+        }
+        catch (SpecFormatException e)
+        {
+            throw new UsageException(e.Message, e);
+        }
+        if (source is not null && spec.ToString() != source.Manifest.Architecture)
+        {
+            throw new OptionException(nameof(TrainRunOptions.Architecture), spec.ToString(),
+                $"differs from the source model's architecture {source.Manifest.Architecture}; fine-tuning keeps the source's.");
+        }
+        var keep = source?.Manifest.KeepProbabilities ?? options.ResolveKeepProbabilities(spec);
+        IReadOnlyList<LayerSpec> layers;
+        try
+        {
+            layers = ElemNetLayers.Build(spec, keep);
+            trainer.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message, e);
+        }
+        if (spec.OutputUnits != 1)
+        {
+            throw new UsageException($"Architecture '{spec}' has {spec.OutputUnits} outputs; training fits one target, so the last block must be 1.");
+        }
+        if (options.FreezeDenseLayers < 0 || options.FreezeDenseLayers >= spec.DenseLayerCount)
+        {
+            throw new OptionException(nameof(TrainRunOptions.FreezeDenseLayers), options.FreezeDenseLayers.ToString(CultureInfo.InvariantCulture),
+                $"{spec} has {spec.DenseLayerCount} dense layers; between 0 and {spec.DenseLayerCount - 1} can be frozen.");
+        }
+        if (options.ReinitializeLast && source is null)
+        {
+            throw new OptionException(nameof(TrainRunOptions.ReinitializeLast), null, "needs a source model to fine-tune.");
+        }
+        if (options.TargetScaling == TargetScaling.Source && !SourceModel.KeepsScaling(options, source))
+        {
+            throw new OptionException(nameof(TrainRunOptions.TargetScaling), TargetScaling.Source.ToName(),
+                "only FineTune (a source model without a new output layer) keeps the source model's scaling; use standard or none.");
+        }
+        return new NetworkDesign(spec, keep, layers, trainer);
+    }
+
+    /// <summary>
+    /// Whether inputs are standardised, and with which stored scaling. A fine-tuned model keeps its
+    /// source's input scaling: the source's first layer was trained on exactly those inputs.
+    /// Otherwise auto means standard for pa, none for the rest.
+    /// </summary>
+    public static (InputScaling Scaling, InputScaler? SourceScaler) ResolveInputScaling(TrainRunOptions options, SourceModel? source, FeatureSource features)
+    {
+        var sourceScaler = source?.Manifest.ReadInputScaler(source.ManifestPath);
+        var inputScaling = source is null
+            ? options.InputScaling.Resolve(features.Kind)
+            : sourceScaler is null ? InputScaling.None : InputScaling.Standard;
+        if (source is not null && options.InputScaling != InputScaling.Auto && options.InputScaling != inputScaling)
+        {
+            throw new OptionException(nameof(TrainRunOptions.InputScaling), options.InputScaling.ToName(),
+                $"the source model {source.ManifestPath} was trained with input scaling '{inputScaling.ToName()}', which fine-tuning keeps.");
+        }
+        return (inputScaling, sourceScaler);
+    }
+
+    /// <summary>
+    /// Training's own allocations, estimated before any is made: on the device the parameters with
+    /// their gradients, Adam moments and best copy, the activations of the largest batch, and the
+    /// train and validation sets; on the host the shuffle buffer and the per-epoch checkpoint
+    /// copies, plus the device's share when the device is this CPU.
+    /// </summary>
+    public void CheckMemory(DeviceInfo device, TrainRunOptions options, RunData data)
+    {
+        var (parameters, activations) = Sequential.Measure(data.Train.Width, Layers);
+        long maxRows = MaxRows(options);
+        long rows = data.Train.Count + data.Validation.Count;
+        var deviceBytes = 4 * (5 * parameters + 2 * maxRows * activations + rows * (data.Train.Width + 1));
+        var hostBytes = 4 * ((long)data.Train.Count * data.Train.Width + 5 * parameters) + (device.IsGpu ? 0 : deviceBytes);
+        if (device.IsGpu && device.MemoryBytes > 0 && deviceBytes > device.MemoryBytes)
+        {
+            throw new OptionException(nameof(TrainRunOptions.Device), device.ToString(), string.Create(CultureInfo.InvariantCulture,
+                $"training {Spec} on {rows:N0} rows needs about {MemoryBudget.Gib(deviceBytes)} of device memory, but it has {MemoryBudget.Gib(device.MemoryBytes)}; use fewer rows or the cpu device."));
+        }
+        var inUse = GC.GetTotalMemory(forceFullCollection: false);
+        if (hostBytes + inUse > MemoryBudget.HostBytes)
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"training {Spec} on {rows:N0} rows needs about {MemoryBudget.Gib(hostBytes)} of memory besides the {MemoryBudget.Gib(inUse)} the data already takes, but this machine has {MemoryBudget.Gib(MemoryBudget.HostBytes)}; use fewer rows."));
+        }
+    }
+
+    private static int MaxRows(TrainRunOptions options) => Math.Max(options.BatchSize, InferenceRows);
+
+    /// <summary>
+    /// The network with its starting weights: Glorot, then the source model's (fine-tuning) unless a
+    /// checkpoint is about to replace them all.
+    /// </summary>
+    public Sequential Build(TrainRunOptions options, SourceModel? source, IComputeBackend backend, int inputWidth, bool startsFromCheckpoint, TextWriter log)
+    {
+        var sequential = new Sequential(backend, inputWidth, Layers, MaxRows(options), (ulong)options.Seed);
+        try
+        {
+            sequential.InitializeGlorotUniform(options.Seed);
+            if (source is not null && !startsFromCheckpoint)
+            {
+                try
+                {
+                    ModelWeights.Load(sequential, source.WeightsPath);
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new UsageException(e.Message, e);
+                }
+                if (options.ReinitializeLast)
+                {
+                    sequential.ReinitializeDense(sequential.DenseLayers.Count - 1, options.Seed);
+                }
+                log.WriteLine($"source: {source.ManifestPath} ({(options.ReinitializeLast ? "all weights but a new output layer" : "all weights")}{(options.FreezeDenseLayers > 0 ? $", first {options.FreezeDenseLayers} dense layers frozen" : "")})");
+            }
+            return sequential;
+        }
+        catch
+        {
+            sequential.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,292 @@
+using System.Globalization;
+using System.Text.Json;
+using CrossPropertyILGPU.Kernels.Backends;
+using CrossPropertyILGPU.Network;
+using CrossPropertyILGPU.Network.Checkpoints;
+using CrossPropertyILGPU.Network.Training;
+using CrossPropertyILGPU.Transfer.Data;
+
+namespace CrossPropertyILGPU.Transfer.Training;
+
+/// <summary>One row of <c>metrics.csv</c>, in target units (norms in training units).</summary>
+public sealed record MetricsRow(int Epoch, double TrainLoss, double ValidationMae, double LearningRate, double GradientNorm, double WeightNorm, double Seconds);
+
+/// <summary>
+/// A run folder and the one owner of every file in it: <c>config.json</c> (the resolved options),
+/// <c>splits.json</c> (the rows of each split), <c>metrics.csv</c> (one line per epoch),
+/// <c>checkpoint.safetensors</c> (to resume), <c>model.json</c> + <c>model.safetensors</c> (the model)
+/// and <c>predictions_&lt;split&gt;.csv</c>. Training, resume, <c>reproduce</c>, <c>evaluate</c>,
+/// <c>predict</c> and <c>--config</c> read and write these files only through this type.
+/// </summary>
+public sealed class RunFolder
+{
+    /// <summary>The resolved options of the run.</summary>
+    public const string ConfigFileName = "config.json";
+
+    /// <summary>The rows of each split.</summary>
+    public const string SplitsFileName = "splits.json";
+
+    /// <summary>One line per finished epoch.</summary>
+    public const string MetricsFileName = "metrics.csv";
+
+    /// <summary>The trainer's state after the last checkpointed epoch.</summary>
+    public const string CheckpointFileName = "checkpoint.safetensors";
+
+    /// <summary>The model's manifest.</summary>
+    public const string ManifestFileName = "model.json";
+
+    /// <summary>The model's weights.</summary>
+    public const string WeightsFileName = "model.safetensors";
+
+    /// <summary>A folder that is, or will be, a run folder.</summary>
+    public RunFolder(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        Path = path;
+    }
+
+    /// <summary>The folder.</summary>
+    public string Path { get; }
+
+    /// <summary><c>config.json</c>'s path.</summary>
+    public string ConfigPath => Combine(ConfigFileName);
+
+    /// <summary><c>splits.json</c>'s path.</summary>
+    public string SplitsPath => Combine(SplitsFileName);
+
+    /// <summary><c>metrics.csv</c>'s path.</summary>
+    public string MetricsPath => Combine(MetricsFileName);
+
+    /// <summary><c>checkpoint.safetensors</c>'s path.</summary>
+    public string CheckpointPath => Combine(CheckpointFileName);
+
+    /// <summary><c>model.json</c>'s path.</summary>
+    public string ManifestPath => Combine(ManifestFileName);
+
+    /// <summary><c>model.safetensors</c>'s path.</summary>
+    public string WeightsPath => Combine(WeightsFileName);
+
+    /// <summary>The predictions file of split <paramref name="split"/> (train, validation, test).</summary>
+    public string PredictionsPath(string split) => Combine($"predictions_{split}.csv");
+
+    private string Combine(string name) => System.IO.Path.Combine(Path, name);
+
+    // ---- the folder itself ------------------------------------------------------------------
+
+    /// <summary>Refuses a path that is a file or a non-empty folder: nothing already written is ever overwritten.</summary>
+    /// <exception cref="OptionException">On <c>OutputDirectory</c>.</exception>
+    public static void CheckNew(string path)
+    {
+        if (File.Exists(path))
+        {
+            throw new OptionException(nameof(TrainRunOptions.OutputDirectory), path, "a file of that name exists.");
+        }
+        if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any())
+        {
+            throw new OptionException(nameof(TrainRunOptions.OutputDirectory), path, "the folder exists and is not empty; choose a new run folder (nothing was overwritten).");
+        }
+    }
+
+    /// <summary>Creates a new, empty run folder (see <see cref="CheckNew"/>).</summary>
+    public static RunFolder CreateNew(string path)
+    {
+        CheckNew(path);
+        Directory.CreateDirectory(path);
+        return new RunFolder(path);
+    }
+
+    /// <summary>The default run folder name: <c>runs/&lt;verb&gt;-&lt;UTC timestamp&gt;</c>.</summary>
+    public static string DefaultPath(string verb) =>
+        System.IO.Path.Combine("runs", $"{verb}-{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
+
+    /// <summary>The model.json a run folder, model.json or model.safetensors path stands for.</summary>
+    public static string ResolveManifest(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path))
+        {
+            return System.IO.Path.Combine(path, ManifestFileName);
+        }
+        return path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)
+            ? System.IO.Path.ChangeExtension(path, ".json")
+            : path;
+    }
+
+    // ---- config.json ------------------------------------------------------------------------
+
+    /// <summary>Writes <c>config.json</c>.</summary>
+    public void WriteConfig(RunConfig config) =>
+        WriteAtomically(ConfigPath, JsonSerializer.Serialize(config, TransferJson.Default.RunConfig));
+
+    /// <summary>Reads <c>config.json</c>; an unknown value or a damaged file names the file.</summary>
+    /// <exception cref="OptionException">On <c>Resume</c>: there is no config.json here.</exception>
+    /// <exception cref="UsageException">It cannot be read as a config.</exception>
+    public RunConfig ReadConfig()
+    {
+        if (!File.Exists(ConfigPath))
+        {
+            throw new OptionException(nameof(TrainRunOptions.Resume), Path, $"no {ConfigFileName} there; it is not a run folder.");
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllText(ConfigPath), TransferJson.Default.RunConfig)
+                ?? throw new UsageException($"{ConfigPath} is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new UsageException($"{ConfigPath}: {(e.Path is { Length: > 1 } key ? $"key '{key.TrimStart('$', '.')}': " : "")}{e.Message}", e);
+        }
+    }
+
+    // ---- splits.json ------------------------------------------------------------------------
+
+    /// <summary>Writes <c>splits.json</c>.</summary>
+    public void WriteSplits(SplitsFile splits) =>
+        WriteAtomically(SplitsPath, JsonSerializer.Serialize(splits, TransferJson.Default.SplitsFile));
+
+    /// <summary>Reads this folder's <c>splits.json</c>.</summary>
+    public SplitsFile ReadSplits() => ReadSplits(SplitsPath);
+
+    /// <summary>Reads any <c>splits.json</c> (e.g. one given to reuse another run's rows).</summary>
+    /// <exception cref="OptionException">On <c>SplitsPath</c>: missing, empty or not a splits file.</exception>
+    public static SplitsFile ReadSplits(string path)
+    {
+        const string option = nameof(TrainRunOptions.SplitsPath);
+        if (!File.Exists(path))
+        {
+            throw new OptionException(option, path, "file not found.");
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllText(path), TransferJson.Default.SplitsFile)
+                ?? throw new OptionException(option, path, "empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new OptionException(option, path, $"not a splits.json ({e.Message}).", e);
+        }
+    }
+
+    // ---- metrics.csv ------------------------------------------------------------------------
+
+    /// <summary>
+    /// Starts <c>metrics.csv</c> afresh (a resumed run rewrites it from its checkpoint's history, so
+    /// it never holds an epoch twice); each <see cref="MetricsWriter.Append"/> is flushed at once.
+    /// </summary>
+    public MetricsWriter OpenMetrics(LossKind loss) => new(MetricsPath, loss);
+
+    /// <summary>The rows of <c>metrics.csv</c>; none when it does not exist.</summary>
+    /// <exception cref="InvalidDataException">A line is not a metrics row.</exception>
+    public IReadOnlyList<MetricsRow> ReadMetrics()
+    {
+        if (!File.Exists(MetricsPath))
+        {
+            return [];
+        }
+        var rows = new List<MetricsRow>();
+        var lineNumber = 1;
+        foreach (var line in File.ReadLines(MetricsPath).Skip(1))
+        {
+            lineNumber++;
+            var cells = line.Split(',');
+            double Cell(int i) =>
+                i < cells.Length && double.TryParse(cells[i], NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+                    ? value
+                    : throw new InvalidDataException($"{MetricsPath} line {lineNumber}: column {i + 1} is '{(i < cells.Length ? cells[i] : "")}', not a number.");
+            rows.Add(new MetricsRow((int)Cell(0), Cell(1), Cell(2), Cell(3), Cell(4), Cell(5), Cell(6)));
+        }
+        return rows;
+    }
+
+    /// <summary>Writes <c>metrics.csv</c> one flushed line per epoch.</summary>
+    public sealed class MetricsWriter : IDisposable
+    {
+        private readonly StreamWriter _writer;
+
+        internal MetricsWriter(string path, LossKind loss)
+        {
+            _writer = new StreamWriter(path);
+            _writer.WriteLine($"epoch,train_{loss.ToName()},val_mae,lr,grad_norm,weight_norm,seconds");
+        }
+
+        /// <summary>Appends one epoch, in target units (<paramref name="lossScale"/> and <paramref name="maeScale"/> map training units to them).</summary>
+        public void Append(EpochMetrics m, double lossScale, double maeScale)
+        {
+            ArgumentNullException.ThrowIfNull(m);
+            _writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{m.Epoch},{m.TrainLoss * lossScale:G9},{m.ValidationMae * maeScale:G9},{m.LearningRate:G6},{m.GradientNorm:G6},{m.WeightNorm:G6},{m.Seconds:F3}"));
+            _writer.Flush();
+        }
+
+        /// <inheritdoc />
+        public void Dispose() => _writer.Dispose();
+    }
+
+    // ---- checkpoint.safetensors -------------------------------------------------------------
+
+    /// <summary>True when the folder holds a checkpoint.</summary>
+    public bool HasCheckpoint => File.Exists(CheckpointPath);
+
+    /// <summary>Writes the checkpoint atomically.</summary>
+    public void SaveCheckpoint(TrainingState state, TargetScaler scaler)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(scaler);
+        RunCheckpoint.Save(CheckpointPath, state, scaler);
+    }
+
+    /// <summary>Reads the checkpoint.</summary>
+    /// <exception cref="UsageException">There is none, or it is damaged.</exception>
+    public (TrainingState State, TargetScaler Scaler) LoadCheckpoint()
+    {
+        if (!HasCheckpoint)
+        {
+            throw new UsageException($"{Path}: no {CheckpointFileName} to resume from (was the run started by this version, and did it finish an epoch?).");
+        }
+        try
+        {
+            return RunCheckpoint.Load(CheckpointPath);
+        }
+        catch (Exception e) when (e is InvalidDataException or JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new UsageException($"{CheckpointPath}: damaged checkpoint ({e.Message}).", e);
+        }
+    }
+
+    /// <summary>Removes the checkpoint (it is only for resuming; an ElemNet checkpoint is ~74 MB).</summary>
+    public void DeleteCheckpoint() => File.Delete(CheckpointPath);
+
+    // ---- model.json + model.safetensors -----------------------------------------------------
+
+    /// <summary>Writes the weights of <paramref name="network"/> and then the manifest that describes them.</summary>
+    public void SaveModel(ModelManifest manifest, Sequential network)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ModelWeights.Save(network, Combine(manifest.Weights), new Dictionary<string, string>
+        {
+            ["architecture"] = manifest.Architecture,
+            ["feature_kind"] = manifest.FeatureKind.ToName(),
+            ["target"] = manifest.TargetName,
+        });
+        manifest.Save(ManifestPath);
+    }
+
+    /// <summary>Reads <c>model.json</c>.</summary>
+    public ModelManifest ReadManifest() => ModelManifest.Load(ManifestPath);
+
+    /// <summary>Removes the weights (a grid keeps only the scores unless asked to keep models).</summary>
+    public void DeleteWeights() => File.Delete(WeightsPath);
+
+    // ---- predictions_<split>.csv ------------------------------------------------------------
+
+    /// <summary>Writes <c>predictions_&lt;split&gt;.csv</c>: <c>formula,target,prediction</c>.</summary>
+    public void WritePredictions(string split, FeaturizedData data, float[] predictions, string targetName) =>
+        PredictionsCsv.Write(PredictionsPath(split), data, predictions, targetName);
+
+    private static void WriteAtomically(string path, string text) =>
+        CsvOutput.WriteAtomically(path, writer =>
+        {
+            writer.Write(text);
+            return 0;
+        });
+}

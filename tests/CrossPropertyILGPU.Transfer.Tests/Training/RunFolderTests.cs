@@ -1,0 +1,81 @@
+using CrossPropertyILGPU.Network.Training;
+using CrossPropertyILGPU.Network.Checkpoints;
+using CrossPropertyILGPU.Transfer.Tests.Support;
+using CrossPropertyILGPU.Transfer.Training;
+
+namespace CrossPropertyILGPU.Transfer.Tests.Training;
+
+public sealed class RunFolderTests
+{
+    private static TrainingState State() => new()
+    {
+        Seed = 7,
+        Epoch = 3,
+        AdamStep = 120,
+        BestEpoch = 2,
+        BestValidationMae = 0.25,
+        SinceBest = 1,
+        Seconds = 12.5,
+        History = [new EpochMetrics(1, 0.9, 0.5, 4, true, 1e-4) { GradientNorm = 2, WeightNorm = 3 }, new EpochMetrics(2, 0.7, 0.25, 8, true, 1e-4), new EpochMetrics(3, 0.6, double.NaN, 12.5, false, 1e-4)],
+        Parameters = [1, 2, 3],
+        FirstMoment = [4, 5, 6],
+        SecondMoment = [7, 8, 9],
+        BestParameters = [10, 11, 12],
+    };
+
+    [Test]
+    public void Checkpoint_SavedAndLoaded_GivesTheSameStateAndScaling()
+    {
+        using var scratch = new ScratchFolder();
+        var folder = new RunFolder(scratch.FullName);
+        Assert.That(folder.HasCheckpoint, Is.False);
+        folder.SaveCheckpoint(State(), new TargetScaler(1.5, 0.5));
+
+        var (state, scaler) = folder.LoadCheckpoint();
+        Assert.That(state with { History = [], Parameters = [], FirstMoment = [], SecondMoment = [], BestParameters = [] },
+            Is.EqualTo(State() with { History = [], Parameters = [], FirstMoment = [], SecondMoment = [], BestParameters = [] }));
+        Assert.That(state.History, Is.EqualTo(State().History).AsCollection);
+        Assert.That((state.Parameters, state.FirstMoment, state.SecondMoment, state.BestParameters), Is.EqualTo((State().Parameters, State().FirstMoment, State().SecondMoment, State().BestParameters)).Using<(float[], float[], float[], float[])>(
+            (a, b) => a.Item1.SequenceEqual(b.Item1) && a.Item2.SequenceEqual(b.Item2) && a.Item3.SequenceEqual(b.Item3) && a.Item4.SequenceEqual(b.Item4)));
+        Assert.That(scaler, Is.EqualTo(new TargetScaler(1.5, 0.5)));
+    }
+
+    [Test]
+    public void Checkpoint_MetadataIsOneObject_InTheFormatEarlierVersionsWrote()
+    {
+        // Earlier versions wrote these keys in one training_state object; their checkpoints must
+        // still resume, and this version's must still be read by them.
+        using var scratch = new ScratchFolder();
+        var folder = new RunFolder(scratch.FullName);
+        folder.SaveCheckpoint(State(), new TargetScaler(1.5, 0.5));
+        var (tensors, metadata) = SafeTensors.Read(folder.CheckpointPath);
+        using var json = System.Text.Json.JsonDocument.Parse(metadata["training_state"]);
+        var keys = json.RootElement.EnumerateObject().Select(p => p.Name).ToArray();
+        Assert.That(keys, Is.EquivalentTo(new[] { "seed", "epoch", "adam_step", "best_epoch", "best_validation_mae", "since_best", "history", "seconds", "target_offset", "target_scale" }));
+        Assert.That(tensors.Select(t => t.Name), Is.EqualTo(new[] { "parameters", "adam.first_moment", "adam.second_moment", "best_parameters" }));
+    }
+
+    [Test]
+    public void CheckNew_RefusesAFileOrANonEmptyFolder_AsAnOutputDirectoryError()
+    {
+        using var scratch = new ScratchFolder();
+        File.WriteAllText(Path.Combine(scratch.FullName, "x"), "");
+        var error = Assert.Throws<OptionException>(() => RunFolder.CheckNew(scratch.FullName));
+        Assert.That(error!.Option, Is.EqualTo(nameof(TrainRunOptions.OutputDirectory)));
+        Assert.Throws<OptionException>(() => RunFolder.CheckNew(Path.Combine(scratch.FullName, "x")));
+        Assert.DoesNotThrow(() => RunFolder.CheckNew(Path.Combine(scratch.FullName, "new")));
+    }
+
+    [Test]
+    public void Metrics_WrittenAndRead_InTargetUnits()
+    {
+        using var scratch = new ScratchFolder();
+        var folder = new RunFolder(scratch.FullName);
+        using (var writer = folder.OpenMetrics(Kernels.Backends.LossKind.Mae))
+        {
+            writer.Append(new EpochMetrics(1, 0.5, 0.25, 3.5, true, 1e-4) { GradientNorm = 2, WeightNorm = 3 }, lossScale: 2, maeScale: 2);
+        }
+        Assert.That(folder.ReadMetrics(), Is.EqualTo(new[] { new MetricsRow(1, 1.0, 0.5, 1e-4, 2, 3, 3.5) }));
+        Assert.That(File.ReadLines(folder.MetricsPath).First(), Is.EqualTo("epoch,train_mae,val_mae,lr,grad_norm,weight_norm,seconds"));
+    }
+}
