@@ -17,8 +17,8 @@ namespace CrossPropertyILGPU.Network.Training;
 /// backward  ∂L/∂prediction [B, 1] (seeded by the loss) → ∂L/∂parameters [P] (overwritten each step)
 /// update    parameters[offset, offset + count) ← Adam(t = <see cref="Steps"/>, α = the call's learning rate)
 /// </code>
-/// Nothing is allocated per step: the tape's record reaches its capacity in the first step, and
-/// the step's scalars are value types.
+/// Nothing is allocated per step: the tape's record is sized for the model's layers, and the
+/// step's scalars (forward context, Adam step) are value types.
 /// </para>
 /// </summary>
 public sealed class TrainingStep
@@ -40,6 +40,7 @@ public sealed class TrainingStep
     /// <param name="beta1">Adam β1.</param>
     /// <param name="beta2">Adam β2.</param>
     /// <param name="epsilon">Adam ε.</param>
+    /// <exception cref="ArgumentException">The model has more than one output.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A frozen-layer count or an Adam hyper-parameter is out of range.</exception>
     public TrainingStep(Sequential model, LossKind loss, int frozenDenseLayers = 0, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
     {
