@@ -3,13 +3,12 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Engines;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
-using CrossPropertyILGPU.Autograd;
-using CrossPropertyILGPU.Autograd.Ops;
 using CrossPropertyILGPU.Kernels.Backends;
 using CrossPropertyILGPU.Kernels.Devices;
 using CrossPropertyILGPU.Network;
 using CrossPropertyILGPU.Network.Layers;
 using CrossPropertyILGPU.Network.Spec;
+using CrossPropertyILGPU.Network.Training;
 
 namespace CrossPropertyILGPU.Benchmarks;
 
@@ -115,17 +114,17 @@ public class ElemNetStepBenchmarks
         }
     }
 
-    /// <summary>ElemNet, one batch of inputs and targets, a tape and a loss on one backend.</summary>
+    /// <summary>ElemNet, one batch of inputs and targets and its <see cref="TrainingStep"/> on one backend.</summary>
     private sealed class StepRig : IDisposable
     {
+        // ElemNet's Adam α; the rate does not change the step's cost.
+        private const float LearningRate = 1e-4f;
         private readonly int _batch;
         private readonly Sequential _model;
         private readonly DeviceBuffer _features;
         private readonly DeviceBuffer _targets;
         private readonly DeviceBuffer _lossSum;
-        private readonly Tape _tape;
-        private readonly LossOp _loss = new(LossKind.Mae);
-        private long _step;
+        private readonly TrainingStep _step;
 
         public StepRig(IComputeBackend backend, int batch)
         {
@@ -139,11 +138,12 @@ public class ElemNetStepBenchmarks
             _targets = backend.Allocate(batch);
             backend.Upload(_targets.View, [.. Enumerable.Range(0, batch).Select(_ => random.NextSingle())]);
             _lossSum = backend.Allocate(1);
-            _tape = new Tape(backend, 32);
+            _step = new TrainingStep(_model, LossKind.Mae);
         }
 
         public IComputeBackend Backend { get; }
 
+        // The step's three phases, each synchronised so the breakdown can time them apart.
         public void TrainStep()
         {
             ForwardAndLoss();
@@ -153,24 +153,19 @@ public class ElemNetStepBenchmarks
 
         public void ForwardAndLoss()
         {
-            _step++;
-            var prediction = _model.Forward(_features.View, _batch, new ForwardContext(_tape, true, (ulong)_step));
-            _loss.Forward(Backend, prediction, _targets.View, _lossSum.View, _tape);
+            _step.Forward(_features.View, _targets.View, _batch, _lossSum.View);
             Backend.Synchronize();
         }
 
         public void Backward()
         {
-            _tape.Backward();
+            _step.Backward();
             Backend.Synchronize();
         }
 
         public void AdamUpdate()
         {
-            var parameters = _model.Parameters;
-            Backend.Adam(parameters.Values.View, parameters.Gradients.View, parameters.FirstMoment.View, parameters.SecondMoment.View,
-                0, parameters.Count, new AdamStep(_step));
-            _tape.Reset();
+            _step.Update(LearningRate);
             Backend.Synchronize();
         }
 

@@ -1,12 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
-using CrossPropertyILGPU.Autograd;
-using CrossPropertyILGPU.Autograd.Ops;
 using CrossPropertyILGPU.Kernels.Backends;
 using CrossPropertyILGPU.Kernels.Devices;
 using CrossPropertyILGPU.Network;
 using CrossPropertyILGPU.Network.Layers;
 using CrossPropertyILGPU.Network.Spec;
+using CrossPropertyILGPU.Network.Training;
 
 namespace CrossPropertyILGPU.Benchmarks;
 
@@ -94,20 +93,9 @@ internal static class GpuBenchmarks
         using var targets = backend.Allocate(batch);
         backend.Upload(targets.View, Enumerable.Range(0, batch).Select(_ => random.NextSingle()).ToArray());
         using var lossSum = backend.Allocate(1);
-        var tape = new Tape(backend, 32);
-        var loss = new LossOp(LossKind.Mae);
-        var parameters = model.Parameters;
-        var step = 0L;
-        void Train()
-        {
-            step++;
-            var prediction = model.Forward(features.View, batch, new ForwardContext(tape, true, (ulong)step));
-            loss.Forward(backend, prediction, targets.View, lossSum.View, tape);
-            tape.Backward();
-            backend.Adam(parameters.Values.View, parameters.Gradients.View, parameters.FirstMoment.View, parameters.SecondMoment.View,
-                0, parameters.Count, new AdamStep(step));
-            tape.Reset();
-        }
+        var step = new TrainingStep(model, LossKind.Mae);
+        // ElemNet's Adam α; the rate does not change the step's cost.
+        void Train() => step.Step(features.View, targets.View, batch, lossSum.View, learningRate: 1e-4f);
         void Infer() => model.Forward(features.View, batch, ForwardContext.Inference);
 
         var counter = backend as IlgpuBackend;

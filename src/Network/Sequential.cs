@@ -69,7 +69,6 @@ public sealed class Sequential : IDisposable
             _layers[i] = layers[i] switch
             {
                 DenseSpec d => AddDense(d, output),
-                ReluSpec => new Relu(backend, $"relu.{i}", output),
                 DropoutSpec d => new Dropout(backend, $"dropout.{i}", output, d.KeepProbability, DropoutMask.Mix(dropoutSeed + (ulong)i)),
                 _ => throw new ArgumentException($"Unknown layer spec {layers[i]}.", nameof(layers)),
             };

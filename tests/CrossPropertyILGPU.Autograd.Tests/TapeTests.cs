@@ -174,6 +174,16 @@ public sealed class TapeTests
     }
 
     [Test]
+    public void DenseOp_ParameterWithoutGradient_Throws()
+    {
+        var w = Tensor("w", [1f, 1f], 2, 1, withGradient: true);
+        var b = Tensor("b", [0f], 1, 1, withGradient: true);
+        var y = Tensor("y", new float[1], 1, 1, withGradient: true);
+        Assert.Throws<ArgumentException>(() => _ = new DenseOp(Tensor("w", [1f, 1f], 2, 1, withGradient: false), b, y, relu: false));
+        Assert.Throws<ArgumentException>(() => _ = new DenseOp(w, Tensor("b", [0f], 1, 1, withGradient: false), y, relu: false));
+    }
+
+    [Test]
     public void Loss_AfterAnotherGradientWrite_Throws()
     {
         var p = Tensor("p", [1f], 1, 1, withGradient: true);

@@ -116,13 +116,6 @@ public abstract class ComputeBackend : IComputeBackend
     }
 
     /// <inheritdoc />
-    public void ReluForward(BufferView x, BufferView y)
-    {
-        CheckElementwise(y, nameof(y), (x, nameof(x)));
-        ReluForwardCore(x, y);
-    }
-
-    /// <inheritdoc />
     public void ReluBackward(BufferView y, BufferView dy, BufferView dx, bool accumulate)
     {
         CheckElementwise(dx, nameof(dx), (y, nameof(y)), (dy, nameof(dy)));
@@ -221,17 +214,6 @@ public abstract class ComputeBackend : IComputeBackend
     }
 
     /// <inheritdoc />
-    public void Scale(BufferView values, float factor)
-    {
-        CheckView(values, nameof(values));
-        if (!float.IsFinite(factor))
-        {
-            throw new ArgumentOutOfRangeException(nameof(factor), factor, "The scale factor must be finite.");
-        }
-        ScaleCore(values, factor);
-    }
-
-    /// <inheritdoc />
     public void Dispose()
     {
         if (_disposed)
@@ -275,7 +257,6 @@ public abstract class ComputeBackend : IComputeBackend
         DenseBackwardWeightCore(x, dy, dw, batch, inFeatures, outFeatures, accumulateWeight);
         DenseBackwardBiasCore(dy, db, batch, outFeatures, accumulateBias);
     }
-    protected abstract void ReluForwardCore(BufferView x, BufferView y);
     protected abstract void ReluBackwardCore(BufferView y, BufferView dy, BufferView dx, bool accumulate);
     protected abstract void DropoutForwardCore(BufferView x, BufferView y, float keepProbability, ulong seed, ulong trainingStep);
     protected abstract void DropoutBackwardCore(BufferView dy, BufferView dx, float keepProbability, ulong seed, ulong trainingStep, bool accumulate);
@@ -283,7 +264,6 @@ public abstract class ComputeBackend : IComputeBackend
     protected abstract void AdamCore(BufferView parameters, BufferView gradients, BufferView firstMoment, BufferView secondMoment, AdamStep update);
     protected abstract void FillCore(BufferView destination, float value);
     protected abstract void CopyCore(BufferView source, BufferView destination);
-    protected abstract void ScaleCore(BufferView values, float factor);
 #pragma warning restore CS1591
 
     // ---- validation ------------------------------------------------------------------------------

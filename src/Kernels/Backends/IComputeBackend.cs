@@ -65,9 +65,6 @@ public interface IComputeBackend : IDisposable
 
     // ---- ReLU ----------------------------------------------------------------------------------
 
-    /// <summary>y[i] = max(x[i], 0). <paramref name="y"/> may be <paramref name="x"/> itself.</summary>
-    void ReluForward(BufferView x, BufferView y);
-
     /// <summary>dx[i] (+)= y[i] &gt; 0 ? dy[i] : 0, where y is the forward output.</summary>
     void ReluBackward(BufferView y, BufferView dy, BufferView dx, bool accumulate);
 
@@ -101,16 +98,13 @@ public interface IComputeBackend : IDisposable
     /// </summary>
     void Adam(BufferView parameters, BufferView gradients, BufferView firstMoment, BufferView secondMoment, int offset, int count, AdamStep update);
 
-    // ---- fill / copy / scale -------------------------------------------------------------------
+    // ---- fill / copy -------------------------------------------------------------------
 
     /// <summary>Sets every float of <paramref name="destination"/> to <paramref name="value"/>.</summary>
     void Fill(BufferView destination, float value);
 
     /// <summary>Copies <paramref name="source"/> into <paramref name="destination"/> (same length, no overlap).</summary>
     void Copy(BufferView source, BufferView destination);
-
-    /// <summary>Multiplies every float of <paramref name="values"/> by <paramref name="factor"/> in place.</summary>
-    void Scale(BufferView values, float factor);
 }
 
 /// <summary>Which per-element loss <see cref="IComputeBackend.Loss"/> computes.</summary>

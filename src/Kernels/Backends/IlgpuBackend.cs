@@ -79,7 +79,6 @@ public sealed class IlgpuBackend : ComputeBackend
     private readonly CuBlasGemm? _cuBlas;
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, int, int> _biasActivation;
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, int, int, int> _denseBackwardBias;
-    private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>> _reluForward;
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> _reluBackward;
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, ulong, uint, float> _dropoutForward;
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, ulong, uint, float, int> _dropoutBackward;
@@ -87,7 +86,6 @@ public sealed class IlgpuBackend : ComputeBackend
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float> _adam;
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, float> _fill;
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>> _copy;
-    private readonly Action<Index1D, WorkSplit, ArrayView<float>, float> _scale;
 
     /// <summary>
     /// Wraps an accelerator the caller owns (it is not disposed with the backend) and compiles every
@@ -121,7 +119,6 @@ public sealed class IlgpuBackend : ComputeBackend
 
         _biasActivation = Load<WorkSplit, ArrayView<float>, ArrayView<float>, int, int>(DenseKernels.BiasActivation);
         _denseBackwardBias = Load<WorkSplit, ArrayView<float>, ArrayView<float>, int, int, int>(DenseKernels.BackwardBias);
-        _reluForward = Load<WorkSplit, ArrayView<float>, ArrayView<float>>(ReluKernels.Forward);
         _reluBackward = Load<WorkSplit, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ReluKernels.Backward);
         _dropoutForward = Load<WorkSplit, ArrayView<float>, ArrayView<float>, ulong, uint, float>(DropoutKernels.Forward);
         _dropoutBackward = Load<WorkSplit, ArrayView<float>, ArrayView<float>, ulong, uint, float, int>(DropoutKernels.Backward);
@@ -129,7 +126,6 @@ public sealed class IlgpuBackend : ComputeBackend
         _adam = Load<WorkSplit, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float>(AdamKernels.Update);
         _fill = Load<WorkSplit, ArrayView<float>, float>(FillCopyKernels.Fill);
         _copy = Load<WorkSplit, ArrayView<float>, ArrayView<float>>(FillCopyKernels.Copy);
-        _scale = Load<WorkSplit, ArrayView<float>, float>(FillCopyKernels.Scale);
 
         var tiles = LaunchOptions.GemmTiles ?? IlgpuLaunchOptions.DefaultGemmTiles(accelerator);
         if (tiles.Count == 0)
@@ -158,7 +154,7 @@ public sealed class IlgpuBackend : ComputeBackend
     public IReadOnlyList<GemmTileConfiguration> GemmTiles => _tiledConfigurations;
 
     /// <summary>
-    /// Kernel launches (cuBLAS calls and the Fill/Copy/Scale kernels included) issued since the
+    /// Kernel launches (cuBLAS calls and the Fill/Copy kernels included) issued since the
     /// backend was created; host transfers (Upload, Download) and the zeroing of new buffers are not
     /// launches. A training step's count is the difference across it.
     /// </summary>
@@ -317,17 +313,6 @@ public sealed class IlgpuBackend : ComputeBackend
     }
 
     /// <inheritdoc />
-    protected override void ReluForwardCore(BufferView x, BufferView y)
-    {
-        if (y.Length > 0)
-        {
-            var split = Split(y.Length);
-Launched();
-            _reluForward(split.Threads, split, View(x), View(y));
-        }
-    }
-
-    /// <inheritdoc />
     protected override void ReluBackwardCore(BufferView y, BufferView dy, BufferView dx, bool accumulate)
     {
         if (dx.Length > 0)
@@ -399,17 +384,6 @@ Launched();
             var split = Split(destination.Length);
 Launched();
             _copy(split.Threads, split, View(source), View(destination));
-        }
-    }
-
-    /// <inheritdoc />
-    protected override void ScaleCore(BufferView values, float factor)
-    {
-        if (values.Length > 0)
-        {
-            var split = Split(values.Length);
-Launched();
-            _scale(split.Threads, split, View(values), factor);
         }
     }
 

@@ -175,13 +175,6 @@ public sealed class ManagedCpuBackend : ComputeBackend
     // that is exactly an input (the only aliasing validation lets through) is safe.
 
     /// <inheritdoc />
-    protected override void ReluForwardCore(BufferView x, BufferView y)
-    {
-        _elementwise.Set(ElementwiseKind.Relu, x, y, default, default, y.Length, accumulate: false);
-        RunElementwise(CpuOp.Relu, y.Length, 1, 8);
-    }
-
-    /// <inheritdoc />
     protected override void ReluBackwardCore(BufferView y, BufferView dy, BufferView dx, bool accumulate)
     {
         _elementwise.Set(ElementwiseKind.ReluBackward, y, dy, dx, default, dx.Length, accumulate);
@@ -244,21 +237,14 @@ public sealed class ManagedCpuBackend : ComputeBackend
     protected override void FillCore(BufferView destination, float value)
     {
         _elementwise.Set(ElementwiseKind.Fill, destination, default, default, default, destination.Length, accumulate: false).Scale = value;
-        RunElementwise(CpuOp.FillCopyScale, destination.Length, 1, 4);
+        RunElementwise(CpuOp.FillCopy, destination.Length, 1, 4);
     }
 
     /// <inheritdoc />
     protected override void CopyCore(BufferView source, BufferView destination)
     {
         _elementwise.Set(ElementwiseKind.Copy, source, destination, default, default, destination.Length, accumulate: false);
-        RunElementwise(CpuOp.FillCopyScale, destination.Length, 1, 8);
-    }
-
-    /// <inheritdoc />
-    protected override void ScaleCore(BufferView values, float factor)
-    {
-        _elementwise.Set(ElementwiseKind.Scale, values, default, default, default, values.Length, accumulate: false).Scale = factor;
-        RunElementwise(CpuOp.FillCopyScale, values.Length, 1, 8);
+        RunElementwise(CpuOp.FillCopy, destination.Length, 1, 8);
     }
 
     /// <inheritdoc />
@@ -351,13 +337,11 @@ public sealed class ManagedCpuBackend : ComputeBackend
 
     private enum ElementwiseKind
     {
-        Relu,
         ReluBackward,
         Dropout,
         Adam,
         Fill,
         Copy,
-        Scale,
         BiasGradient,
     }
 
@@ -405,9 +389,6 @@ public sealed class ManagedCpuBackend : ComputeBackend
             }
             switch (_kind)
             {
-                case ElementwiseKind.Relu:
-                    ReluSelect(ref At(_a, s), ref At(_b, s), n);
-                    break;
                 case ElementwiseKind.ReluBackward:
                     ReluMask(ref At(_a, s), ref At(_b, s), ref At(_c, s), n, _accumulate);
                     break;
@@ -422,9 +403,6 @@ public sealed class ManagedCpuBackend : ComputeBackend
                     break;
                 case ElementwiseKind.Copy:
                     MemoryMarshal.CreateReadOnlySpan(ref At(_a, s), n).CopyTo(MemoryMarshal.CreateSpan(ref At(_b, s), n));
-                    break;
-                case ElementwiseKind.Scale:
-                    ScaleInPlace(ref At(_a, s), n, Scale);
                     break;
                 case ElementwiseKind.BiasGradient:
                     BiasGradient(ref At(_a, s), ref At(_b, s), Rows, _count, n, _accumulate);
@@ -500,23 +478,6 @@ public sealed class ManagedCpuBackend : ComputeBackend
         }
     }
 
-    /// <summary>y = x &lt; 0 ? 0 : x (a select, not a max, so NaN passes through like the kernel's).</summary>
-    private static void ReluSelect(ref float x, ref float y, int count)
-    {
-        var n = (nuint)count;
-        nuint j = 0;
-        for (; j + (nuint)Lanes <= n; j += (nuint)Lanes)
-        {
-            var v = Vector.LoadUnsafe(ref x, j);
-            Vector.ConditionalSelect(Vector.LessThan(v, Vector<float>.Zero), Vector<float>.Zero, v).StoreUnsafe(ref y, j);
-        }
-        for (; j < n; j++)
-        {
-            var v = Unsafe.Add(ref x, j);
-            Unsafe.Add(ref y, j) = v < 0f ? 0f : v;
-        }
-    }
-
     /// <summary>dx (+)= y &gt; 0 ? dy : 0.</summary>
     private static void ReluMask(ref float y, ref float dy, ref float dx, int count, bool accumulate)
     {
@@ -585,22 +546,6 @@ public sealed class ManagedCpuBackend : ComputeBackend
             Unsafe.Add(ref firstMoment, j) = m;
             Unsafe.Add(ref secondMoment, j) = v;
             Unsafe.Add(ref parameters, j) -= stepSize * m / (MathF.Sqrt(v) + epsilon);
-        }
-    }
-
-    /// <summary>values[j] *= factor.</summary>
-    private static void ScaleInPlace(ref float values, int count, float factor)
-    {
-        var f = new Vector<float>(factor);
-        var n = (nuint)count;
-        nuint j = 0;
-        for (; j + (nuint)Lanes <= n; j += (nuint)Lanes)
-        {
-            (Vector.LoadUnsafe(ref values, j) * f).StoreUnsafe(ref values, j);
-        }
-        for (; j < n; j++)
-        {
-            Unsafe.Add(ref values, j) *= factor;
         }
     }
 

@@ -66,9 +66,6 @@ public sealed class ReferenceBackend : ComputeBackend
     }
 
     /// <inheritdoc />
-    protected override void ReluForwardCore(BufferView x, BufferView y) => ReluKernels.ForwardReference(Span(x), Span(y));
-
-    /// <inheritdoc />
     protected override void ReluBackwardCore(BufferView y, BufferView dy, BufferView dx, bool accumulate) =>
         ReluKernels.BackwardReference(Span(y), Span(dy), Span(dx), accumulate);
 
@@ -95,9 +92,6 @@ public sealed class ReferenceBackend : ComputeBackend
 
     /// <inheritdoc />
     protected override void CopyCore(BufferView source, BufferView destination) => Span(source).CopyTo(Span(destination));
-
-    /// <inheritdoc />
-    protected override void ScaleCore(BufferView values, float factor) => FillCopyKernels.ScaleReference(Span(values), factor);
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)

@@ -3,7 +3,7 @@ using ILGPU;
 namespace CrossPropertyILGPU.Kernels.Ops;
 
 /// <summary>
-/// Fill, copy and scale over n floats (destination, source, values all [n]). Copy is a kernel, not
+/// Fill and copy over n floats (destination, source all [n]). Copy is a kernel, not
 /// a driver memcpy, so a view-to-view copy inside one buffer costs one launch on any accelerator.
 /// </summary>
 public static class FillCopyKernels
@@ -25,25 +25,6 @@ public static class FillCopyKernels
         for (var i = split.Start(thread); i < end; i += split.Stride)
         {
             destination[i] = source[i];
-        }
-    }
-
-    /// <summary>values[i] *= factor.</summary>
-    public static void Scale(Index1D thread, WorkSplit split, ArrayView<float> values, float factor)
-    {
-        var end = split.End(thread);
-        for (var i = split.Start(thread); i < end; i += split.Stride)
-        {
-            values[i] *= factor;
-        }
-    }
-
-    /// <summary>Scalar reference of <see cref="Scale"/>.</summary>
-    public static void ScaleReference(Span<float> values, float factor)
-    {
-        for (var i = 0; i < values.Length; i++)
-        {
-            values[i] = (float)((double)values[i] * factor);
         }
     }
 }

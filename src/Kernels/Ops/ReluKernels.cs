@@ -3,24 +3,13 @@ using ILGPU;
 namespace CrossPropertyILGPU.Kernels.Ops;
 
 /// <summary>
-/// ReLU, forward and backward, elementwise over n floats: x, y, dy, dx all [n].
-/// The backward pass masks with the forward *output* (y &gt; 0 exactly when x &gt; 0), so the
-/// input need not be kept. NaN passes through the forward (NaN &lt; 0 is false) so a diverging run
-/// stays visible instead of being silently zeroed.
+/// The ReLU backward mask, elementwise over n floats: y, dy, dx all [n]. The forward is fused into
+/// the dense forward (<see cref="DenseKernels"/>), as is the mask in the usual case (the next
+/// layer's input gradient); this kernel masks a gradient no fused op has masked. It masks with the
+/// forward *output* (y &gt; 0 exactly when x &gt; 0), so the input need not be kept.
 /// </summary>
 public static class ReluKernels
 {
-    /// <summary>y[i] = max(x[i], 0).</summary>
-    public static void Forward(Index1D thread, WorkSplit split, ArrayView<float> x, ArrayView<float> y)
-    {
-        var end = split.End(thread);
-        for (var i = split.Start(thread); i < end; i += split.Stride)
-        {
-            var v = x[i];
-            y[i] = v < 0f ? 0f : v;
-        }
-    }
-
     /// <summary>dx[i] (+)= y[i] &gt; 0 ? dy[i] : 0.</summary>
     public static void Backward(
         Index1D thread, WorkSplit split, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, int accumulate)
@@ -30,15 +19,6 @@ public static class ReluKernels
         {
             var g = y[i] > 0f ? dy[i] : 0f;
             dx[i] = accumulate != 0 ? dx[i] + g : g;
-        }
-    }
-
-    /// <summary>Scalar reference of <see cref="Forward"/>.</summary>
-    public static void ForwardReference(ReadOnlySpan<float> x, Span<float> y)
-    {
-        for (var i = 0; i < x.Length; i++)
-        {
-            y[i] = x[i] < 0f ? 0f : x[i];
         }
     }
 

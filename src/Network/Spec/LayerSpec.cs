@@ -6,9 +6,6 @@ public abstract record LayerSpec;
 /// <summary>A dense layer of <paramref name="Units"/> outputs, ReLU-fused when <paramref name="Relu"/>.</summary>
 public sealed record DenseSpec(int Units, bool Relu) : LayerSpec;
 
-/// <summary>A stand-alone ReLU.</summary>
-public sealed record ReluSpec : LayerSpec;
-
 /// <summary>Inverted dropout keeping each activation with <paramref name="KeepProbability"/> in training.</summary>
 public sealed record DropoutSpec(float KeepProbability) : LayerSpec;
 

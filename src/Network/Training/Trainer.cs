@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using CrossPropertyILGPU.Autograd;
 using CrossPropertyILGPU.Autograd.Ops;
 using CrossPropertyILGPU.Kernels.Backends;
 using CrossPropertyILGPU.Kernels.Ops;
@@ -10,6 +9,11 @@ namespace CrossPropertyILGPU.Network.Training;
 /// <summary>
 /// Minibatch training with Adam and early stopping on the validation MAE, restoring the best
 /// weights at the end (Keras's EarlyStopping(restore_best_weights=True), as ElemNet used).
+/// <para>
+/// <see cref="Fit"/> is the epoch loop; its parts are named: each epoch trains one
+/// <see cref="TrainingStep"/> per minibatch over a shuffled copy of the training set, the
+/// early-stopping bookkeeping decides when to stop, and the health check measures the epoch.
+/// </para>
 /// <para>
 /// Hot-path rules: every buffer is allocated before the first epoch; the training set is shuffled on
 /// the host once per epoch into a preallocated array and uploaded in one copy, so each step's
@@ -63,110 +67,43 @@ public sealed class Trainer
 
         var backend = _model.Backend;
         var parameters = _model.Parameters;
-        var (trainableOffset, trainableCount) = _model.TrainableRange(_options.FrozenDenseLayers);
-        var width = _model.InputWidth;
-        var n = train.Count;
-
-        using var trainFeatures = backend.Allocate(n * width);
-        using var trainTargets = backend.Allocate(n);
-        using var validationFeatures = backend.Allocate(validation.Count * width);
+        var step = new TrainingStep(_model, _options.Loss, _options.FrozenDenseLayers, _options.Beta1, _options.Beta2, _options.Epsilon);
+        using var trainSet = new ShuffledTrainingSet(backend, train);
+        using var validationFeatures = backend.Allocate(validation.Count * _model.InputWidth);
         using var validationTargets = backend.Allocate(validation.Count);
         using var lossSums = backend.Allocate(2);
         using var bestValues = backend.Allocate(parameters.Count);
         backend.Upload(validationFeatures.View, validation.Features);
         backend.Upload(validationTargets.View, validation.Targets);
         backend.Copy(parameters.Values.View, bestValues.View);
-
-        var order = new int[n];
-        var shuffledFeatures = new float[n * width];
-        var shuffledTargets = new float[n];
-        var tape = new Tape(backend, capacity: _model.Layers.Count + 4);
-        var loss = new LossOp(_options.Loss);
         var trainLossSum = lossSums.Slice(0, 1);
-        var sum = new float[1];
-        // Host copies for the per-epoch health check: one download of each per epoch, never per step.
-        var lastGradients = new float[trainableCount];
-        var currentValues = new float[parameters.Count];
+        var health = new HealthCheck(parameters, step.TrainableOffset, step.TrainableCount);
+        var earlyStopping = new EarlyStopping(_options.Patience);
 
         var history = new List<EpochMetrics>();
         var clock = Stopwatch.StartNew();
-        var best = double.PositiveInfinity;
-        var bestEpoch = 0;
-        var sinceBest = 0;
-        var adamStep = 0L;
         var firstEpoch = 1;
         var secondsBefore = 0.0;
         if (resume is not null)
         {
             Restore(resume, bestValues);
-            (best, bestEpoch, sinceBest, adamStep, firstEpoch, secondsBefore) =
-                (resume.BestValidationMae, resume.BestEpoch, resume.SinceBest, resume.AdamStep, resume.Epoch + 1, resume.Seconds);
+            earlyStopping.Restore(resume.BestValidationMae, resume.BestEpoch, resume.SinceBest);
+            step.Steps = resume.AdamStep;
+            (firstEpoch, secondsBefore) = (resume.Epoch + 1, resume.Seconds);
             history.AddRange(resume.History);
         }
         var stopReason = "max-epochs";
         for (var epoch = firstEpoch; epoch <= _options.MaxEpochs; epoch++)
         {
-            // Each epoch's order depends only on (seed, epoch): a resumed run shuffles identically.
-            ShuffleForEpoch(order, _options.Seed, epoch);
-            for (var i = 0; i < n; i++)
-            {
-                var source = order[i];
-                Array.Copy(train.Features, (long)source * width, shuffledFeatures, (long)i * width, width);
-                shuffledTargets[i] = train.Targets[source];
-            }
-            backend.Upload(trainFeatures.View, shuffledFeatures);
-            backend.Upload(trainTargets.View, shuffledTargets);
-            backend.Fill(trainLossSum, 0f);
-
-            var seen = 0;
-            var outOfTime = false;
-            for (var start = 0; start < n; start += _options.BatchSize)
-            {
-                var rows = Math.Min(_options.BatchSize, n - start);
-                adamStep++;
-                var context = new ForwardContext(tape, IsTraining: true, Step: (ulong)adamStep);
-                var prediction = _model.Forward(trainFeatures.Slice(start * width, rows * width), rows, context);
-                loss.Forward(backend, prediction, trainTargets.Slice(start, rows), trainLossSum, tape);
-                tape.Backward();
-                backend.Adam(parameters.Values.View, parameters.Gradients.View, parameters.FirstMoment.View, parameters.SecondMoment.View,
-                    trainableOffset, trainableCount,
-                    new AdamStep(adamStep, _options.LearningRate, _options.Beta1, _options.Beta2, _options.Epsilon));
-                tape.Reset();
-                seen += rows;
-                if (_options.TimeLimit is { } limit && clock.Elapsed >= limit)
-                {
-                    outOfTime = true;
-                    break;
-                }
-                if (cancellation.IsCancellationRequested)
-                {
-                    break;
-                }
-            }
-
-            backend.Download(trainLossSum, sum);
-            var trainLoss = sum[0] / (double)seen;
+            var (trainLoss, outOfTime) = TrainEpoch(step, trainSet, epoch, trainLossSum, clock, cancellation);
             var validationMae = MeanAbsoluteError(validationFeatures.View, validationTargets.View, validation.Count, lossSums.Slice(1, 1));
-            var improved = validationMae < best;
+            var improved = earlyStopping.Observe(epoch, validationMae);
             if (improved)
             {
-                best = validationMae;
-                bestEpoch = epoch;
-                sinceBest = 0;
                 backend.Copy(parameters.Values.View, bestValues.View);
             }
-            else
-            {
-                sinceBest++;
-            }
-            // The last step's gradients (each step overwrites them) and the weights it left.
-            backend.Download(parameters.Gradients.View.Slice(trainableOffset, trainableCount), lastGradients);
-            backend.Download(parameters.Values.View, currentValues);
-            var metrics = new EpochMetrics(epoch, trainLoss, validationMae, secondsBefore + clock.Elapsed.TotalSeconds, improved, _options.LearningRate)
-            {
-                GradientNorm = L2Norm(lastGradients),
-                WeightNorm = L2Norm(currentValues),
-            };
+            var metrics = health.Measure(
+                new EpochMetrics(epoch, trainLoss, validationMae, secondsBefore + clock.Elapsed.TotalSeconds, improved, _options.LearningRate));
             history.Add(metrics);
             if (!metrics.IsFinite)
             {
@@ -178,12 +115,14 @@ public sealed class Trainer
             // Decided before the callback, so a checkpoint knows it is the last one.
             string? stopping = cancellation.IsCancellationRequested ? "cancelled"
                 : outOfTime ? "time-limit"
-                : sinceBest >= _options.Patience ? "early-stopping"
+                : earlyStopping.ShouldStop ? "early-stopping"
                 : epoch >= _options.MaxEpochs ? "max-epochs"
                 : null;
             if (epochCompleted is not null)
             {
-                var (epochNow, stepNow, bestEpochNow, bestNow, sinceBestNow) = (epoch, adamStep, bestEpoch, best, sinceBest);
+                // Copied now: the callback's Capture must describe this epoch even if called late.
+                var (epochNow, stepNow, bestEpochNow, bestNow, sinceBestNow) =
+                    (epoch, step.Steps, earlyStopping.BestEpoch, earlyStopping.Best, earlyStopping.SinceBest);
                 epochCompleted(new EpochEnd(epoch, stopping, () => new TrainingState
                 {
                     Seed = _options.Seed,
@@ -194,7 +133,7 @@ public sealed class Trainer
                     SinceBest = sinceBestNow,
                     History = [.. history],
                     Seconds = metrics.Seconds,
-                    Parameters = (float[])currentValues.Clone(),
+                    Parameters = health.Values.ToArray(),
                     FirstMoment = Download(parameters.FirstMoment),
                     SecondMoment = Download(parameters.SecondMoment),
                     BestParameters = Download(bestValues),
@@ -209,7 +148,40 @@ public sealed class Trainer
         }
 
         backend.Copy(bestValues.View, parameters.Values.View);
-        return new TrainingResult(history.Count, bestEpoch, best, stopReason, clock.Elapsed + TimeSpan.FromSeconds(secondsBefore), history);
+        return new TrainingResult(history.Count, earlyStopping.BestEpoch, earlyStopping.Best, stopReason,
+            clock.Elapsed + TimeSpan.FromSeconds(secondsBefore), history);
+    }
+
+    /// <summary>
+    /// One pass over the training set in this epoch's order, a <see cref="TrainingStep"/> per
+    /// minibatch (the last one may be short); returns the mean training loss over the samples seen
+    /// and whether the time limit cut the epoch short. Cancellation also ends it after a step.
+    /// </summary>
+    private (double TrainLoss, bool OutOfTime) TrainEpoch(
+        TrainingStep step, ShuffledTrainingSet trainSet, int epoch, BufferView lossSum, Stopwatch clock, CancellationToken cancellation)
+    {
+        trainSet.Shuffle(_options.Seed, epoch);
+        _model.Backend.Fill(lossSum, 0f);
+        var seen = 0;
+        var outOfTime = false;
+        for (var start = 0; start < trainSet.Count; start += _options.BatchSize)
+        {
+            var rows = Math.Min(_options.BatchSize, trainSet.Count - start);
+            var (features, targets) = trainSet.Batch(start, rows);
+            step.Step(features, targets, rows, lossSum, _options.LearningRate);
+            seen += rows;
+            if (_options.TimeLimit is { } limit && clock.Elapsed >= limit)
+            {
+                outOfTime = true;
+                break;
+            }
+            if (cancellation.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+        // The loss is accumulated on the device: one read-back per epoch.
+        return (trainSet.ReadSum(lossSum) / (double)seen, outOfTime);
     }
 
     /// <summary>
@@ -217,18 +189,6 @@ public sealed class Trainer
     /// weights held NaN or ±∞: the run stopped there, with the best weights restored.
     /// </summary>
     public const string NonFiniteStop = "non-finite";
-
-    // Accumulated in double, in index order: the same value on every backend for the same floats,
-    // and NaN or ∞ exactly when some element is (or the squares overflow even a double).
-    private static double L2Norm(float[] values)
-    {
-        var sumOfSquares = 0.0;
-        foreach (var value in values)
-        {
-            sumOfSquares += (double)value * value;
-        }
-        return Math.Sqrt(sumOfSquares);
-    }
 
     private void Restore(TrainingState state, DeviceBuffer bestValues)
     {
@@ -307,18 +267,79 @@ public sealed class Trainer
         }
     }
 
-    private static void ShuffleForEpoch(int[] order, int seed, int epoch)
+    /// <summary>
+    /// The training set on the device in this epoch's order: shuffled on the host into preallocated
+    /// arrays and uploaded in one copy per epoch, so each minibatch is a slice already in place.
+    /// </summary>
+    private sealed class ShuffledTrainingSet : IDisposable
     {
-        // Not HashCode.Combine: it is randomised per process, and the order must repeat across runs.
-        var random = new Random((int)(DropoutMask.Mix(((ulong)(uint)seed << 32) | (uint)epoch) & int.MaxValue));
-        for (var i = 0; i < order.Length; i++)
+        private readonly IComputeBackend _backend;
+        private readonly DataMatrix _data;
+        private readonly int[] _order;
+        private readonly float[] _shuffledFeatures;
+        private readonly float[] _shuffledTargets;
+        private readonly DeviceBuffer _features;
+        private readonly DeviceBuffer _targets;
+        private readonly float[] _sum = new float[1];
+
+        public ShuffledTrainingSet(IComputeBackend backend, DataMatrix data)
         {
-            order[i] = i;
+            (_backend, _data) = (backend, data);
+            _order = new int[data.Count];
+            _shuffledFeatures = new float[data.Count * data.Width];
+            _shuffledTargets = new float[data.Count];
+            _features = backend.Allocate(data.Count * data.Width);
+            _targets = backend.Allocate(data.Count);
         }
-        for (var i = order.Length - 1; i > 0; i--)
+
+        public int Count => _data.Count;
+
+        /// <summary>Puts the rows in epoch <paramref name="epoch"/>'s order on the device.</summary>
+        public void Shuffle(int seed, int epoch)
         {
-            var j = random.Next(i + 1);
-            (order[i], order[j]) = (order[j], order[i]);
+            // Each epoch's order depends only on (seed, epoch): a resumed run shuffles identically.
+            ShuffleForEpoch(_order, seed, epoch);
+            var width = _data.Width;
+            for (var i = 0; i < _order.Length; i++)
+            {
+                var source = _order[i];
+                Array.Copy(_data.Features, (long)source * width, _shuffledFeatures, (long)i * width, width);
+                _shuffledTargets[i] = _data.Targets[source];
+            }
+            _backend.Upload(_features.View, _shuffledFeatures);
+            _backend.Upload(_targets.View, _shuffledTargets);
+        }
+
+        /// <summary>Rows [start, start + rows) of this epoch's order: features [rows, width], targets [rows].</summary>
+        public (BufferView Features, BufferView Targets) Batch(int start, int rows) =>
+            (_features.Slice(start * _data.Width, rows * _data.Width), _targets.Slice(start, rows));
+
+        /// <summary>Reads a one-float device accumulator back.</summary>
+        public float ReadSum(BufferView sum)
+        {
+            _backend.Download(sum, _sum);
+            return _sum[0];
+        }
+
+        public void Dispose()
+        {
+            _features.Dispose();
+            _targets.Dispose();
+        }
+
+        private static void ShuffleForEpoch(int[] order, int seed, int epoch)
+        {
+            // Not HashCode.Combine: it is randomised per process, and the order must repeat across runs.
+            var random = new Random((int)(DropoutMask.Mix(((ulong)(uint)seed << 32) | (uint)epoch) & int.MaxValue));
+            for (var i = 0; i < order.Length; i++)
+            {
+                order[i] = i;
+            }
+            for (var i = order.Length - 1; i > 0; i--)
+            {
+                var j = random.Next(i + 1);
+                (order[i], order[j]) = (order[j], order[i]);
+            }
         }
     }
 }

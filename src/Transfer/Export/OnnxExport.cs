@@ -90,9 +90,6 @@ public static class OnnxExport
                     }
                     dense++;
                     break;
-                case ReluSpec:
-                    Node("Relu", string.Create(CultureInfo.InvariantCulture, $"relu_{nodes.Count}"), current);
-                    break;
                 default:
                     break; // dropout: identity at inference
             }

@@ -55,6 +55,23 @@ public sealed class DenseKernelsTests(string backendName) : BackendFixture(backe
         }
     }
 
+    /// <summary>
+    /// The fused ReLU is a select (v &lt; 0 ? 0 : v), not a max: a NaN pre-activation stays NaN, so a
+    /// diverging run shows in the loss instead of being silently zeroed.
+    /// </summary>
+    [Test]
+    public void Forward_FusedRelu_PropagatesNaNInsteadOfZeroing()
+    {
+        const int m = 3, k = 5, n = 7;
+        var x = TestData.Uniform(m * k, 7);
+        x[k + 2] = float.NaN; // row 1
+        var y = Zeros(Backend, m * n);
+        Backend.DenseForward(Put(Backend, x), Put(Backend, TestData.Uniform(k * n, 8)), Put(Backend, TestData.Uniform(n, 9)), y, m, k, n, relu: true);
+        var result = Get(y);
+        Assert.That(result[n..(2 * n)], Is.All.NaN, "the row with the NaN input");
+        Assert.That(result[..n].Concat(result[(2 * n)..]), Has.None.NaN, "the other rows");
+    }
+
     [Test]
     public void Forward_FusedRelu_ZeroesExactlyTheNegativePreActivations()
     {

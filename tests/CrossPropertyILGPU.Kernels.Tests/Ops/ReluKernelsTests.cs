@@ -2,45 +2,16 @@ using CrossPropertyILGPU.Kernels.Tests.Support;
 
 namespace CrossPropertyILGPU.Kernels.Tests.Ops;
 
-/// <summary>ReLU forward/backward: exact (no rounding is involved), so tolerance 0 except for accumulate (one float add).</summary>
+/// <summary>
+/// The ReLU backward mask (the forward is fused into the dense forward and tested there): exact (no
+/// rounding is involved), so tolerance 0 except for accumulate (one float add).
+/// </summary>
 [TestFixture(TestBackends.Cpu)]
 [TestFixture(TestBackends.IlgpuCpu)]
 [TestFixture(TestBackends.IlgpuCpuInterleaved)]
 [TestFixture(TestBackends.Cuda, Category = "Gpu")]
 public sealed class ReluKernelsTests(string backendName) : BackendFixture(backendName)
 {
-    [TestCase(1)]
-    [TestCase(105)]
-    [TestCase(2145)]
-    public void Forward_RandomInput_MatchesReference(int n)
-    {
-        var x = TestData.Uniform(n, 40);
-        var y = Zeros(Backend, n);
-        Backend.ReluForward(Put(Backend, x), y);
-        var expected = Zeros(Reference, n);
-        Reference.ReluForward(Put(Reference, x), expected);
-        Assert.That(Get(y), Is.EqualTo(Get(expected)).AsCollection);
-    }
-
-    [Test]
-    public void Forward_InPlace_MatchesOutOfPlace()
-    {
-        var x = TestData.Uniform(77, 41);
-        var inPlace = Put(Backend, x);
-        Backend.ReluForward(inPlace, inPlace);
-        Assert.That(Get(inPlace), Is.EqualTo(x.Select(v => Math.Max(v, 0f)).ToArray()).AsCollection);
-    }
-
-    [Test]
-    public void Forward_NaN_PropagatesInsteadOfZeroing()
-    {
-        var y = Zeros(Backend, 3);
-        Backend.ReluForward(Put(Backend, [float.NaN, -1f, 2f]), y);
-        var result = Get(y);
-        Assert.That(result[0], Is.NaN);
-        Assert.That(result[1..], Is.EqualTo(new[] { 0f, 2f }).AsCollection);
-    }
-
     [TestCase(105, false)]
     [TestCase(105, true)]
     [TestCase(2145, true)]
@@ -64,8 +35,7 @@ public sealed class ReluKernelsTests(string backendName) : BackendFixture(backen
         const int n = 257;
         var x = TestData.AwayFromZero(n, 45);
         var g = TestData.Uniform(n, 46);
-        var y = Zeros(Backend, n);
-        Backend.ReluForward(Put(Backend, x), y);
+        var y = Put(Backend, [.. x.Select(v => Math.Max(v, 0f))]);
         var dx = Zeros(Backend, n);
         Backend.ReluBackward(y, Put(Backend, g), dx, accumulate: false);
 

@@ -18,7 +18,7 @@ public enum CpuOp
     /// <summary>db = Σ dy: bytes.</summary>
     DenseBiasGradient,
 
-    /// <summary>ReLU forward and backward: bytes.</summary>
+    /// <summary>The ReLU mask on a gradient, where no fused op applied it: bytes.</summary>
     Relu,
 
     /// <summary>Dropout forward and backward: bytes.</summary>
@@ -30,8 +30,8 @@ public enum CpuOp
     /// <summary>Adam over the flat buffer: bytes (16 read + 12 written per parameter).</summary>
     Adam,
 
-    /// <summary>Fill, copy and scale: bytes.</summary>
-    FillCopyScale,
+    /// <summary>Fill and copy: bytes.</summary>
+    FillCopy,
 }
 
 /// <summary>

@@ -1,0 +1,182 @@
+using CrossPropertyILGPU.Autograd;
+using CrossPropertyILGPU.Autograd.Ops;
+using CrossPropertyILGPU.Kernels.Backends;
+using CrossPropertyILGPU.Network.Layers;
+
+namespace CrossPropertyILGPU.Network.Training;
+
+/// <summary>
+/// One optimisation step of a <see cref="Sequential"/> model on a minibatch, the only place the
+/// training arithmetic is written: forward in training mode (recorded on the tape, dropout keyed by
+/// the step number), the loss, the backward pass, one Adam update over the trainable parameter
+/// range, and the tape reset. <see cref="Trainer"/>, the tests and the benchmarks all run it.
+/// <para>
+/// Shapes, with B = rows and F = the model's input width:
+/// <code>
+/// forward   features [B, F] → prediction [B, 1];  loss(prediction, targets [B, 1]) → lossSum [1] (+= Σ per-sample loss)
+/// backward  ∂L/∂prediction [B, 1] (seeded by the loss) → ∂L/∂parameters [P] (overwritten each step)
+/// update    parameters[offset, offset + count) ← Adam(t = <see cref="Steps"/>, α = the call's learning rate)
+/// </code>
+/// Nothing is allocated per step: the tape's record is sized for the model's layers, and the
+/// step's scalars (forward context, Adam step) are value types.
+/// </para>
+/// </summary>
+public sealed class TrainingStep
+{
+    private readonly Sequential _model;
+    private readonly Tape _tape;
+    private readonly LossOp _loss;
+    private readonly float _beta1;
+    private readonly float _beta2;
+    private readonly float _epsilon;
+    private long _steps;
+    // Guards the order of the phases, so a benchmark timing them apart cannot skip one.
+    private Phase _next = Phase.Forward;
+
+    /// <summary>Creates the step for <paramref name="model"/>.</summary>
+    /// <param name="model">The model; its parameter store holds the weights, gradients and Adam's moments.</param>
+    /// <param name="loss">The training loss (ElemNet: MAE).</param>
+    /// <param name="frozenDenseLayers">Leading dense layers Adam leaves untouched (their gradients are still computed).</param>
+    /// <param name="beta1">Adam β1.</param>
+    /// <param name="beta2">Adam β2.</param>
+    /// <param name="epsilon">Adam ε.</param>
+    /// <exception cref="ArgumentException">The model has more than one output.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A frozen-layer count or an Adam hyper-parameter is out of range.</exception>
+    public TrainingStep(Sequential model, LossKind loss, int frozenDenseLayers = 0, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.OutputWidth != 1)
+        {
+            throw new ArgumentException($"The step fits one target; the model has {model.OutputWidth} outputs.", nameof(model));
+        }
+        // Throws for bad hyper-parameters now rather than at the first update.
+        _ = new AdamStep(1, 0f, beta1, beta2, epsilon);
+        (TrainableOffset, TrainableCount) = model.TrainableRange(frozenDenseLayers);
+        _model = model;
+        _tape = new Tape(model.Backend, capacity: model.Layers.Count + 4);
+        _loss = new LossOp(loss);
+        (_beta1, _beta2, _epsilon) = (beta1, beta2, epsilon);
+    }
+
+    private enum Phase
+    {
+        Forward,
+        Backward,
+        Update,
+    }
+
+    /// <summary>The model being trained.</summary>
+    public Sequential Model => _model;
+
+    /// <summary>The training loss.</summary>
+    public LossKind Loss => _loss.Kind;
+
+    /// <summary>First parameter Adam updates (the frozen layers lie before it).</summary>
+    public int TrainableOffset { get; }
+
+    /// <summary>Number of parameters Adam updates.</summary>
+    public int TrainableCount { get; }
+
+    /// <summary>
+    /// Steps taken: the next step is number <see cref="Steps"/> + 1, which keys its dropout masks and
+    /// is Adam's t. Set it when resuming a run (it is <see cref="TrainingState.AdamStep"/>), so the
+    /// resumed steps repeat the uninterrupted run's masks and bias corrections.
+    /// </summary>
+    public long Steps
+    {
+        get => _steps;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            Expect(Phase.Forward);
+            _steps = value;
+        }
+    }
+
+    /// <summary>
+    /// Runs one whole step on <paramref name="rows"/> samples: <see cref="Forward"/>,
+    /// <see cref="Backward"/>, <see cref="Update"/>.
+    /// </summary>
+    /// <param name="features">rows × InputWidth floats on the model's backend.</param>
+    /// <param name="targets">rows floats.</param>
+    /// <param name="rows">Samples in the batch (1 … the model's MaxRows).</param>
+    /// <param name="lossSum">One float to which the batch's summed loss is added (not cleared).</param>
+    /// <param name="learningRate">Adam α for this step: a per-call input, so a schedule can change it step by step.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="learningRate"/> is negative or not finite (checked before anything runs).</exception>
+    public void Step(BufferView features, BufferView targets, int rows, BufferView lossSum, float learningRate)
+    {
+        var update = AdamFor(_steps + 1, learningRate);
+        Forward(features, targets, rows, lossSum);
+        Backward();
+        Apply(update);
+    }
+
+    /// <summary>
+    /// The first phase: advances <see cref="Steps"/>, runs the model in training mode on the tape and
+    /// the loss, which seeds the prediction's gradient and adds to <paramref name="lossSum"/>.
+    /// Public so a benchmark can time the phases apart; otherwise call <see cref="Step"/>.
+    /// </summary>
+    /// <param name="features">rows × InputWidth floats on the model's backend.</param>
+    /// <param name="targets">rows floats.</param>
+    /// <param name="rows">Samples in the batch (1 … the model's MaxRows).</param>
+    /// <param name="lossSum">One float to which the batch's summed loss is added (not cleared).</param>
+    public void Forward(BufferView features, BufferView targets, int rows, BufferView lossSum)
+    {
+        Expect(Phase.Forward);
+        var step = _steps + 1;
+        try
+        {
+            // features [B, F] → prediction [B, 1]; loss → ∂L/∂prediction [B, 1], lossSum [1] += Σ loss
+            var prediction = _model.Forward(features, rows, new ForwardContext(_tape, IsTraining: true, Step: (ulong)step));
+            _loss.Forward(_model.Backend, prediction, targets, lossSum, _tape);
+        }
+        catch
+        {
+            // A rejected batch (wrong length, too many rows) must not leave ops on the tape for the next step.
+            _tape.Reset();
+            throw;
+        }
+        _steps = step;
+        _next = Phase.Backward;
+    }
+
+    /// <summary>The second phase: the backward pass over the tape, writing every parameter's gradient.</summary>
+    public void Backward()
+    {
+        Expect(Phase.Backward);
+        // ∂L/∂prediction [B, 1] → ∂L/∂parameters [P]
+        _tape.Backward();
+        _next = Phase.Update;
+    }
+
+    /// <summary>The third phase: one Adam update of the trainable range with <paramref name="learningRate"/>, then the tape reset.</summary>
+    /// <param name="learningRate">Adam α for this step.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="learningRate"/> is negative or not finite; the update stays due.</exception>
+    public void Update(float learningRate)
+    {
+        Expect(Phase.Update);
+        Apply(AdamFor(_steps, learningRate));
+    }
+
+    private AdamStep AdamFor(long step, float learningRate) => new(step, learningRate, _beta1, _beta2, _epsilon);
+
+    private void Apply(AdamStep update)
+    {
+        Expect(Phase.Update);
+        var parameters = _model.Parameters;
+        // parameters, m, v [offset, offset + count) ← Adam(gradients [offset, offset + count))
+        _model.Backend.Adam(parameters.Values.View, parameters.Gradients.View, parameters.FirstMoment.View, parameters.SecondMoment.View,
+            TrainableOffset, TrainableCount, update);
+        // The gradients stay in the store (the trainer's health check reads the last one); only the record goes.
+        _tape.Reset();
+        _next = Phase.Forward;
+    }
+
+    private void Expect(Phase phase)
+    {
+        if (_next != phase)
+        {
+            throw new InvalidOperationException($"{phase} called when {_next} is due: the phases run Forward, Backward, Update.");
+        }
+    }
+}
