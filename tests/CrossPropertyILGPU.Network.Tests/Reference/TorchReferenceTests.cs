@@ -130,6 +130,19 @@ public sealed class TorchReferenceTests(string backendName)
         }
     }
 
+    [Test]
+    public void AdamMomentsAfterOneStep_MatchTorch()
+    {
+        // m = (1 − β1)·g and v = (1 − β2)·g²: the gradients' tolerance, scaled (relative error of g² is twice g's).
+        foreach (var entry in _step.Entries)
+        {
+            var m = _file.Tensor("adam.m." + entry.Name).Data;
+            var v = _file.Tensor("adam.v." + entry.Name).Data;
+            AssertClose($"first moment of {entry.Name}", Slice(_step.FirstMoment, entry), m, ScaleRelative(m, ForwardBackwardTolerance));
+            AssertClose($"second moment of {entry.Name}", Slice(_step.SecondMoment, entry), v, ScaleRelative(v, 2 * ForwardBackwardTolerance));
+        }
+    }
+
     /// <summary>
     /// The Adam check tells the ε conventions apart: PyTorch's update p − α·g/(|g| + ε) (ε added to
     /// √v̂; from zero moments m̂ = g, √v̂ = |g|), computed here from the file's parameters and
@@ -161,6 +174,21 @@ public sealed class TorchReferenceTests(string backendName)
         Assert.That(outside, Is.GreaterThan(nonZero / 2));
     }
 
+    /// <summary>
+    /// The test can fail: transposing the 64×64 weight of dense.1 (same shape, so no loader check
+    /// catches it) moves the outputs by far more than the tolerance.
+    /// </summary>
+    [Test]
+    public void Outputs_WithASquareWeightTransposed_AreFarOutOfTolerance()
+    {
+        var transposed = Step(Backend, _file, alter: "dense.1.weight");
+        var expected = _file.Tensor("output").Data;
+        var tolerance = ScaleRelative(expected, ForwardBackwardTolerance)(0);
+        var worst = transposed.Outputs.Select((v, i) => Math.Abs(v - expected[i])).Max();
+        TestContext.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{backendName} transposed dense.1.weight: max |output diff| {worst:E2}, tolerance {tolerance:E2}"));
+        Assert.That(worst, Is.GreaterThan(100 * tolerance));
+    }
+
     /// <summary>See <see cref="AdamUlps"/>.</summary>
     private Func<int, double> AdamTolerance(ParameterEntry entry, float[] expected)
     {
@@ -177,34 +205,6 @@ public sealed class TorchReferenceTests(string backendName)
 
     /// <summary>A hyper-parameter as the engine holds it (float32), widened.</summary>
     private static double Hyperparameter(ReferenceFile file, string key) => float.Parse(file.Metadata[key], CultureInfo.InvariantCulture);
-
-    [Test]
-    public void AdamMomentsAfterOneStep_MatchTorch()
-    {
-        // m = (1 − β1)·g and v = (1 − β2)·g²: the gradients' tolerance, scaled (relative error of g² is twice g's).
-        foreach (var entry in _step.Entries)
-        {
-            var m = _file.Tensor("adam.m." + entry.Name).Data;
-            var v = _file.Tensor("adam.v." + entry.Name).Data;
-            AssertClose($"first moment of {entry.Name}", Slice(_step.FirstMoment, entry), m, ScaleRelative(m, ForwardBackwardTolerance));
-            AssertClose($"second moment of {entry.Name}", Slice(_step.SecondMoment, entry), v, ScaleRelative(v, 2 * ForwardBackwardTolerance));
-        }
-    }
-
-    /// <summary>
-    /// The test can fail: transposing the 64×64 weight of dense.1 (same shape, so no loader check
-    /// catches it) moves the outputs by far more than the tolerance.
-    /// </summary>
-    [Test]
-    public void Outputs_WithASquareWeightTransposed_AreFarOutOfTolerance()
-    {
-        var transposed = Step(Backend, _file, alter: "dense.1.weight");
-        var expected = _file.Tensor("output").Data;
-        var tolerance = ScaleRelative(expected, ForwardBackwardTolerance)(0);
-        var worst = transposed.Outputs.Select((v, i) => Math.Abs(v - expected[i])).Max();
-        TestContext.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{backendName} transposed dense.1.weight: max |output diff| {worst:E2}, tolerance {tolerance:E2}"));
-        Assert.That(worst, Is.GreaterThan(100 * tolerance));
-    }
 
     private static IComputeBackend? CreateBackend(string name)
     {
