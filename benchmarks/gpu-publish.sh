@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds what a GPU machine without .NET needs (ILGPU.md §8) and packs it into archives:
 #   gpu-pub/dotnet      the .NET runtime this SDK runs on, once (host, fxr, Microsoft.NETCore.App)
-#   gpu-pub/bin         the cpilgpu CLI, the Kernels and Cli test assemblies (runnable as programs)
+#   gpu-pub/bin         the cpilgpu CLI, the Kernels, Network and Cli test assemblies (runnable as programs)
 #                       and the benchmark program, linux-x64, never trimmed or AOT-compiled
 #   gpu-pub/gpu-run.sh  the script to run there: device check, Gpu tests, GPU benchmarks
 #   gpu-pub/gpu-grid.sh the paper grid on that machine, several processes sharing the GPU
@@ -40,6 +40,7 @@ publish() { # project
 }
 publish src/Cli
 publish tests/CrossPropertyILGPU.Kernels.Tests
+publish tests/CrossPropertyILGPU.Network.Tests
 publish tests/CrossPropertyILGPU.Cli.Tests
 publish benchmarks/CrossPropertyILGPU.Benchmarks
 (cd "$out/bin" && rm -rf Microsoft.CodeCoverage amd64 x86 arm64 ./*.dbg ./*.dylib ./*.pdb ./*.xml)

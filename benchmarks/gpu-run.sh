@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs on a GPU machine from an unpacked gpu-bundle.tar.xz (see benchmarks/gpu-publish.sh); needs
 # only the NVIDIA driver (libcuda.so.1) and, for the cuBLAS lines, libcublas.so.12/.13 on the
-# loader path. Prints: the device check, the Gpu test category of the Kernels and Cli tests, and the
+# loader path. Prints: the device check, the Gpu test category of the Kernels, Network and Cli tests
+# (Network: the PyTorch reference step on CUDA), and the
 # GPU benchmarks (GEMM GFLOP/s custom vs cuBLAS, ElemNet samples/s at batch 32/256/1024,
 # launches per step). Exits non-zero when a check or test failed.
 set -uo pipefail
@@ -16,7 +17,7 @@ status=0
 echo "== device"
 "$bin/cpilgpu" devices --check || status=1
 
-for tests in Kernels Cli; do
+for tests in Kernels Network Cli; do
     echo "== tests: $tests [category Gpu]"
     "$bin/CrossPropertyILGPU.$tests.Tests" --category Gpu || status=1
 done
