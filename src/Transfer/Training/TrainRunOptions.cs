@@ -5,7 +5,7 @@ using CrossPropertyILGPU.Network.Spec;
 
 namespace CrossPropertyILGPU.Transfer.Training;
 
-/// <summary>Everything a <c>train</c> run needs; defaults follow ElemNet (PAPER.md §1) and CLI.md.</summary>
+/// <summary>Everything a <c>train</c> run needs; defaults follow ElemNet (docs/PAPER.md §1) and docs/CLI.md.</summary>
 public sealed record TrainRunOptions
 {
     /// <summary>Training CSVs (one or more; pretraining combines several large files).</summary>
