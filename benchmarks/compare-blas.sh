@@ -3,7 +3,7 @@
 # engine's three dense products on the managed CPU backend, at (M×1024)·(1024×1024) for
 # M = 32, 256, 1024, on 1 and 2 threads; then one table with the ratio ours / OpenBLAS.
 #
-#   benchmarks/compare-blas.sh PEERS_DIR        e.g. benchmarks/compare-blas.sh ../shared/peers
+#   benchmarks/compare-blas.sh PEERS_DIR        (the folder holding the peers' blas_ceiling.py)
 #
 # Needs Debian's numpy with OpenBLAS (see the peers' README):
 #   apt-get install -y python3-numpy python3-threadpoolctl libopenblas0-pthread

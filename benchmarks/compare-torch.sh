@@ -4,7 +4,7 @@
 # ratio — for train and inference.
 #
 #   benchmarks/compare-torch.sh PEER_SCRIPT [BATCH ...]
-#   e.g. benchmarks/compare-torch.sh ../shared/peers/elemnet_torch.py 32 256 1024
+#   e.g. benchmarks/compare-torch.sh PEERS/elemnet_torch.py 32 256 1024   (PEERS: the peer scripts' folder)
 #
 # The peer needs Debian's torch with OpenBLAS (see the peer's README):
 #   apt-get install -y python3-torch python3-numpy python3-threadpoolctl libopenblas0-pthread

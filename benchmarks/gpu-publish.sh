@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds what a GPU machine without .NET needs (ILGPU.md §8) and packs it into archives:
+# Builds what a GPU machine without .NET needs (docs/ILGPU.md §8) and packs it into archives:
 #   gpu-pub/dotnet      the .NET runtime this SDK runs on, once (host, fxr, Microsoft.NETCore.App)
 #   gpu-pub/bin         the cpilgpu CLI, the Kernels, Network and Cli test assemblies (runnable as programs)
 #                       and the benchmark program, linux-x64, never trimmed or AOT-compiled

@@ -14,7 +14,7 @@ public sealed class SequentialTests : NetworkTestBase
     {
         var layers = ElemNetLayers.Build(ElemNetSpec.Parse(ElemNetSpec.Default), ElemNetSpec.DefaultKeepProbabilities);
         using var model = new Sequential(Backend, 86, layers, maxRows: 2);
-        // PAPER.md §1: 4,631,361 trainable parameters.
+        // docs/PAPER.md §1: 4,631,361 trainable parameters.
         Assert.That(model.Parameters.Count, Is.EqualTo(4_631_361));
         Assert.That(model.DenseLayers, Has.Count.EqualTo(17));
         var entries = model.Parameters.Entries;

@@ -4,7 +4,7 @@ using System.Xml.Linq;
 namespace CrossPropertyILGPU.Tests.Shared;
 
 /// <summary>
-/// The one-way dependency flow of docs: Kernels ← Autograd ← Network ← Transfer ← Cli. Each src
+/// The one-way dependency flow of docs/ARCHITECTURE.md §2: Kernels ← Autograd ← Network ← Transfer ← Cli. Each src
 /// project may reference only projects below it, and its compiled assembly may name no
 /// CrossPropertyILGPU assembly above it. Linked into every test project, which checks its own.
 /// </summary>

@@ -5,7 +5,7 @@ using CrossPropertyILGPU.Transfer;
 
 namespace CrossPropertyILGPU.Cli.Verbs;
 
-/// <summary>Options shared by the verbs (CLI.md "Common options").</summary>
+/// <summary>Options shared by the verbs (docs/CLI.md "Common options").</summary>
 internal static class CommonOptions
 {
     public static Option<string> Device() => new("--device")

@@ -11,7 +11,7 @@ namespace CrossPropertyILGPU.Cli.Verbs;
 /// <summary>Defaults that differ between <c>train</c> and <c>pretrain</c>.</summary>
 internal sealed record TrainDefaults(string Verb, string Description, double ValidationFraction, int MaxEpochs, int Patience, bool FromSource = false)
 {
-    /// <summary>ElemNet's scratch training (PAPER.md §1).</summary>
+    /// <summary>ElemNet's scratch training (docs/PAPER.md §1).</summary>
     public static TrainDefaults Train { get; } = new("train",
         "Train ElemNet from scratch; writes the run folder and prints train/validation/test metrics.", 0.1, 4000, 200);
 

@@ -29,7 +29,7 @@ public sealed record IlgpuLaunchOptions(int MaxThreads, int GroupSize, bool Bloc
     /// GPU: one thread per element up to a full device's worth of resident threads, groups of 256,
     /// interleaved. ILGPU's CPU accelerator: a couple of threads per simulated multiprocessor with
     /// group size 1 and contiguous chunks, because each simulated thread and group barrier is an OS
-    /// hand-off (ILGPU.md §3, §7).
+    /// hand-off (docs/ILGPU.md §3, §7).
     /// </summary>
     public static IlgpuLaunchOptions For(Accelerator accelerator)
     {

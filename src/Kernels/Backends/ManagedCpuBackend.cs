@@ -14,7 +14,7 @@ namespace CrossPropertyILGPU.Kernels.Backends;
 /// packed, register-blocked SGEMM (<see cref="Sgemm"/>: AVX-512, AVX2 or 128-bit, chosen at run
 /// time) with bias and ReLU fused into it, elementwise ops as vector loops, and a persistent pool
 /// of worker threads (<see cref="CpuWorkerPool"/>) so ops are split across cores without handing
-/// work to the .NET thread pool (ILGPU.md §3: ILGPU's CPU accelerator is a simulator, 20–60×
+/// work to the .NET thread pool (docs/ILGPU.md §3: ILGPU's CPU accelerator is a simulator, 40–60×
 /// slower than managed SIMD).
 /// <para>
 /// Nothing is allocated per op once a model's shapes have been seen: every op fills a job object

@@ -12,7 +12,7 @@ namespace CrossPropertyILGPU.Kernels.Devices;
 /// Finds devices and creates backends for a <see cref="DeviceKind"/>. Selection order for
 /// <see cref="DeviceKind.Auto"/>: CUDA, then OpenCL (only devices ILGPU's default filter accepts —
 /// never <c>OpenCL(d =&gt; true)</c>, which admits devices whose kernels then fail to build,
-/// ILGPU.md §2), then the managed CPU backend. ILGPU quietly adds a CPU device to any context
+/// docs/ILGPU.md §2), then the managed CPU backend. ILGPU quietly adds a CPU device to any context
 /// that found nothing, so every device here is classified by its <c>AcceleratorType</c>, never
 /// assumed to be a GPU.
 /// </summary>
@@ -76,7 +76,7 @@ public static class BackendFactory
     /// <summary>
     /// ILGPU's CPU accelerator with a lean simulated device: warps of 2, one warp per
     /// multiprocessor, one multiprocessor per core. Launch cost is lowest with the fewest OS
-    /// threads (ILGPU.md §7: 80–90 µs per launch against 300–400 µs for the default device).
+    /// threads (docs/ILGPU.md §7: 80–90 µs per launch against 300–400 µs for the default device).
     /// <paramref name="launchOptions"/> overrides how kernels are launched (tests use it to run
     /// the GPU's interleaved indexing on the CPU).
     /// </summary>

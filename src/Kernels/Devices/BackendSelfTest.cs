@@ -27,7 +27,7 @@ public sealed record SelfTestReport(DeviceInfo Device, IReadOnlyList<SelfTestChe
 /// A quick end-to-end check of a backend on the machine it will train on: one dense layer forward
 /// (fused bias + ReLU) and backward (plain and in the training step's fused forms), ReLU backward, dropout, the MAE loss and an Adam step on a
 /// small odd shape, each compared against the scalar reference. This is what <c>devices --check</c>
-/// runs — the first thing to do on a new GPU machine (ILGPU.md §8: create a context, list the
+/// runs — the first thing to do on a new GPU machine (docs/ILGPU.md §8: create a context, list the
 /// device, run a kernel). The unit tests cover the same ops far more thoroughly; this catches a
 /// broken driver, a bad PTX JIT or wrong launch configuration on the real device.
 /// </summary>

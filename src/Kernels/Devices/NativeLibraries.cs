@@ -8,7 +8,7 @@ namespace CrossPropertyILGPU.Kernels.Devices;
 /// ILGPU binds the CUDA driver as <c>DllImport("cuda")</c> and OpenCL as <c>DllImport("OpenCL")</c>,
 /// which on Linux .NET probes as <c>libcuda.so</c> / <c>libOpenCL.so</c>. Containers and distro
 /// runtime packages often ship only the versioned <c>libcuda.so.1</c> / <c>libOpenCL.so.1</c>
-/// (ILGPU.md §2, §8), and then ILGPU silently finds no device. This resolver maps the two names
+/// (docs/ILGPU.md §2, §8), and then ILGPU silently finds no device. This resolver maps the two names
 /// to their versioned sonames when the plain name does not load. ILGPU.Algorithms imports cuBLAS as
 /// <c>libcublas.so.12</c> at newest; a CUDA 13 toolkit ships <c>libcublas.so.13</c>, whose v2 entry
 /// points are the same, so that name falls back to it.

@@ -206,7 +206,7 @@ public static class GemmTileLoop
             }
             // A one-thread group (the CPU accelerator's tile) has no one to wait for; the test is a
             // compile-time constant, so GPU tiles keep both barriers and the CPU tile has none
-            // (each is an OS-thread rendezvous there, ILGPU.md §7).
+            // (each is an OS-thread rendezvous there, docs/ILGPU.md §7).
             if (threads > 1)
             {
                 Group.Barrier();
@@ -245,7 +245,7 @@ public static class GemmTileLoop
 // ---- block tiles ------------------------------------------------------------------------------
 // CUDA: three sizes, the largest whose grid still fills the device is picked per product (a batch-32
 // forward has too few 128×128 blocks to occupy 132 SMs). ILGPU's CPU accelerator: one thread per
-// group (each simulated thread is an OS thread and each barrier a real rendezvous, ILGPU.md §7) with
+// group (each simulated thread is an OS thread and each barrier a real rendezvous, docs/ILGPU.md §7) with
 // an 8×8 micro-tile, and a 2-thread tile for tests that exercise the shared-memory handshake.
 
 /// <summary>128 × 128 × 8 with 8 × 8 micro-tiles: 256 threads, 8 KiB shared. Large CUDA products.</summary>

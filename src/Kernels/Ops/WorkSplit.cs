@@ -7,7 +7,7 @@ namespace CrossPropertyILGPU.Kernels.Ops;
 /// <item>interleaved on a GPU (thread t takes t, t+T, t+2T, … so neighbouring threads touch
 /// neighbouring floats and loads coalesce), and</item>
 /// <item>blocked on ILGPU's CPU accelerator (thread t takes one contiguous chunk, because every
-/// simulated thread there costs an OS-thread hand-off; ILGPU.md §3: 2.6 ns per element blocked
+/// simulated thread there costs an OS-thread hand-off; docs/ILGPU.md §3: 2.6 ns per element blocked
 /// against 1.5–3 µs auto-grouped).</item>
 /// </list>
 /// Built on the host by <see cref="Blocked"/> or <see cref="Interleaved"/>; a plain struct of ints so

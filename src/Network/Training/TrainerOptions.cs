@@ -2,7 +2,7 @@ using CrossPropertyILGPU.Kernels.Backends;
 
 namespace CrossPropertyILGPU.Network.Training;
 
-/// <summary>Training hyper-parameters; defaults are ElemNet's (PAPER.md §1).</summary>
+/// <summary>Training hyper-parameters; defaults are ElemNet's (docs/PAPER.md §1).</summary>
 public sealed record TrainerOptions
 {
     /// <summary>Samples per step (ElemNet: 32).</summary>

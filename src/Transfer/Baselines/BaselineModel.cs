@@ -1,6 +1,6 @@
 namespace CrossPropertyILGPU.Transfer.Baselines;
 
-/// <summary>The classical baselines of the paper's Base and SC:ML columns (PAPER.md §2, §4).</summary>
+/// <summary>The classical baselines of the paper's Base and SC:ML columns (docs/PAPER.md §2, §4).</summary>
 public enum BaselineModel
 {
     /// <summary>The paper's "Base": every prediction is the training targets' mean (<c>mean</c> on the command line).</summary>

@@ -11,7 +11,7 @@ namespace CrossPropertyILGPU.Transfer.Baselines;
 /// </summary>
 /// <remarks>
 /// The hyper-parameters are fixed, not tuned per data set: the paper's SC:ML settings are not
-/// published (PAPER.md §2), and a baseline searched on each test set would flatter itself. The
+/// published (docs/PAPER.md §2), and a baseline searched on each test set would flatter itself. The
 /// forest follows scikit-learn's <c>RandomForestRegressor</c> defaults (Breiman's bagged, fully
 /// grown trees over all features), the boosted trees LightGBM's tree shape with a smaller step and
 /// more rounds. Both fit 1,500 rows × 86 features in a few seconds on two cores. The few choices

@@ -5,7 +5,7 @@ using CrossPropertyILGPU.Transfer.Training;
 
 namespace CrossPropertyILGPU.Transfer.Baselines;
 
-/// <summary>Everything a <c>baseline</c> run needs (CLI.md, verb <c>baseline</c>).</summary>
+/// <summary>Everything a <c>baseline</c> run needs (docs/CLI.md, verb <c>baseline</c>).</summary>
 public sealed record BaselineRunOptions
 {
     /// <summary>Training CSV.</summary>

@@ -1,6 +1,6 @@
 namespace CrossPropertyILGPU.Transfer.Reproduce;
 
-/// <summary>The paper's methods (PAPER.md §2, notation of its Table 1), in the order the grid runs them.</summary>
+/// <summary>The paper's methods (docs/PAPER.md §2, notation of its Table 1), in the order the grid runs them.</summary>
 public enum ReproduceMethod
 {
     /// <summary>Base: the training targets' mean.</summary>

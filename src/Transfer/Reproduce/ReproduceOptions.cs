@@ -9,7 +9,7 @@ namespace CrossPropertyILGPU.Transfer.Reproduce;
 /// <param name="TimeLimit">Wall-time limit per network, or none.</param>
 public sealed record TrainingBudget(int MaxEpochs, int Patience, TimeSpan? TimeLimit)
 {
-    /// <summary>The paper's budget: 4000 epochs, patience 200, no time limit (PAPER.md §1).</summary>
+    /// <summary>The paper's budget: 4000 epochs, patience 200, no time limit (docs/PAPER.md §1).</summary>
     public static TrainingBudget Paper { get; } = new(4000, 200, null);
 
     /// <summary>
@@ -22,7 +22,7 @@ public sealed record TrainingBudget(int MaxEpochs, int Patience, TimeSpan? TimeL
     public static TrainingBudget Large { get; } = new(10, 5, null);
 }
 
-/// <summary>Options of the <c>reproduce</c> verb (CLI.md): which data sets and methods, where results go, budgets.</summary>
+/// <summary>Options of the <c>reproduce</c> verb (docs/CLI.md): which data sets and methods, where results go, budgets.</summary>
 public sealed record ReproduceOptions
 {
     /// <summary>The shipped folder of the paper's target sets.</summary>
@@ -41,7 +41,7 @@ public sealed record ReproduceOptions
     /// Hidden layer of the source model whose activations feed TL:ML(FeatExtr) and TL:DL(FeatExtr):
     /// ElemNet's first hidden layer (1024 wide). The paper takes the activations of a hidden layer
     /// other than the last and names the winning layer per property only in a supplementary table
-    /// (PAPER.md §2, not seen). On the validation splits of exfoliation_energy and piezo_max_dij the
+    /// (docs/PAPER.md §2, not seen). On the validation splits of exfoliation_energy and piezo_max_dij the
     /// 1024-wide layers 1 and 4 beat every deeper one by far (README, "Reproducing the paper"):
     /// deeper activations are specialised to formation energy. <c>--feature-layers 1,4</c> tries both.
     /// </summary>
@@ -83,7 +83,7 @@ public sealed record ReproduceOptions
 
     /// <summary>
     /// The classical models SC:ML and TL:ML(FeatExtr) fit; the one with the lowest validation MAE is
-    /// kept (the paper's SC:ML models and settings are not published, PAPER.md §2).
+    /// kept (the paper's SC:ML models and settings are not published, docs/PAPER.md §2).
     /// </summary>
     public IReadOnlyList<BaselineModel> ClassicalModels { get; init; } = [BaselineModel.RandomForest, BaselineModel.GradientBoosting];
 
@@ -105,7 +105,7 @@ public sealed record ReproduceOptions
     /// <summary>Training-file rows from which <see cref="LargeBudget"/> and <see cref="LargeClassicalModels"/> apply.</summary>
     public int LargeRows { get; init; } = DefaultLargeRows;
 
-    /// <summary>Share of each training file carved out for validation (PAPER.md §3: 81/9/10 in all).</summary>
+    /// <summary>Share of each training file carved out for validation (docs/PAPER.md §3: 81/9/10 in all).</summary>
     public double ValidationFraction { get; init; } = 0.1;
 
     /// <summary>Compute backend of the networks.</summary>

@@ -6,8 +6,8 @@ using CrossPropertyILGPU.Network.Spec;
 namespace CrossPropertyILGPU.Transfer.Training;
 
 /// <summary>
-/// Everything a <c>train</c> run needs; defaults follow ElemNet (PAPER.md §1) and CLI.md. Errors
-/// about these options are <see cref="OptionException"/>s naming the property.
+/// Everything a <c>train</c> run needs; defaults follow ElemNet (docs/PAPER.md §1) and docs/CLI.md.
+/// Errors about these options are <see cref="OptionException"/>s naming the property.
 /// </summary>
 public sealed record TrainRunOptions
 {

@@ -36,7 +36,7 @@ public sealed class ReproduceVerbTests
         (code, var output, error) = CliRunner.Run("reproduce", "--report", "--results", Path.Combine(_scratch, "results"), "--paper", paper, "--output", report);
         Assert.That(code, Is.Zero, error);
         Assert.That(output.Trim(), Is.EqualTo(report));
-        // The mean predictor's test MAE on PMDij is close to the paper's Base (46.47; PAPER.md §3).
+        // The mean predictor's test MAE on PMDij is close to the paper's Base (46.47; docs/PAPER.md §3).
         Assert.That(File.ReadAllText(report), Does.Match(@"\| PMDij \| `piezo_max_dij` \| 689 \| 4\d\.\d\d \| \d+\.\d+ \(sc-ml-ef\) \| – \| partial \(1/8\) \| 46\.47 \|"));
     }
 

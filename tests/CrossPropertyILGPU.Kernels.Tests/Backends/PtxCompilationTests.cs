@@ -13,7 +13,7 @@ namespace CrossPropertyILGPU.Kernels.Tests.Backends;
 
 /// <summary>
 /// Every kernel in <c>Ops/</c> compiles to PTX for Ampere (SM_80) and Hopper (SM_90) without a
-/// device (ILGPU.md §5), so a kernel that ILGPU's CUDA code generator rejects breaks CI instead of
+/// device (docs/ILGPU.md §5), so a kernel that ILGPU's CUDA code generator rejects breaks CI instead of
 /// a user's first GPU run. Grid-stride kernels are found by reflection (public static methods of
 /// the Ops types whose first parameter is a thread index), so a new kernel is covered without
 /// editing this test — and the ILGPU backend must load exactly that set. The tiled GEMM kernels

@@ -12,7 +12,7 @@ namespace CrossPropertyILGPU.Kernels.Tests.Ops;
 /// device of 256 threads per group, each against the scalar reference on shapes ragged against
 /// the tile — the exact kernels and launch geometry a GPU gets, every thread a real OS thread
 /// meeting the others at the barriers. A 256-thread barrier costs milliseconds on the CPU
-/// (ILGPU.md §7), so the shapes are small and the accelerator lives only for this fixture.
+/// (docs/ILGPU.md §7), so the shapes are small and the accelerator lives only for this fixture.
 /// </summary>
 [NonParallelizable]
 public sealed class GemmTileConfigurationTests

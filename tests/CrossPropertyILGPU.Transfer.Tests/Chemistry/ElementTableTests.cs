@@ -4,7 +4,7 @@ namespace CrossPropertyILGPU.Transfer.Tests.Chemistry;
 
 public sealed class ElementTableTests
 {
-    // PAPER.md §3, elements_tl in ElemNet's data_utils.py.
+    // docs/PAPER.md §3, elements_tl in ElemNet's data_utils.py.
     private const string ElemNetOrder =
         "H Li Be B C N O F Na Mg Al Si P S Cl K Ca Sc Ti V Cr Mn Fe Co Ni Cu Zn Ga Ge As Se Br Kr Rb Sr Y Zr Nb " +
         "Mo Tc Ru Rh Pd Ag Cd In Sn Sb Te I Xe Cs Ba La Ce Pr Nd Pm Sm Eu Gd Tb Dy Ho Er Tm Yb Lu Hf Ta W Re Os " +
