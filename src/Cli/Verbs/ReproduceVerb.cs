@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using CrossPropertyILGPU.Kernels.Devices;
 using CrossPropertyILGPU.Transfer;
 using CrossPropertyILGPU.Transfer.Baselines;
 using CrossPropertyILGPU.Transfer.Reproduce;
@@ -84,6 +85,9 @@ internal static class ReproduceVerb
                 KeepModels = parse.GetValue(keepModels),
             }, log, progress, cancellation));
             WriteTable(stdout, entries);
+            // How often a device was set up: once per (device, GEMM) for the whole grid.
+            parse.InvocationConfiguration.Error.WriteLine(
+                $"backends created: {BackendPool.Created}, ILGPU kernels compiled: {BackendPool.KernelsCompiled}");
             var failed = entries.Count(e => e.Outcome == GridOutcome.Failed);
             if (failed > 0)
             {

@@ -16,9 +16,13 @@ public static class BackendPool
     private static readonly ConcurrentDictionary<(DeviceKind Kind, GemmEngine Gemm), ConcurrentBag<IComputeBackend>> Idle = new();
     private static readonly Lazy<DeviceKind> AutoKind = new(BackendFactory.ResolveAuto);
     private static int _created;
+    private static int _kernelsCompiled;
 
     /// <summary>Backends this pool has created in this process (each compiled its kernels once).</summary>
     public static int Created => Volatile.Read(ref _created);
+
+    /// <summary>ILGPU kernels those backends compiled when they were created (0 for the managed CPU backend, which has none).</summary>
+    public static int KernelsCompiled => Volatile.Read(ref _kernelsCompiled);
 
     /// <summary>
     /// A backend of <paramref name="kind"/> (<see cref="DeviceKind.Auto"/> resolved first) with
@@ -33,6 +37,7 @@ public static class BackendPool
         {
             backend = BackendFactory.Create(key.Item1, gemm: gemm);
             Interlocked.Increment(ref _created);
+            Interlocked.Add(ref _kernelsCompiled, backend is IlgpuBackend ilgpu ? ilgpu.LoadedKernels.Count : 0);
         }
         return new BackendLease(backend, () => idle.Add(backend));
     }
