@@ -78,7 +78,7 @@ public static class CliApp
             }
             catch (UsageException e)
             {
-                configuration.Error.WriteLine($"error: {e.Message}");
+                configuration.Error.WriteLine($"error: {(e is OptionException option ? OptionFlags.Describe(option) : e.Message)}");
                 return InvalidInput;
             }
         }

@@ -1,4 +1,6 @@
 using CrossPropertyILGPU.Transfer;
+using CrossPropertyILGPU.Transfer.Reports;
+using CrossPropertyILGPU.Transfer.Reproduce;
 using CrossPropertyILGPU.Transfer.Training;
 
 namespace CrossPropertyILGPU.Cli;
@@ -42,6 +44,23 @@ internal static class OptionFlags
         [nameof(TrainRunOptions.Resume)] = "--resume",
         [nameof(TrainRunOptions.CheckpointEvery)] = "--checkpoint-every",
         [nameof(TrainRunOptions.CheckpointInterval)] = "--checkpoint-interval",
+        ["Folds"] = "--folds",
+        ["Ensemble"] = "--ensemble",
+        ["Model"] = "--model",
+        ["Layer"] = "--layer",
+        ["InputPaths"] = "--input",
+        [nameof(LearningCurveOptions.Fractions)] = "--fractions",
+        [nameof(LearningCurveOptions.DataFolder)] = "--data",
+        [nameof(ReproduceOptions.DataRoot)] = "--data",
+        [nameof(ReproduceOptions.Datasets)] = "--datasets",
+        [nameof(ReproduceOptions.ResultsDirectory)] = "--results",
+        [nameof(ReproduceOptions.Methods)] = "--methods",
+        [nameof(ReproduceOptions.ClassicalModels)] = "--ml-models",
+        [nameof(ReproduceOptions.LargeClassicalModels)] = "--large-ml-models",
+        [nameof(ReproduceOptions.FeatureLayers)] = "--feature-layers",
+        ["LargeMaxEpochs"] = "--large-max-epochs",
+        ["LargePatience"] = "--large-patience",
+        ["LargeTimeLimit"] = "--large-time-limit",
     };
 
     /// <summary>The options of <see cref="TrainRunOptions"/> no flag sets (the folds' in-memory split).</summary>

@@ -11,7 +11,7 @@ internal static class CommonOptions
     public static Option<string> Device() => new("--device")
     {
         Description = "Compute backend: auto, cpu, ilgpu-cpu, cuda or opencl.",
-        DefaultValueFactory = _ => "auto",
+        DefaultValueFactory = _ => DeviceKind.Auto.ToName(),
     };
 
     public static Option<string> Gemm() => new("--gemm")

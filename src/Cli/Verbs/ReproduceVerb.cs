@@ -112,9 +112,9 @@ internal static class ReproduceVerb
         {
             return [.. TargetDataset.SplitNames(text).Select(BaselineModels.Parse).Distinct()];
         }
-        catch (UsageException e)
+        catch (OptionException e)
         {
-            throw new UsageException($"{option} {text}: {e.Message}", e);
+            throw new UsageException($"{option} {text}: '{e.Value}': {e.Problem}", e);
         }
     }
 

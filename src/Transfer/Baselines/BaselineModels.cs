@@ -88,7 +88,7 @@ public static class BaselineModels
                 return model;
             }
         }
-        throw new UsageException($"--model {text}: unknown model. Valid models: {string.Join(", ", Enum.GetValues<BaselineModel>().Select(Name))}.");
+        throw new OptionException("Model", text, $"unknown model. Valid models: {string.Join(", ", Enum.GetValues<BaselineModel>().Select(Name))}.");
     }
 
     /// <summary>

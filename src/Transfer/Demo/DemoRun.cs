@@ -63,7 +63,7 @@ public static class DemoRun
         var sourceManifest = MaterialsModel.ResolveManifest(options.SourceModel);
         if (!File.Exists(sourceManifest))
         {
-            throw new UsageException($"--source {options.SourceModel}: no model.json there. The shipped source model lives in {DemoOptions.DefaultSource}; 'pretrain' makes a new one.");
+            throw new OptionException(nameof(options.SourceModel), options.SourceModel, $"no model.json there. The shipped source model lives in {DemoOptions.DefaultSource}; 'pretrain' makes a new one.");
         }
         var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(options.DataFolder));
         var train = Path.Combine(options.DataFolder, $"{name}_training_set.csv");
@@ -72,7 +72,7 @@ public static class DemoRun
         {
             if (!File.Exists(file))
             {
-                throw new UsageException($"--data {options.DataFolder}: expected {file} (a folder with <name>_training_set.csv and <name>_test_set.csv).");
+                throw new OptionException(nameof(options.DataFolder), options.DataFolder, $"expected {file} (a folder with <name>_training_set.csv and <name>_test_set.csv).");
             }
         }
         RunFolder.CheckNew(options.OutputDirectory);

@@ -39,7 +39,7 @@ public static class OnnxExport
         var manifestPath = MaterialsModel.ResolveManifest(modelPath);
         if (!File.Exists(manifestPath))
         {
-            throw new UsageException($"--model {modelPath}: no model.json at {manifestPath}.");
+            throw new OptionException("Model", modelPath, $"no model.json at {manifestPath}.");
         }
         var manifest = ModelManifest.Load(manifestPath);
         var layers = MaterialsModel.Layers(manifest);

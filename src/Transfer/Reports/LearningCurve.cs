@@ -67,12 +67,12 @@ public static class LearningCurve
         ArgumentNullException.ThrowIfNull(log);
         if (options.Fractions.Count == 0 || options.Fractions.Any(f => !(f > 0 && f <= 1)))
         {
-            throw new UsageException($"--fractions {string.Join(",", options.Fractions.Select(f => f.ToString(CultureInfo.InvariantCulture)))}: give shares in (0, 1].");
+            throw new OptionException(nameof(options.Fractions), string.Join(",", options.Fractions.Select(f => f.ToString(CultureInfo.InvariantCulture))), "give shares in (0, 1].");
         }
         var sourceManifestPath = MaterialsModel.ResolveManifest(options.SourceModel);
         if (!File.Exists(sourceManifestPath))
         {
-            throw new UsageException($"--source {options.SourceModel}: no model.json there.");
+            throw new OptionException(nameof(options.SourceModel), options.SourceModel, "no model.json there.");
         }
         var source = ModelManifest.Load(sourceManifestPath);
         var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(options.DataFolder));
@@ -82,7 +82,7 @@ public static class LearningCurve
         {
             if (!File.Exists(file))
             {
-                throw new UsageException($"--data {options.DataFolder}: expected {file} (a folder with <name>_training_set.csv and <name>_test_set.csv).");
+                throw new OptionException(nameof(options.DataFolder), options.DataFolder, $"expected {file} (a folder with <name>_training_set.csv and <name>_test_set.csv).");
             }
         }
         var features = source.FeatureKind == FeatureKind.File ? source.FeatureFile! : source.FeatureKind.ToName();

@@ -60,7 +60,7 @@ public static class RunPlots
                 written.Add(output);
             }
         }
-        var metrics = Path.Combine(folder, "metrics.csv");
+        var metrics = new Training.RunFolder(folder).MetricsPath;
         if (File.Exists(metrics))
         {
             var output = Path.Combine(folder, "loss.png");

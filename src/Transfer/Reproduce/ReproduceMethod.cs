@@ -125,7 +125,7 @@ public static class ReproduceMethods
         var names = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (names.Length == 0)
         {
-            throw new UsageException($"--methods '{text}': give 'all' or a comma-separated list of {string.Join(", ", All.Select(m => m.Name()))}.");
+            throw new OptionException(nameof(ReproduceOptions.Methods), $"'{text}'", $"give 'all' or a comma-separated list of {string.Join(", ", All.Select(m => m.Name()))}.");
         }
         var chosen = new HashSet<ReproduceMethod>();
         foreach (var name in names)
@@ -137,7 +137,7 @@ public static class ReproduceMethods
             }
             var key = Normalize(name);
             var method = All.Where(m => Normalize(m.Name()) == key || Normalize(m.PaperName()) == key).Cast<ReproduceMethod?>().FirstOrDefault()
-                ?? throw new UsageException($"--methods: unknown method '{name}'. Valid methods: all, {string.Join(", ", All.Select(m => m.Name()))} (or the paper's spelling, e.g. TL:FineTune).");
+                ?? throw new OptionException(nameof(ReproduceOptions.Methods), null, $"unknown method '{name}'. Valid methods: all, {string.Join(", ", All.Select(m => m.Name()))} (or the paper's spelling, e.g. TL:FineTune).");
             chosen.Add(method);
         }
         return [.. All.Where(chosen.Contains)];

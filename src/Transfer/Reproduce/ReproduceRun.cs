@@ -164,34 +164,35 @@ public static class ReproduceRun
     {
         if (options.Methods.Count == 0)
         {
-            throw new UsageException("--methods: no method chosen.");
+            throw new OptionException(nameof(options.Methods), null, "no method chosen.");
         }
         if (options.ClassicalModels.Count == 0)
         {
-            throw new UsageException("--ml-models: no model chosen.");
+            throw new OptionException(nameof(options.ClassicalModels), null, "no model chosen.");
         }
         if (options.LargeClassicalModels.Count == 0)
         {
-            throw new UsageException("--large-ml-models: no model chosen.");
+            throw new OptionException(nameof(options.LargeClassicalModels), null, "no model chosen.");
         }
-        foreach (var (budget, prefix) in new[] { (options.Budget, "--"), (options.LargeBudget, "--large-") })
+        // The large tier's options are named Large… beside the standard ones (MaxEpochs, LargeMaxEpochs, …).
+        foreach (var (budget, prefix) in new[] { (options.Budget, ""), (options.LargeBudget, "Large") })
         {
             if (budget.MaxEpochs < 1)
             {
-                throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"{prefix}max-epochs {budget.MaxEpochs}: must be at least 1."));
+                throw new OptionException(prefix + nameof(TrainingBudget.MaxEpochs), budget.MaxEpochs.ToString(CultureInfo.InvariantCulture), "must be at least 1.");
             }
             if (budget.Patience < 1)
             {
-                throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"{prefix}patience {budget.Patience}: must be at least 1."));
+                throw new OptionException(prefix + nameof(TrainingBudget.Patience), budget.Patience.ToString(CultureInfo.InvariantCulture), "must be at least 1.");
             }
             if (budget.TimeLimit is { } limit && limit <= TimeSpan.Zero)
             {
-                throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"{prefix}time-limit {limit.TotalSeconds}: must be positive."));
+                throw new OptionException(prefix + nameof(TrainingBudget.TimeLimit), limit.TotalSeconds.ToString(CultureInfo.InvariantCulture), "must be positive.");
             }
         }
         if (!(options.ValidationFraction > 0 && options.ValidationFraction < 1))
         {
-            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--val-fraction {options.ValidationFraction}: must lie strictly between 0 and 1."));
+            throw new OptionException(nameof(options.ValidationFraction), options.ValidationFraction.ToString(CultureInfo.InvariantCulture), "must lie strictly between 0 and 1.");
         }
         if (options.Architecture is { } architecture)
         {
@@ -201,7 +202,7 @@ public static class ReproduceRun
             }
             catch (SpecFormatException e)
             {
-                throw new UsageException($"--arch {architecture}: {e.Message}", e);
+                throw new OptionException(nameof(options.Architecture), architecture, e.Message, e);
             }
         }
         if (options.Methods.Any(m => m.UsesSource()))
@@ -209,20 +210,20 @@ public static class ReproduceRun
             var manifestPath = MaterialsModel.ResolveManifest(options.SourceModel);
             if (!File.Exists(manifestPath))
             {
-                throw new UsageException($"--source {options.SourceModel}: no model.json there; the transfer methods need a source model (the shipped one is {ReproduceOptions.DefaultSource}).");
+                throw new OptionException(nameof(options.SourceModel), options.SourceModel, $"no model.json there; the transfer methods need a source model (the shipped one is {ReproduceOptions.DefaultSource}).");
             }
             var manifest = ModelManifest.Load(manifestPath);
             if (manifest.FeatureKind != Data.FeatureKind.ElementalFractions)
             {
-                throw new UsageException($"--source {options.SourceModel}: it takes '{manifest.FeatureKind.ToName()}' features; the transfer methods use elemental fractions (ef) only, as the paper's.");
+                throw new OptionException(nameof(options.SourceModel), options.SourceModel, $"it takes '{manifest.FeatureKind.ToName()}' features; the transfer methods use elemental fractions (ef) only, as the paper's.");
             }
             var hidden = ElemNetSpec.Parse(manifest.Architecture).DenseLayerCount - 1;
             if (options.Methods.Any(m => m is ReproduceMethod.MlFeatureExtraction or ReproduceMethod.DlFeatureExtraction))
             {
                 if (options.FeatureLayers.Count == 0 || options.FeatureLayers.Any(k => k < 1 || k > hidden))
                 {
-                    throw new UsageException(
-                        $"--feature-layers {string.Join(",", options.FeatureLayers)}: the source model {manifestPath} has hidden dense layers 1 to {hidden}.");
+                    throw new OptionException(nameof(options.FeatureLayers), string.Join(",", options.FeatureLayers),
+                        $"the source model {manifestPath} has hidden dense layers 1 to {hidden}.");
                 }
             }
         }
@@ -231,8 +232,8 @@ public static class ReproduceRun
             var existing = SharedSplit.ExistingSeed(Path.Combine(options.ResultsDirectory, set.Name));
             if (existing is { } seed && seed != options.Seed)
             {
-                throw new UsageException(
-                    $"{Path.Combine(options.ResultsDirectory, set.Name, SharedSplit.FileName)} was carved with seed {seed}, not --seed {options.Seed}; one results folder holds one split. Use the same seed or another --results folder.");
+                throw new OptionException(nameof(options.Seed), options.Seed.ToString(CultureInfo.InvariantCulture),
+                    $"{Path.Combine(options.ResultsDirectory, set.Name, SharedSplit.FileName)} was carved with seed {seed}; one results folder holds one split. Use the same seed or another results folder.");
             }
         }
     }

@@ -60,7 +60,7 @@ public static class ResultsReport
     {
         if (!Directory.Exists(resultsDirectory))
         {
-            throw new UsageException($"--results {resultsDirectory}: no such folder; run 'reproduce' first.");
+            throw new OptionException(nameof(ReproduceOptions.ResultsDirectory), resultsDirectory, "no such folder; run 'reproduce' first.");
         }
         var names = ReproduceMethods.All.Select(m => m.Name() + ".json").ToHashSet(StringComparer.Ordinal);
         return [.. Directory.EnumerateDirectories(resultsDirectory)

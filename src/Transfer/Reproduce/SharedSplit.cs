@@ -77,8 +77,8 @@ public sealed record SharedSplit
             var existing = Read(path);
             if (existing.Seed != seed)
             {
-                throw new UsageException(
-                    $"{path} was carved with seed {existing.Seed}, not --seed {seed}; one results folder holds one split. Use the same seed or another --results folder.");
+                throw new OptionException(nameof(ReproduceOptions.Seed), seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    $"{path} was carved with seed {existing.Seed}; one results folder holds one split. Use the same seed or another results folder.");
             }
             if (existing.TrainSha256 != sha)
             {

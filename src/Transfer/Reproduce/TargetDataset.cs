@@ -21,7 +21,7 @@ public sealed record TargetDataset(string Name, string TrainPath, string TestPat
     {
         if (!Directory.Exists(root))
         {
-            throw new UsageException($"--data {root}: no such folder (it should hold one folder per data set, e.g. data/jarvis).");
+            throw new OptionException(nameof(ReproduceOptions.DataRoot), root, "no such folder (it should hold one folder per data set, e.g. data/jarvis).");
         }
         return [.. Directory.EnumerateDirectories(root)
             .Select(folder => Find(root, Path.GetFileName(folder)))
@@ -42,21 +42,21 @@ public sealed record TargetDataset(string Name, string TrainPath, string TestPat
         {
             if (all.Count == 0)
             {
-                throw new UsageException($"--data {root}: no data set folders (<name>/<name>_training_set.csv and <name>_test_set.csv) there.");
+                throw new OptionException(nameof(ReproduceOptions.DataRoot), root, "no data set folders (<name>/<name>_training_set.csv and <name>_test_set.csv) there.");
             }
             return all;
         }
         if (names.Count == 0)
         {
-            throw new UsageException("--datasets: give 'all' or a comma-separated list of data set folder names.");
+            throw new OptionException(nameof(ReproduceOptions.Datasets), null, "give 'all' or a comma-separated list of data set folder names.");
         }
         var chosen = new List<TargetDataset>();
         foreach (var name in names.Distinct(StringComparer.Ordinal))
         {
             // A path separator would let a name escape the data root (and the results folder).
             var set = name.IndexOfAny(['/', '\\']) < 0 && name is not ("." or "..") ? Find(root, name) : null;
-            chosen.Add(set ?? throw new UsageException(
-                $"--datasets: unknown data set '{name}' (no {Path.Combine(root, name, name + "_training_set.csv")} and _test_set.csv). "
+            chosen.Add(set ?? throw new OptionException(nameof(ReproduceOptions.Datasets), null,
+                $"unknown data set '{name}' (no {Path.Combine(root, name, name + "_training_set.csv")} and _test_set.csv). "
                 + $"Valid names: all, {string.Join(", ", all.Select(s => s.Name).Order(StringComparer.Ordinal))}."));
         }
         return chosen;

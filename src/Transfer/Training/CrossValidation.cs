@@ -26,11 +26,11 @@ public static class CrossValidation
         ArgumentNullException.ThrowIfNull(log);
         if (folds < 2)
         {
-            throw new UsageException($"--folds {folds}: cross-validation needs at least 2 folds.");
+            throw new OptionException("Folds", folds.ToString(System.Globalization.CultureInfo.InvariantCulture), "cross-validation needs at least 2 folds.");
         }
         if (options.ValidationPath is not null || options.SplitsPath is not null)
         {
-            throw new UsageException("--folds makes its own validation folds; it cannot be combined with --val or --splits.");
+            throw new OptionException("Folds", null, "makes its own validation folds; it cannot be combined with a validation file or a splits file.");
         }
         // The rows each fold's run will load: the same features and row filters.
         var features = FeatureSource.Resolve(options.Features, new FeaturizerOptions { OnUnsupported = options.OnUnsupported, MinElements = options.MinElements });
@@ -42,7 +42,7 @@ public static class CrossValidation
         }
         if (rows.Count < folds)
         {
-            throw new UsageException($"--folds {folds}: only {rows.Count} usable rows.");
+            throw new OptionException("Folds", folds.ToString(System.Globalization.CultureInfo.InvariantCulture), $"only {rows.Count} usable rows.");
         }
         RunFolder.CreateNew(options.OutputDirectory);
         var order = Enumerable.Range(0, rows.Count).ToArray();

@@ -44,7 +44,7 @@ public static class Ensemble
         ArgumentNullException.ThrowIfNull(log);
         if (members < 2)
         {
-            throw new UsageException($"--ensemble {members}: an ensemble needs at least 2 members.");
+            throw new OptionException("Ensemble", members.ToString(System.Globalization.CultureInfo.InvariantCulture), "an ensemble needs at least 2 members.");
         }
         var folder = RunFolder.CreateNew(options.OutputDirectory).Path;
         var runs = new List<TrainRunSummary>();

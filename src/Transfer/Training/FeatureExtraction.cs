@@ -34,12 +34,12 @@ public static class FeatureExtraction
         {
             if (layer < 1 || layer > hidden)
             {
-                throw new UsageException($"--layer {layer}: the model has hidden dense layers 1 to {hidden} (the output layer is not a feature).");
+                throw new OptionException("Layer", layer.ToString(System.Globalization.CultureInfo.InvariantCulture), $"the model has hidden dense layers 1 to {hidden} (the output layer is not a feature).");
             }
         }
         if (inputPaths.Count == 0)
         {
-            throw new UsageException("Give at least one --input file.");
+            throw new OptionException("InputPaths", null, "give at least one input file.");
         }
         string? targetName = null;
         var parts = new List<FeaturizedData>();

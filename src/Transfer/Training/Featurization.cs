@@ -16,7 +16,7 @@ public static class Featurization
         ArgumentNullException.ThrowIfNull(output);
         var source = features is "ef" or "pa"
             ? FeatureSource.Resolve(features)
-            : throw new UsageException($"--features {features}: featurize computes features from formulas; use ef or pa.");
+            : throw new OptionException(nameof(TrainRunOptions.Features), features, "featurize computes features from formulas; use ef or pa.");
         var data = DataLoading.Load(inputPath, formulaColumn, targetColumn, requireTargets: false, log, out var targetName, source);
         CsvOutput.WriteFeatures(output, source.ColumnNames, data.Records, data.Features, data.Targets, targetName ?? "target");
         return data.Count;

@@ -103,26 +103,25 @@ public sealed record ModelManifest
     /// <exception cref="UsageException">An unknown scaling, or offsets and scales that do not fit the inputs.</exception>
     public Data.InputScaler? ReadInputScaler(string manifestPath)
     {
-        switch (InputScaling)
+        var scaling = InputScaling is null ? Data.InputScaling.None
+            : Vocabulary.InputScaling.TryParse(InputScaling, out var named) && named != Data.InputScaling.Auto ? named
+            : throw new UsageException($"{manifestPath}: input scaling '{InputScaling}' is not known to this version (standard or none).");
+        if (scaling == Data.InputScaling.None)
         {
-            case null or "none":
-                return null;
-            case "standard":
-                if (InputOffsets is null || InputScales is null || InputOffsets.Length != InputWidth || InputScales.Length != InputWidth)
-                {
-                    throw new UsageException(
-                        $"{manifestPath}: standard input scaling needs {InputWidth} offsets and scales; it has {InputOffsets?.Length ?? 0} and {InputScales?.Length ?? 0}.");
-                }
-                try
-                {
-                    return new Data.InputScaler(InputOffsets, InputScales);
-                }
-                catch (ArgumentException e)
-                {
-                    throw new UsageException($"{manifestPath}: {e.Message}", e);
-                }
-            default:
-                throw new UsageException($"{manifestPath}: input scaling '{InputScaling}' is not known to this version (standard or none).");
+            return null;
+        }
+        if (InputOffsets is null || InputScales is null || InputOffsets.Length != InputWidth || InputScales.Length != InputWidth)
+        {
+            throw new UsageException(
+                $"{manifestPath}: standard input scaling needs {InputWidth} offsets and scales; it has {InputOffsets?.Length ?? 0} and {InputScales?.Length ?? 0}.");
+        }
+        try
+        {
+            return new Data.InputScaler(InputOffsets, InputScales);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"{manifestPath}: {e.Message}", e);
         }
     }
 

@@ -279,8 +279,10 @@ public sealed class ReproduceRunTests
             Does.Contain("hidden dense layers 1 to 2"));
         Assert.That(Assert.Catch<UsageException>(() => ReproduceRun.Run(options with { SourceModel = Path.Combine(_scratch.FullName, "none") }, TextWriter.Null))!.Message,
             Does.Contain("no model.json"));
-        Assert.That(Assert.Catch<UsageException>(() => ReproduceRun.Run(options with { Budget = new TrainingBudget(0, 5, null) }, TextWriter.Null))!.Message,
-            Does.Contain("--max-epochs 0"));
+        var budget = Assert.Throws<OptionException>(() => ReproduceRun.Run(options with { Budget = new TrainingBudget(0, 5, null) }, TextWriter.Null))!;
+        Assert.That((budget.Option, budget.Value), Is.EqualTo(("MaxEpochs", "0")));
+        var large = Assert.Throws<OptionException>(() => ReproduceRun.Run(options with { LargeBudget = new TrainingBudget(10, 0, null) }, TextWriter.Null))!;
+        Assert.That((large.Option, large.Value), Is.EqualTo(("LargePatience", "0")), "the large tier's options are named apart");
         Assert.That(Directory.Exists(options.ResultsDirectory), Is.False);
 
         ReproduceRun.Run(options with { Methods = [ReproduceMethod.Base] }, TextWriter.Null);
