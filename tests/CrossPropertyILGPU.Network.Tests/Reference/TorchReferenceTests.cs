@@ -7,6 +7,7 @@ using CrossPropertyILGPU.Kernels.Ops;
 using CrossPropertyILGPU.Network.Checkpoints;
 using CrossPropertyILGPU.Network.Layers;
 using CrossPropertyILGPU.Network.Spec;
+using CrossPropertyILGPU.Network.Training;
 using CrossPropertyILGPU.Tests.Shared;
 
 namespace CrossPropertyILGPU.Network.Tests.Reference;
@@ -262,22 +263,19 @@ public sealed class TorchReferenceTests(string backendName)
         backend.Upload(y.View, file.Tensor("target").Data);
         backend.Fill(lossSum.View, 0f);
 
-        var tape = new Tape(backend);
+        float Hyper(string key) => (float)Hyperparameter(file, key);
+        // The production step, one phase at a time so the gradients can be read before the update.
         // Training mode, so the dropout layers run (keep probability 1: the identity) as in training.
-        var prediction = model.Forward(x.View, file.Rows, new ForwardContext(tape, IsTraining: true, Step: 1));
-        new LossOp(LossKind.Mae).Forward(backend, prediction, y.View, lossSum.View, tape);
-        tape.Backward();
+        var step = new TrainingStep(model, LossKind.Mae, beta1: Hyper("adam_beta1"), beta2: Hyper("adam_beta2"), epsilon: Hyper("adam_epsilon"));
+        step.Forward(x.View, y.View, file.Rows, lossSum.View);
+        step.Backward();
         var outputs = new float[file.Rows];
-        backend.Download(prediction.Value, outputs);
+        backend.Download(model.DenseLayers[^1].Output.Value, outputs);
         var loss = new float[1];
         backend.Download(lossSum.View, loss);
         var gradients = new float[parameters.Count];
         backend.Download(parameters.Gradients.View, gradients);
-
-        float Hyper(string key) => (float)Hyperparameter(file, key);
-        backend.Adam(parameters.Values.View, parameters.Gradients.View, parameters.FirstMoment.View, parameters.SecondMoment.View,
-            0, parameters.Count, new AdamStep(1, Hyper("adam_learning_rate"), Hyper("adam_beta1"), Hyper("adam_beta2"), Hyper("adam_epsilon")));
-        tape.Reset();
+        step.Update(Hyper("adam_learning_rate"));
         var firstMoment = new float[parameters.Count];
         var secondMoment = new float[parameters.Count];
         backend.Download(parameters.FirstMoment.View, firstMoment);
