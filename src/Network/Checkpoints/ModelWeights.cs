@@ -26,7 +26,18 @@ public static class ModelWeights
         {
             [LayoutKey] = "in,out (y = x·W + b; transpose W for torch.nn.Linear)",
         };
-        SafeTensors.Write(path, tensors, allMetadata);
+        // Written beside and renamed over: a full disk or a crash never leaves a truncated model under the real name.
+        var temporary = $"{path}.{Environment.ProcessId}-{Guid.NewGuid():N}.tmp";
+        try
+        {
+            SafeTensors.Write(temporary, tensors, allMetadata);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
     }
 
     /// <summary>

@@ -81,18 +81,107 @@ public sealed class RunFolder
         {
             throw new OptionException(nameof(TrainRunOptions.OutputDirectory), path, "a file of that name exists.");
         }
-        if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any())
+        if (Directory.Exists(path) && HasContent(path))
         {
             throw new OptionException(nameof(TrainRunOptions.OutputDirectory), path, "the folder exists and is not empty; choose a new run folder (nothing was overwritten).");
         }
     }
 
     /// <summary>Creates a new, empty run folder (see <see cref="CheckNew"/>).</summary>
+    /// <exception cref="OptionException">On <c>OutputDirectory</c>: it exists and is not empty, or it cannot be created.</exception>
     public static RunFolder CreateNew(string path)
     {
         CheckNew(path);
-        Directory.CreateDirectory(path);
+        try
+        {
+            Directory.CreateDirectory(path);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException or NotSupportedException)
+        {
+            throw new OptionException(nameof(TrainRunOptions.OutputDirectory), path, $"cannot be created ({e.Message}).", e);
+        }
         return new RunFolder(path);
+    }
+
+    /// <summary>
+    /// Creates a new run folder and takes its lock (see <see cref="Lock"/>): of two runs started into
+    /// one folder at once, exactly one proceeds; the other gets an <see cref="OptionException"/>
+    /// naming the folder and the holder — or, when the first has already written into it, that it
+    /// is not empty.
+    /// </summary>
+    public static (RunFolder Folder, IDisposable Lock) CreateLocked(string path)
+    {
+        var folder = CreateNew(path);
+        var held = folder.Lock();
+        // Another run may have taken the folder, written into it and let go between our check and our lock.
+        if (HasContent(path))
+        {
+            held.Dispose();
+            CheckNew(path);
+        }
+        return (folder, held);
+    }
+
+    // Anything but a lock: a folder that another run holds but has not written into yet is refused by its lock, not here.
+    private static bool HasContent(string path) =>
+        Directory.EnumerateFileSystemEntries(path).Any(e => !System.IO.Path.GetFileName(e).StartsWith(LockFileName, StringComparison.Ordinal));
+
+    // ---- the lock ---------------------------------------------------------------------------
+
+    /// <summary>The lock file (an advisory lock held for a run's life); <c>.holder</c> beside it says who holds it.</summary>
+    public const string LockFileName = ".run.lock";
+
+    /// <summary>
+    /// Takes the folder's lock for a run's whole life (new runs and <c>--resume</c>); disposing it
+    /// releases it. The lock is the operating system's (an exclusive advisory lock on
+    /// <see cref="LockFileName"/>), so a crashed run's lock is released with its process and a later
+    /// run never mistakes a stale lock for a live one.
+    /// </summary>
+    /// <exception cref="OptionException">On <c>OutputDirectory</c>: another run holds the folder.</exception>
+    public IDisposable Lock()
+    {
+        var lockPath = Combine(LockFileName);
+        var holderPath = lockPath + ".holder";
+        FileStream stream;
+        try
+        {
+            // FileShare.None is an exclusive flock on Unix and a share-mode lock on Windows.
+            stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            string holder;
+            try
+            {
+                holder = File.ReadAllText(holderPath).Trim();
+            }
+            catch (IOException)
+            {
+                holder = "another process";
+            }
+            throw new OptionException(nameof(TrainRunOptions.OutputDirectory), Path, $"another run is using this folder ({holder}); wait for it to finish or choose another run folder.", e);
+        }
+        File.WriteAllText(holderPath, string.Create(CultureInfo.InvariantCulture,
+            $"process {Environment.ProcessId} on {Environment.MachineName}, since {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC"));
+        return new FolderLock(stream, lockPath, holderPath);
+    }
+
+    // Removes the files while still holding the lock, then lets go: a run that opens the path
+    // meanwhile creates a fresh lock file, never one whose lock is about to be released under it.
+    private sealed class FolderLock(FileStream stream, string lockPath, string holderPath) : IDisposable
+    {
+        private FileStream? _stream = stream;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _stream, null) is not { } held)
+            {
+                return;
+            }
+            File.Delete(holderPath);
+            File.Delete(lockPath);
+            held.Dispose();
+        }
     }
 
     /// <summary>The default run folder name: <c>runs/&lt;verb&gt;-&lt;UTC timestamp&gt;</c>.</summary>

@@ -57,6 +57,8 @@ public static class TrainingRun
         var inputScaling = NetworkDesign.ResolveInputScaling(options, source, features);
         var data = RunData.Load(options, inMemory, features, inputScaling, log);
         var folder = new RunFolder(options.OutputDirectory);
+        // A resumed run holds its folder from the start; a new one from its creation below.
+        using var resumeLock = options.Resume ? folder.Lock() : null;
         var resume = options.Resume ? folder.LoadCheckpoint() : default((TrainingState State, TargetScaler Scaler)?);
         if (!options.Resume)
         {
@@ -69,10 +71,7 @@ public static class TrainingRun
         var scaler = resume?.Scaler ?? TargetScaling(options, source, data, log);
         using var sequential = network.Build(options, source, backend, data.Train.Width, startsFromCheckpoint: resume is not null, log);
 
-        if (!options.Resume)
-        {
-            RunFolder.CreateNew(folder.Path);
-        }
+        using var newLock = options.Resume ? null : RunFolder.CreateLocked(folder.Path).Lock;
         if (resume is { } r)
         {
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -36,6 +36,20 @@ public sealed class ModelWeightsTests : NetworkTestBase
     }
 
     [Test]
+    public void Save_ThatFails_LeavesTheOldFileAndNoTemporary()
+    {
+        // The final model is written beside and renamed over: a failed write (here: the target is a
+        // folder, so the rename fails) leaves whatever was under the real name and no temporary.
+        var path = Path.Combine(_directory, "model.safetensors");
+        Directory.CreateDirectory(path);
+        using var model = new Sequential(Backend, 4, Net, maxRows: 8);
+        model.InitializeGlorotUniform(seed: 7);
+        Assert.Catch<IOException>(() => ModelWeights.Save(model, path));
+        Assert.That(Directory.Exists(path), Is.True);
+        Assert.That(Directory.EnumerateFiles(_directory), Is.Empty, "no temporary left behind");
+    }
+
+    [Test]
     public void Save_WritesTheSafetensorsLayout()
     {
         var path = Path.Combine(_directory, "model.safetensors");

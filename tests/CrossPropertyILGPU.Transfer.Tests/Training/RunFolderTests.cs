@@ -78,4 +78,50 @@ public sealed class RunFolderTests
         Assert.That(folder.ReadMetrics(), Is.EqualTo(new[] { new MetricsRow(1, 1.0, 0.5, 1e-4, 2, 3, 3.5) }));
         Assert.That(File.ReadLines(folder.MetricsPath).First(), Is.EqualTo("epoch,train_mae,val_mae,lr,grad_norm,weight_norm,seconds"));
     }
+
+    [Test]
+    public void Lock_HeldByOneRun_RefusesASecondNamingTheFolderAndTheHolder_AndIsReleasedOnDispose()
+    {
+        using var scratch = new ScratchFolder();
+        var folder = new RunFolder(scratch.FullName);
+        using (folder.Lock())
+        {
+            var error = Assert.Throws<OptionException>(() => folder.Lock())!;
+            Assert.That(error.Option, Is.EqualTo(nameof(TrainRunOptions.OutputDirectory)));
+            Assert.That(error.Problem, Does.Contain($"process {Environment.ProcessId}"));
+        }
+        Assert.That(Directory.EnumerateFileSystemEntries(scratch.FullName), Is.Empty, "the lock leaves nothing behind");
+        using (folder.Lock())
+        {
+            Assert.Pass("taken again after release");
+        }
+    }
+
+    [Test]
+    public void CreateLocked_TwoRunsIntoOneNewFolderAtOnce_ExactlyOneProceeds()
+    {
+        using var scratch = new ScratchFolder();
+        var path = Path.Combine(scratch.FullName, "run");
+        var (first, held) = RunFolder.CreateLocked(path);
+        using (held)
+        {
+            var error = Assert.Throws<OptionException>(() => RunFolder.CreateLocked(path))!;
+            Assert.That(error.Problem, Does.Contain("another run"));
+            first.WriteConfig(new RunConfig { Train = ["x.csv"] });
+        }
+        // The first run wrote into it and let go: the folder is no longer new.
+        Assert.That(Assert.Throws<OptionException>(() => RunFolder.CreateLocked(path))!.Problem, Does.Contain("not empty"));
+    }
+
+    [Test]
+    public void CreateNew_WhereNoFolderCanBeMade_IsAnOutputDirectoryError()
+    {
+        using var scratch = new ScratchFolder();
+        var file = Path.Combine(scratch.FullName, "file");
+        File.WriteAllText(file, "");
+        // A folder under a file cannot be created (as one under /sys or /proc cannot).
+        var error = Assert.Throws<OptionException>(() => RunFolder.CreateNew(Path.Combine(file, "run")))!;
+        Assert.That(error.Option, Is.EqualTo(nameof(TrainRunOptions.OutputDirectory)));
+        Assert.That(error.Problem, Does.StartWith("cannot be created"));
+    }
 }
