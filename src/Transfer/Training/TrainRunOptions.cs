@@ -77,8 +77,11 @@ public sealed record TrainRunOptions
     /// <summary>Samples per step.</summary>
     public int BatchSize { get; init; } = 32;
 
-    /// <summary>Adam learning rate.</summary>
-    public float LearningRate { get; init; } = 1e-4f;
+    /// <summary>ElemNet's Adam learning rate, the default base rate (1e-4).</summary>
+    public const float DefaultLearningRate = 1e-4f;
+
+    /// <summary>Adam learning rate: the base rate of <see cref="LearningRateSchedule"/>.</summary>
+    public float LearningRate { get; init; } = DefaultLearningRate;
 
     /// <summary>
     /// How the rate moves from epoch to epoch, <see cref="LearningRate"/> being the base:
