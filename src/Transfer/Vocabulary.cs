@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CrossPropertyILGPU.Kernels.Backends;
+using CrossPropertyILGPU.Network.Training;
 using CrossPropertyILGPU.Transfer.Data;
 using CrossPropertyILGPU.Transfer.Training;
 
@@ -90,6 +91,11 @@ public static class Vocabulary
     public static OptionVocabulary<FeatureKind> FeatureKind { get; } =
         new(nameof(TrainRunOptions.Features), (Data.FeatureKind.ElementalFractions, "ef"), (Data.FeatureKind.PhysicalAttributes, "pa"), (Data.FeatureKind.File, "file"));
 
+    /// <summary>Learning-rate schedule: <c>constant</c>, <c>plateau</c> or <c>cosine</c>.</summary>
+    public static OptionVocabulary<LearningRateScheduleKind> LearningRateSchedule { get; } =
+        new(nameof(TrainRunOptions.LearningRateSchedule),
+            (LearningRateScheduleKind.Constant, "constant"), (LearningRateScheduleKind.Plateau, "plateau"), (LearningRateScheduleKind.Cosine, "cosine"));
+
     /// <summary>
     /// For an enum-valued option (named by property), whether <paramref name="text"/> is one of its
     /// names, and the names it takes; true for any other option (nothing to check here).
@@ -104,6 +110,7 @@ public static class Vocabulary
             nameof(TrainRunOptions.TargetScaling) => Check(TargetScaling),
             nameof(TrainRunOptions.OnUnsupported) => Check(OnUnsupported),
             nameof(TrainRunOptions.InputScaling) => Check(InputScaling),
+            nameof(TrainRunOptions.LearningRateSchedule) => Check(LearningRateSchedule),
             _ => (true, ""),
         };
         return ok;
@@ -123,6 +130,9 @@ public static class Vocabulary
 
     /// <summary><c>ef</c>, <c>pa</c> or <c>file</c>.</summary>
     public static string ToName(this FeatureKind value) => FeatureKind.ToName(value);
+
+    /// <summary><c>constant</c>, <c>plateau</c> or <c>cosine</c>.</summary>
+    public static string ToName(this LearningRateScheduleKind value) => LearningRateSchedule.ToName(value);
 
     /// <summary>What <see cref="Data.InputScaling.Auto"/> means for a feature kind: standard for <c>pa</c>, none otherwise.</summary>
     public static InputScaling Resolve(this InputScaling scaling, FeatureKind kind) =>
@@ -169,3 +179,6 @@ public sealed class InputScalingJsonConverter() : VocabularyJsonConverter<InputS
 
 /// <summary><see cref="Data.FeatureKind"/> in run files.</summary>
 public sealed class FeatureKindJsonConverter() : VocabularyJsonConverter<FeatureKind>(Vocabulary.FeatureKind);
+
+/// <summary><see cref="LearningRateScheduleKind"/> in run files.</summary>
+public sealed class LearningRateScheduleJsonConverter() : VocabularyJsonConverter<LearningRateScheduleKind>(Vocabulary.LearningRateSchedule);

@@ -85,6 +85,33 @@ public sealed class ConfigFileTests
         Assert.That(File.ReadAllText(Path.Combine(second, "splits.json")), Is.EqualTo(File.ReadAllText(Path.Combine(first, "splits.json"))));
     }
 
+    [TestCase("plateau", "--lr-patience", "3", "--lr-factor", "0.5", "--lr-floor", "0.00001")]
+    [TestCase("cosine", "--warmup-epochs", "1", "--final-lr", "0.00001")]
+    public void Config_ARunFoldersConfigJsonRepeatsItsLearningRateSchedule(string schedule, params string[] parameters)
+    {
+        var first = Path.Combine(_scratch, "first");
+        var (code, _, error) = CliRunner.Run(["train", "--train", Train, "--arch", "16x1D-1", "--max-epochs", "2", "--device", "cpu", "--lr-schedule", schedule, .. parameters, "--out", first]);
+        Assert.That(code, Is.Zero, error);
+        Assert.That(ResolvedConfig(first).GetProperty("lr_schedule").GetString(), Is.EqualTo(schedule));
+        var second = Path.Combine(_scratch, "second");
+
+        (code, _, error) = CliRunner.Run("train", "--config", Path.Combine(first, "config.json"), "--out", second);
+
+        Assert.That(code, Is.Zero, error);
+        AssertSameConfigButTheStart(first, second);
+        static string[] Rates(string run) => [.. File.ReadAllLines(Path.Combine(run, "metrics.csv")).Select(line => line.Split(',')[3])];
+        Assert.That(Rates(second), Is.EqualTo(Rates(first)).AsCollection);
+    }
+
+    [Test]
+    public void Config_UnknownSchedule_IsAnErrorNamingTheFileKeyAndValue()
+    {
+        var config = WriteConfig("bad.json", $$"""{ "train": [{{JsonSerializer.Serialize(Train)}}], "lr_schedule": "step" }""");
+        var (code, _, error) = CliRunner.Run("train", "--config", config, "--out", Path.Combine(_scratch, "never"));
+        Assert.That(code, Is.EqualTo(CliApp.InvalidInput));
+        Assert.That(error, Does.Contain(config).And.Contain("'lr_schedule'").And.Contain("step").And.Contain("constant, plateau or cosine"));
+    }
+
     [Test]
     public void Config_AFineTuneRunsConfigJsonRepeatsTheRun()
     {

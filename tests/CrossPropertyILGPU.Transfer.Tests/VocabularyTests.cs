@@ -24,6 +24,7 @@ public sealed class VocabularyTests
         RoundTrips(Vocabulary.OnUnsupported);
         RoundTrips(Vocabulary.InputScaling);
         RoundTrips(Vocabulary.FeatureKind);
+        RoundTrips(Vocabulary.LearningRateSchedule);
         Assert.That((LossKind.Mse.ToName(), TargetScaling.Source.ToName(), FeatureKind.ElementalFractions.ToName()), Is.EqualTo(("mse", "source", "ef")));
     }
 
@@ -39,6 +40,7 @@ public sealed class VocabularyTests
     [TestCase("target_scaling", "\"scaled\"")]
     [TestCase("on_unsupported", "\"ignore\"")]
     [TestCase("input_scaling", "\"minmax\"")]
+    [TestCase("lr_schedule", "\"step\"")]
     public void ReadConfig_UnknownEnumValue_IsAnErrorNamingFileKeyAndValue(string key, string value)
     {
         using var scratch = new ScratchFolder();

@@ -42,13 +42,14 @@ internal static class ReproduceVerb
         var reportOutput = new Option<string>("--output") { Description = "With --report: the markdown file to write.", DefaultValueFactory = _ => ResultsReport.DefaultOutput };
         var paper = new Option<string>("--paper") { Description = "With --report: folder of the paper's tables (table4.csv, table5.csv).", DefaultValueFactory = _ => PaperTables.DefaultFolder };
         var (device, seed) = (CommonOptions.Device(), CommonOptions.Seed());
+        var schedule = new ScheduleOptions();
 
         var command = new Command("reproduce", "Run the paper's experiment grid (data sets × methods) into result files, resumably; --report writes docs/results.md from them.");
         foreach (var option in new Option[]
         {
             datasets, methods, results, work, data, source, arch, layers, mlModels, maxEpochs, patience, timeLimit,
             largeRows, largeMaxEpochs, largePatience, largeTimeLimit, largeMlModels, keepModels, device, seed, report, reportOutput, paper,
-        })
+        }.Concat(schedule.All))
         {
             command.Options.Add(option);
         }
@@ -65,6 +66,7 @@ internal static class ReproduceVerb
             var budget = new TrainingBudget(parse.GetValue(maxEpochs), parse.GetValue(patience), Seconds(parse.GetValue(timeLimit)));
             var large = new TrainingBudget(parse.GetValue(largeMaxEpochs), parse.GetValue(largePatience), Seconds(parse.GetValue(largeTimeLimit)));
             var datasetText = parse.GetValue(datasets)!;
+            var learningRateSchedule = schedule.Read(parse);
             var entries = GridProgress.Run(parse.InvocationConfiguration.Error, (log, progress) => ReproduceRun.Run(new ReproduceOptions
             {
                 DataRoot = parse.GetValue(data)!,
@@ -83,6 +85,7 @@ internal static class ReproduceVerb
                 Device = CommonOptions.ParseDevice(parse.GetValue(device)!),
                 Seed = parse.GetValue(seed),
                 KeepModels = parse.GetValue(keepModels),
+                Schedule = learningRateSchedule,
             }, log, progress, cancellation));
             WriteTable(stdout, entries);
             // How often a device was set up: once per (device, GEMM) for the whole grid.

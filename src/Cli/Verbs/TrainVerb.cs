@@ -44,7 +44,7 @@ internal static class TrainVerb
         var inputScaling = new Option<string>("--input-scaling") { Description = "Standardise each input column with the training split's mean and std, stored with the model: auto (pa only), standard or none. Fine-tuning keeps the source's.", DefaultValueFactory = _ => InputScaling.Auto.ToName() };
         var arch = new Option<string?>("--arch") { Description = $"ElemNet architecture string (default: {ElemNetSpec.Default}, or the source model's)." };
         var source = new Option<string?>("--source") { Description = "Source model: run folder, model.json or model.safetensors. Required unless --resume or given by --config." };
-        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint (its config.json gives the options; --max-epochs, --patience, --time-limit, --device and, for this session, --lr may be changed). Default: none (a new run)." };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint (its config.json gives the options, the learning-rate schedule included; --max-epochs, --patience, --time-limit, --device and, for this session, --lr (the schedule's base rate) may be changed). Default: none (a new run)." };
         var onUnsupported = new Option<string>("--on-unsupported") { Description = "Rows whose formula cannot be used: skip (reported) or error.", DefaultValueFactory = _ => UnsupportedRowAction.Skip.ToName() };
         var minElements = new Option<int>("--min-elements") { Description = "Skip compositions with fewer distinct elements (the paper used 2).", DefaultValueFactory = _ => 1 };
         var splits = new Option<string?>("--splits") { Description = "Reuse the train/validation rows of a splits.json (e.g. from an earlier run folder). Default: none (a fresh split)." };
@@ -66,10 +66,11 @@ internal static class TrainVerb
         var output = new Option<string?>("--out") { Description = $"Run folder to create (default: runs/{defaults.Verb}-<timestamp>)." };
         var (device, seed, quiet, formulaColumn, target) = (CommonOptions.Device(), CommonOptions.Seed(), CommonOptions.Quiet(), CommonOptions.FormulaColumn(), CommonOptions.Target());
         var gemm = CommonOptions.Gemm();
+        var schedule = new ScheduleOptions();
 
         var command = new Command(defaults.Verb, defaults.Description);
         Option[] sourceOptions = defaults.FromSource ? [source, reinitLast, freeze] : [];
-        foreach (var option in new Option[] { train, val, valFraction, test, features, inputScaling, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, gemm, seed, output, formulaColumn, target, onUnsupported, minElements, splits, folds, resume, checkpointEvery, checkpointInterval, quiet, ensemble, config }.Concat(sourceOptions))
+        foreach (var option in new Option[] { train, val, valFraction, test, features, inputScaling, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, gemm, seed, output, formulaColumn, target, onUnsupported, minElements, splits, folds, resume, checkpointEvery, checkpointInterval, quiet, ensemble, config }.Concat(schedule.All).Concat(sourceOptions))
         {
             command.Options.Add(option);
         }
@@ -86,7 +87,8 @@ internal static class TrainVerb
                     Patience = Given(patience) ? parse.GetValue(patience) : saved.Patience,
                     TimeLimit = Given(timeLimit) && parse.GetValue(timeLimit) is { } limit ? TimeSpan.FromSeconds(limit) : saved.TimeLimit,
                     Device = Given(device) ? CommonOptions.ParseDevice(parse.GetValue(device)!) : saved.Device,
-                    // For this session only: the way on after a divergence (exit code 3).
+                    // For this session only: the way on after a divergence (exit code 3). The
+                    // schedule (from config.json) is kept, with this as its base rate.
                     LearningRate = Given(lr) ? parse.GetValue(lr) : saved.LearningRate,
                     Gemm = Given(gemm) ? CommonOptions.ParseGemm(parse.GetValue(gemm)!) : saved.Gemm,
                     CheckpointEvery = parse.GetValue(checkpointEvery),
@@ -136,7 +138,7 @@ internal static class TrainVerb
                     SplitsPath = parse.GetValue(splits),
                     OnUnsupported = Vocabulary.OnUnsupported.Parse(parse.GetValue(onUnsupported)!),
                     MinElements = parse.GetValue(minElements) is var n and >= 1 ? n : throw new UsageException("--min-elements must be at least 1."),
-                };
+                }.WithSchedule(schedule.Read(parse));
             }
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;

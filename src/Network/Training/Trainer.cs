@@ -7,7 +7,7 @@ using CrossPropertyILGPU.Network.Layers;
 namespace CrossPropertyILGPU.Network.Training;
 
 /// <summary>
-/// Minibatch training with Adam and early stopping on the validation MAE, restoring the best
+/// Minibatch training with Adam (its rate per epoch from <see cref="TrainerOptions.Schedule"/>) and early stopping on the validation MAE, restoring the best
 /// weights at the end (Keras's EarlyStopping(restore_best_weights=True), as ElemNet used).
 /// <para>
 /// <see cref="Fit"/> is the epoch loop; its parts are named: each epoch trains one
@@ -95,7 +95,9 @@ public sealed class Trainer
         var stopReason = "max-epochs";
         for (var epoch = firstEpoch; epoch <= _options.MaxEpochs; epoch++)
         {
-            var (trainLoss, outOfTime) = TrainEpoch(step, trainSet, epoch, trainLossSum, clock, cancellation);
+            // A pure function of the epoch and the history so far: a resumed run repeats it exactly.
+            var rate = _options.Schedule.RateFor(epoch, _options.LearningRate, _options.MaxEpochs, history);
+            var (trainLoss, outOfTime) = TrainEpoch(step, trainSet, epoch, rate, trainLossSum, clock, cancellation);
             var validationMae = MeanAbsoluteError(validationFeatures.View, validationTargets.View, validation.Count, lossSums.Slice(1, 1));
             var improved = earlyStopping.Observe(epoch, validationMae);
             if (improved)
@@ -103,7 +105,7 @@ public sealed class Trainer
                 backend.Copy(parameters.Values.View, bestValues.View);
             }
             var metrics = health.Measure(
-                new EpochMetrics(epoch, trainLoss, validationMae, secondsBefore + clock.Elapsed.TotalSeconds, improved, _options.LearningRate));
+                new EpochMetrics(epoch, trainLoss, validationMae, secondsBefore + clock.Elapsed.TotalSeconds, improved, rate));
             history.Add(metrics);
             if (!metrics.IsFinite)
             {
@@ -158,7 +160,7 @@ public sealed class Trainer
     /// and whether the time limit cut the epoch short. Cancellation also ends it after a step.
     /// </summary>
     private (double TrainLoss, bool OutOfTime) TrainEpoch(
-        TrainingStep step, ShuffledTrainingSet trainSet, int epoch, BufferView lossSum, Stopwatch clock, CancellationToken cancellation)
+        TrainingStep step, ShuffledTrainingSet trainSet, int epoch, float learningRate, BufferView lossSum, Stopwatch clock, CancellationToken cancellation)
     {
         trainSet.Shuffle(_options.Seed, epoch);
         _model.Backend.Fill(lossSum, 0f);
@@ -168,7 +170,7 @@ public sealed class Trainer
         {
             var rows = Math.Min(_options.BatchSize, trainSet.Count - start);
             var (features, targets) = trainSet.Batch(start, rows);
-            step.Step(features, targets, rows, lossSum, _options.LearningRate);
+            step.Step(features, targets, rows, lossSum, learningRate);
             seen += rows;
             if (_options.TimeLimit is { } limit && clock.Elapsed >= limit)
             {

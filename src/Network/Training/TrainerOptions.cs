@@ -23,6 +23,9 @@ public sealed record TrainerOptions
     /// <summary>Adam α (ElemNet: 1e-4).</summary>
     public float LearningRate { get; init; } = 1e-4f;
 
+    /// <summary>How the rate moves from epoch to epoch, from <see cref="LearningRate"/> as the base (default: constant).</summary>
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
+
     /// <summary>Adam β1.</summary>
     public float Beta1 { get; init; } = 0.9f;
 
@@ -57,6 +60,8 @@ public sealed record TrainerOptions
         }
         // Throws for bad Adam hyper-parameters.
         _ = new AdamStep(1, LearningRate, Beta1, Beta2, Epsilon);
+        ArgumentNullException.ThrowIfNull(Schedule, nameof(Schedule));
+        Schedule.Validate(LearningRate);
     }
 }
 
@@ -66,7 +71,7 @@ public sealed record TrainerOptions
 /// <param name="ValidationMae">MAE on the validation set after the epoch.</param>
 /// <param name="Seconds">Wall time since training started.</param>
 /// <param name="Improved">True when this epoch set a new best validation MAE.</param>
-/// <param name="LearningRate">Adam α used.</param>
+/// <param name="LearningRate">Adam α used this epoch (the schedule's rate).</param>
 public sealed record EpochMetrics(int Epoch, double TrainLoss, double ValidationMae, double Seconds, bool Improved, double LearningRate)
 {
     /// <summary>Global L2 norm of the gradient of the epoch's last step, over the trainable parameters (0 when not measured).</summary>

@@ -148,7 +148,45 @@ public sealed record ResultCandidate(string Name, double ValidationMae, int? Epo
 /// <param name="Patience">Early-stopping patience.</param>
 /// <param name="TimeLimitSeconds">Wall-time limit per network, or null.</param>
 /// <param name="Tier"><c>standard</c>, or <c>large</c> for sets past the large-set row threshold.</param>
-public sealed record ResultBudget(int MaxEpochs, int Patience, double? TimeLimitSeconds, string Tier);
+/// <param name="LearningRateSchedule">The learning-rate schedule; absent (null) for the constant rate, which every result before schedules used.</param>
+public sealed record ResultBudget(
+    int MaxEpochs, int Patience, double? TimeLimitSeconds, string Tier,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ResultSchedule? LearningRateSchedule = null);
+
+/// <summary>A learning-rate schedule as a result records it: its name and the parameters it uses (the others null, left out).</summary>
+/// <param name="Kind"><c>plateau</c> or <c>cosine</c>.</param>
+/// <param name="Factor">Plateau: the factor.</param>
+/// <param name="Patience">Plateau: the patience in epochs.</param>
+/// <param name="Floor">Plateau: the floor.</param>
+/// <param name="WarmupEpochs">Cosine: the warm-up epochs.</param>
+/// <param name="FinalLearningRate">Cosine: the rate at the epoch limit.</param>
+public sealed record ResultSchedule(
+    string Kind,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Factor = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Patience = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float? Floor = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? WarmupEpochs = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float? FinalLearningRate = null)
+{
+    /// <summary>The record of <paramref name="schedule"/>; null for the constant rate.</summary>
+    public static ResultSchedule? Of(Network.Training.LearningRateSchedule schedule)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        return schedule.Kind switch
+        {
+            Network.Training.LearningRateScheduleKind.Constant => null,
+            Network.Training.LearningRateScheduleKind.Plateau => new(schedule.Kind.ToName(), Factor: schedule.Factor, Patience: schedule.Patience, Floor: schedule.Floor),
+            _ => new(schedule.Kind.ToName(), WarmupEpochs: schedule.WarmupEpochs, FinalLearningRate: schedule.FinalRate),
+        };
+    }
+
+    /// <summary>"<c>plateau (factor 0.3, patience 10, floor 1E-06)</c>".</summary>
+    public override string ToString() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Kind} (") + string.Join(", ", new (string Name, IFormattable? Value)[]
+        {
+            ("factor", Factor), ("patience", Patience), ("floor", Floor), ("warm-up epochs", WarmupEpochs), ("final rate", FinalLearningRate),
+        }.Where(p => p.Value is not null).Select(p => $"{p.Name} {p.Value!.ToString(null, System.Globalization.CultureInfo.InvariantCulture)}")) + ")";
+}
 
 /// <summary>What a method ran on and with.</summary>
 public sealed record ResultConfig

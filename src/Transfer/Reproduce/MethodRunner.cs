@@ -129,8 +129,8 @@ internal sealed class MethodRunner : IDisposable
         DeviceRequested = _options.Device.ToName(),
     };
 
-    private static ResultBudget Budget(TrainingBudget budget, bool large) =>
-        new(budget.MaxEpochs, budget.Patience, budget.TimeLimit?.TotalSeconds, large ? "large" : "standard");
+    private ResultBudget Budget(TrainingBudget budget, bool large) =>
+        new(budget.MaxEpochs, budget.Patience, budget.TimeLimit?.TotalSeconds, large ? "large" : "standard", ResultSchedule.Of(_options.Schedule));
 
     private static string LayerFeatures(IReadOnlyList<int> layers) =>
         $"source layer {string.Join(", ", layers.Select(k => k.ToString(CultureInfo.InvariantCulture)))}";
@@ -197,7 +197,7 @@ internal sealed class MethodRunner : IDisposable
             + (method.UsesSource() ? "@" + SourceSha256[..12] : "");
         var folder = Path.Combine(_options.WorkDirectory, set.Name, name);
         var done = Path.Combine(folder, CandidateFile);
-        // Reused only when trained with the same budget; otherwise trained again.
+        // Reused only when trained with the same budget (learning-rate schedule included); otherwise trained again.
         if (File.Exists(done) && ReadCandidate(done) is { } previous && previous.Budget == Budget(budget, large: false))
         {
             _log.WriteLine($"{set.Name} {method.Name()}: {folder} finished earlier; its scores are reused");
@@ -209,7 +209,8 @@ internal sealed class MethodRunner : IDisposable
         var data = Load(set, splits, FeatureSource.Resolve(features), TextWriter.Null);
         var restricted = splits.ToRunSplits(data.Train, data.Validation, set.TrainPath);
         var run = new RunFolder(folder);
-        var resume = Directory.Exists(folder) && run.HasCheckpoint;
+        // An interrupted run resumes only under the schedule it started with; under another it starts afresh.
+        var resume = Directory.Exists(folder) && run.HasCheckpoint && SameSchedule(folder);
         // The run's cumulative training seconds before this session: the last epoch metrics.csv holds.
         var secondsBefore = resume ? run.ReadMetrics() is [.., var last] ? last.Seconds : 0 : 0;
         if (!resume && Directory.Exists(folder))
@@ -242,7 +243,7 @@ internal sealed class MethodRunner : IDisposable
             // Small sets train sub-second epochs and a checkpoint of ElemNet is ~74 MB: one a
             // minute keeps the grid resumable without checkpointing dominating it.
             CheckpointInterval = TimeSpan.FromSeconds(60),
-        };
+        }.WithSchedule(_options.Schedule);
         var clock = Stopwatch.StartNew();
         var summary = TrainingRun.Run(options, _log, new PeriodicProgress(_log, $"{set.Name} {method.Name()}{(candidate.Length > 0 ? " " + candidate : "")}"), _cancellation);
         // A cancelled run keeps its checkpoint and gets no result: the next run resumes it.
@@ -278,6 +279,18 @@ internal sealed class MethodRunner : IDisposable
             run.DeleteWeights();
         }
         return fitted;
+    }
+
+    private bool SameSchedule(string folder)
+    {
+        try
+        {
+            return TrainRunOptions.FromRunFolder(folder).ToSchedule() == _options.Schedule;
+        }
+        catch (Exception e) when (e is UsageException or DataFileException or JsonException or IOException)
+        {
+            return false;
+        }
     }
 
     private static TrainedCandidate? ReadCandidate(string path)

@@ -1,4 +1,5 @@
 using CrossPropertyILGPU.Kernels.Devices;
+using CrossPropertyILGPU.Network.Training;
 using CrossPropertyILGPU.Transfer.Baselines;
 
 namespace CrossPropertyILGPU.Transfer.Reproduce;
@@ -104,6 +105,12 @@ public sealed record ReproduceOptions
 
     /// <summary>Training-file rows from which <see cref="LargeBudget"/> and <see cref="LargeClassicalModels"/> apply.</summary>
     public int LargeRows { get; init; } = DefaultLargeRows;
+
+    /// <summary>
+    /// Learning-rate schedule of every network the grid trains (base rate: the training default,
+    /// 1e-4); recorded in each result's budget, and a finished network trained with another is trained again.
+    /// </summary>
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
 
     /// <summary>Share of each training file carved out for validation (docs/PAPER.md §3: 81/9/10 in all).</summary>
     public double ValidationFraction { get; init; } = 0.1;

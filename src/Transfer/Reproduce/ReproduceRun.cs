@@ -190,6 +190,8 @@ public static class ReproduceRun
                 throw new OptionException(prefix + nameof(TrainingBudget.TimeLimit), limit.TotalSeconds.ToString(CultureInfo.InvariantCulture), "must be positive.");
             }
         }
+        // Named as the training options name them (the same flags); the grid trains at the default base rate.
+        TrainRunOptions.CheckSchedule(options.Schedule, TrainRunOptions.DefaultLearningRate);
         if (!(options.ValidationFraction > 0 && options.ValidationFraction < 1))
         {
             throw new OptionException(nameof(options.ValidationFraction), options.ValidationFraction.ToString(CultureInfo.InvariantCulture), "must lie strictly between 0 and 1.");

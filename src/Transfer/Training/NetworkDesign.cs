@@ -22,6 +22,8 @@ internal sealed record NetworkDesign(ElemNetSpec Spec, IReadOnlyList<float> Keep
     /// <summary>Resolves and checks the network options of <paramref name="options"/> (a fine-tune keeps its source's architecture).</summary>
     public static NetworkDesign Resolve(TrainRunOptions options, SourceModel? source)
     {
+        var schedule = options.ToSchedule();
+        TrainRunOptions.CheckSchedule(schedule, options.LearningRate);
         var trainer = new TrainerOptions
         {
             BatchSize = options.BatchSize,
@@ -30,6 +32,7 @@ internal sealed record NetworkDesign(ElemNetSpec Spec, IReadOnlyList<float> Keep
             TimeLimit = options.TimeLimit,
             Loss = options.Loss,
             LearningRate = options.LearningRate,
+            Schedule = schedule,
             Seed = options.Seed,
             FrozenDenseLayers = options.FreezeDenseLayers,
         };

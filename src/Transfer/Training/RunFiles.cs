@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using CrossPropertyILGPU.Kernels.Backends;
+using CrossPropertyILGPU.Network.Training;
 using CrossPropertyILGPU.Transfer.Data;
 
 namespace CrossPropertyILGPU.Transfer.Training;
@@ -31,6 +32,12 @@ public sealed record RunConfig
         ["keep_probabilities"] = nameof(TrainRunOptions.KeepProbabilities),
         ["batch_size"] = nameof(TrainRunOptions.BatchSize),
         ["learning_rate"] = nameof(TrainRunOptions.LearningRate),
+        ["lr_schedule"] = nameof(TrainRunOptions.LearningRateSchedule),
+        ["lr_factor"] = nameof(TrainRunOptions.LearningRateFactor),
+        ["lr_patience"] = nameof(TrainRunOptions.LearningRatePatience),
+        ["lr_floor"] = nameof(TrainRunOptions.LearningRateFloor),
+        ["warmup_epochs"] = nameof(TrainRunOptions.WarmupEpochs),
+        ["final_lr"] = nameof(TrainRunOptions.FinalLearningRate),
         ["max_epochs"] = nameof(TrainRunOptions.MaxEpochs),
         ["patience"] = nameof(TrainRunOptions.Patience),
         ["time_limit_seconds"] = nameof(TrainRunOptions.TimeLimit),
@@ -102,6 +109,25 @@ public sealed record RunConfig
 
     /// <summary>Adam learning rate.</summary>
     public float LearningRate { get; init; }
+
+    /// <summary>Learning-rate schedule (constant when absent: runs written before schedules existed).</summary>
+    [JsonConverter(typeof(LearningRateScheduleJsonConverter))]
+    public LearningRateScheduleKind LrSchedule { get; init; } = LearningRateScheduleKind.Constant;
+
+    /// <summary>Plateau's factor; null for the other schedules.</summary>
+    public double? LrFactor { get; init; }
+
+    /// <summary>Plateau's patience in epochs; null for the other schedules.</summary>
+    public int? LrPatience { get; init; }
+
+    /// <summary>Plateau's floor; null for the other schedules.</summary>
+    public float? LrFloor { get; init; }
+
+    /// <summary>Cosine's warm-up epochs; null for the other schedules.</summary>
+    public int? WarmupEpochs { get; init; }
+
+    /// <summary>Cosine's rate at the epoch limit; null for the other schedules.</summary>
+    public float? FinalLr { get; init; }
 
     /// <summary>Epoch limit.</summary>
     public int MaxEpochs { get; init; }

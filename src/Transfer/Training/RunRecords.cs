@@ -29,6 +29,13 @@ internal static class RunRecords
         KeepProbabilities = [.. network.Keep],
         BatchSize = options.BatchSize,
         LearningRate = options.LearningRate,
+        // The schedule's own parameters only: a reader sees the recipe that ran.
+        LrSchedule = options.LearningRateSchedule,
+        LrFactor = options.LearningRateSchedule == LearningRateScheduleKind.Plateau ? options.LearningRateFactor : null,
+        LrPatience = options.LearningRateSchedule == LearningRateScheduleKind.Plateau ? options.LearningRatePatience : null,
+        LrFloor = options.LearningRateSchedule == LearningRateScheduleKind.Plateau ? options.LearningRateFloor : null,
+        WarmupEpochs = options.LearningRateSchedule == LearningRateScheduleKind.Cosine ? options.WarmupEpochs : null,
+        FinalLr = options.LearningRateSchedule == LearningRateScheduleKind.Cosine ? options.FinalLearningRate : null,
         MaxEpochs = options.MaxEpochs,
         Patience = options.Patience,
         TimeLimitSeconds = options.TimeLimit?.TotalSeconds,

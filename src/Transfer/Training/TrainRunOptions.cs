@@ -1,7 +1,9 @@
+using System.Globalization;
 using CrossPropertyILGPU.Transfer.Data;
 using CrossPropertyILGPU.Kernels.Backends;
 using CrossPropertyILGPU.Kernels.Devices;
 using CrossPropertyILGPU.Network.Spec;
+using CrossPropertyILGPU.Network.Training;
 
 namespace CrossPropertyILGPU.Transfer.Training;
 
@@ -75,8 +77,32 @@ public sealed record TrainRunOptions
     /// <summary>Samples per step.</summary>
     public int BatchSize { get; init; } = 32;
 
-    /// <summary>Adam learning rate.</summary>
-    public float LearningRate { get; init; } = 1e-4f;
+    /// <summary>ElemNet's Adam learning rate, the default base rate (1e-4).</summary>
+    public const float DefaultLearningRate = 1e-4f;
+
+    /// <summary>Adam learning rate: the base rate of <see cref="LearningRateSchedule"/>.</summary>
+    public float LearningRate { get; init; } = DefaultLearningRate;
+
+    /// <summary>
+    /// How the rate moves from epoch to epoch, <see cref="LearningRate"/> being the base:
+    /// constant (default, ElemNet's), plateau or cosine (<see cref="Network.Training.LearningRateSchedule"/>).
+    /// </summary>
+    public LearningRateScheduleKind LearningRateSchedule { get; init; } = LearningRateScheduleKind.Constant;
+
+    /// <summary>Plateau: factor applied to the rate on a plateau, in (0, 1).</summary>
+    public double LearningRateFactor { get; init; } = Network.Training.LearningRateSchedule.DefaultFactor;
+
+    /// <summary>Plateau: epochs without a better validation MAE before the rate is reduced (usually well below <see cref="Patience"/>).</summary>
+    public int LearningRatePatience { get; init; } = Network.Training.LearningRateSchedule.DefaultPatience;
+
+    /// <summary>Plateau: the rate is never reduced below this.</summary>
+    public float LearningRateFloor { get; init; } = Network.Training.LearningRateSchedule.DefaultFloor;
+
+    /// <summary>Cosine: epochs of linear warm-up to <see cref="LearningRate"/>.</summary>
+    public int WarmupEpochs { get; init; }
+
+    /// <summary>Cosine: the rate at <see cref="MaxEpochs"/>; at most <see cref="LearningRate"/>.</summary>
+    public float FinalLearningRate { get; init; }
 
     /// <summary>Epoch limit.</summary>
     public int MaxEpochs { get; init; } = 4000;
@@ -155,6 +181,13 @@ public sealed record TrainRunOptions
             KeepProbabilities = config.KeepProbabilities,
             BatchSize = config.BatchSize,
             LearningRate = config.LearningRate,
+            // Absent before schedules existed: those runs trained at a constant rate.
+            LearningRateSchedule = config.LrSchedule,
+            LearningRateFactor = config.LrFactor ?? Network.Training.LearningRateSchedule.DefaultFactor,
+            LearningRatePatience = config.LrPatience ?? Network.Training.LearningRateSchedule.DefaultPatience,
+            LearningRateFloor = config.LrFloor ?? Network.Training.LearningRateSchedule.DefaultFloor,
+            WarmupEpochs = config.WarmupEpochs ?? 0,
+            FinalLearningRate = config.FinalLr ?? 0f,
             MaxEpochs = config.MaxEpochs,
             Patience = config.Patience,
             TimeLimit = config.TimeLimitSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
@@ -173,6 +206,67 @@ public sealed record TrainRunOptions
             // The run's own record of its split: resuming never depends on re-carving it.
             SplitsPath = config.Validation is null ? run.SplitsPath : null,
         };
+    }
+
+    /// <summary>The learning-rate schedule these options ask for (unchecked; see <see cref="CheckSchedule"/>).</summary>
+    public LearningRateSchedule ToSchedule() => new()
+    {
+        Kind = LearningRateSchedule,
+        Factor = LearningRateFactor,
+        Patience = LearningRatePatience,
+        Floor = LearningRateFloor,
+        WarmupEpochs = WarmupEpochs,
+        FinalRate = FinalLearningRate,
+    };
+
+    /// <summary>These options with <paramref name="schedule"/>'s kind and parameters.</summary>
+    public TrainRunOptions WithSchedule(LearningRateSchedule schedule)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        return this with
+        {
+            LearningRateSchedule = schedule.Kind,
+            LearningRateFactor = schedule.Factor,
+            LearningRatePatience = schedule.Patience,
+            LearningRateFloor = schedule.Floor,
+            WarmupEpochs = schedule.WarmupEpochs,
+            FinalLearningRate = schedule.FinalRate,
+        };
+    }
+
+    /// <summary>
+    /// Checks a schedule's parameters (all of them, whichever kind uses them) against the base rate
+    /// <paramref name="learningRate"/>.
+    /// </summary>
+    /// <exception cref="OptionException">A value out of range, naming its option.</exception>
+    public static void CheckSchedule(LearningRateSchedule schedule, float learningRate)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        static string Text(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);
+        if (!Enum.IsDefined(schedule.Kind))
+        {
+            throw new OptionException(nameof(LearningRateSchedule), schedule.Kind.ToString(), $"use {Vocabulary.LearningRateSchedule.Listing}.");
+        }
+        if (!(schedule.Factor > 0 && schedule.Factor < 1))
+        {
+            throw new OptionException(nameof(LearningRateFactor), Text(schedule.Factor), "must lie strictly between 0 and 1.");
+        }
+        if (schedule.Patience < 1)
+        {
+            throw new OptionException(nameof(LearningRatePatience), Text(schedule.Patience), "must be at least 1.");
+        }
+        if (!(schedule.Floor >= 0) || !float.IsFinite(schedule.Floor))
+        {
+            throw new OptionException(nameof(LearningRateFloor), Text(schedule.Floor), "must be 0 or more.");
+        }
+        if (schedule.WarmupEpochs < 0)
+        {
+            throw new OptionException(nameof(WarmupEpochs), Text(schedule.WarmupEpochs), "must be 0 or more.");
+        }
+        if (!(schedule.FinalRate >= 0) || schedule.FinalRate > learningRate)
+        {
+            throw new OptionException(nameof(FinalLearningRate), Text(schedule.FinalRate), $"must lie between 0 and the learning rate, {Text(learningRate)}.");
+        }
     }
 
     /// <summary>The keep probabilities to use for <paramref name="spec"/>.</summary>

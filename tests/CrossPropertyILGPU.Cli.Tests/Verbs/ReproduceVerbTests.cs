@@ -85,6 +85,8 @@ public sealed class ReproduceVerbTests
     [TestCase("--methods", "base,tl-fine", "unknown method 'tl-fine'")]
     [TestCase("--feature-layers", "first", "--feature-layers first")]
     [TestCase("--ml-models", "rf,svm", "--ml-models rf,svm")]
+    [TestCase("--lr-schedule", "step", "--lr-schedule step: use constant, plateau or cosine.")]
+    [TestCase("--lr-factor", "2", "--lr-factor 2: must lie strictly between 0 and 1.")]
     public void Reproduce_BadChoice_ExitsWithCode2_NamingIt(string option, string value, string message)
     {
         var (code, _, error) = CliRunner.Run(Grid(option, value));

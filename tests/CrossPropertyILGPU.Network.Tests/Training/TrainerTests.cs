@@ -160,6 +160,60 @@ public sealed class TrainerTests : NetworkTestBase
     }
 
     /// <summary>
+    /// A schedule's rate is a pure function of the epoch and the history, so a run "killed" in the
+    /// middle of a plateau count or of a cosine curve and resumed from its state repeats the
+    /// uninterrupted run's rates, weights and metrics bit for bit; every epoch's metrics carry the rate it used.
+    /// </summary>
+    [TestCase(LearningRateScheduleKind.Plateau)]
+    [TestCase(LearningRateScheduleKind.Cosine)]
+    public void Fit_WithASchedule_ResumedMidway_EndsBitIdenticalToAnUninterruptedRun(LearningRateScheduleKind kind)
+    {
+        LayerSpec[] layers = [new DenseSpec(8, true), new DropoutSpec(0.8f), new DenseSpec(1, false)];
+        // A large rate makes the validation MAE bounce, so the plateau count runs and reduces the rate.
+        var schedule = new LearningRateSchedule { Kind = kind, Factor = 0.5, Patience = 1, Floor = 1e-3f, WarmupEpochs = 2, FinalRate = 1e-3f };
+        var options = new TrainerOptions { MaxEpochs = 10, Patience = 100, LearningRate = 0.3f, Seed = 4, BatchSize = 16, Schedule = schedule };
+        var (train, validation) = (Synthetic(100, 4, seed: 70), Synthetic(20, 4, seed: 71));
+
+        float[] straight;
+        TrainingResult straightResult;
+        using (var model = new Sequential(Backend, 4, layers, maxRows: 32))
+        {
+            model.InitializeGlorotUniform(seed: 6);
+            straightResult = new Trainer(model, options).Fit(train, validation);
+            straight = model.Parameters.DownloadValues();
+        }
+        var rates = straightResult.History.Select(h => h.LearningRate).ToList();
+        for (var e = 1; e <= rates.Count; e++)
+        {
+            Assert.That(rates[e - 1], Is.EqualTo(schedule.RateFor(e, 0.3f, 10, [.. straightResult.History.Take(e - 1)])), $"epoch {e}");
+        }
+        Assert.That(rates.Distinct().Count(), Is.GreaterThan(2), "the rate moved: " + string.Join(", ", rates));
+        Assert.That(rates[5..].Distinct().Count(), Is.GreaterThan(1), "and moves after the resume point: " + string.Join(", ", rates));
+
+        TrainingState? saved = null;
+        using (var model = new Sequential(Backend, 4, layers, maxRows: 32))
+        {
+            model.InitializeGlorotUniform(seed: 6);
+            // "Killed" after epoch 5 (its epoch limit is the full run's, as a resumed run's is).
+            new Trainer(model, options).Fit(train, validation, epochCompleted: e =>
+            {
+                if (e.Epoch == 5)
+                {
+                    saved = e.Capture();
+                }
+            });
+        }
+        Assert.That(saved!.Epoch, Is.EqualTo(5));
+
+        using var resumed = new Sequential(Backend, 4, layers, maxRows: 32);
+        var result = new Trainer(resumed, options).Fit(train, validation, resume: saved);
+        Assert.That(resumed.Parameters.DownloadValues(), Is.EqualTo(straight).AsCollection);
+        Assert.That(result.History.Select(h => (h.LearningRate, h.TrainLoss, h.ValidationMae)),
+            Is.EqualTo(straightResult.History.Select(h => (h.LearningRate, h.TrainLoss, h.ValidationMae))).AsCollection);
+        Assert.That((result.Epochs, result.BestEpoch), Is.EqualTo((straightResult.Epochs, straightResult.BestEpoch)));
+    }
+
+    /// <summary>
     /// A linear model y = x·w + b under MSE with a learning rate of 0 and one full batch per epoch:
     /// the gradient of every epoch's (only) step is (2/n) Σ eᵢ·[xᵢ, 1] at the initial weights,
     /// computed here in double beside the trainer's.

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using CrossPropertyILGPU.Kernels.Devices;
+using CrossPropertyILGPU.Network.Training;
 using CrossPropertyILGPU.Transfer.Baselines;
 using CrossPropertyILGPU.Transfer.Data;
 using CrossPropertyILGPU.Transfer.Reproduce;
@@ -123,6 +124,43 @@ public sealed class ReproduceRunTests
             (ReproduceMethod.Base, GridOutcome.Skipped), (ReproduceMethod.ScratchDlElementalFractions, GridOutcome.Skipped), (ReproduceMethod.ModFineTune, GridOutcome.Ran),
         }));
         Assert.That(File.ReadAllText(ResultFile(options, ReproduceMethod.ModFineTune)), Is.Not.Empty);
+    }
+
+    [Test]
+    public void Run_WithAnotherLearningRateSchedule_TrainsAgainAndRecordsTheSchedule()
+    {
+        var options = Options("schedule", ReproduceMethod.ScratchDlElementalFractions);
+        var path = ResultFile(options, ReproduceMethod.ScratchDlElementalFractions);
+        ReproduceRun.Run(options, TextWriter.Null);
+        Assert.That(File.ReadAllText(path), Does.Not.Contain("learning_rate_schedule"), "a constant rate is recorded as before schedules existed");
+
+        // The same budget: the finished network is reused.
+        File.Delete(path);
+        var log = new StringWriter();
+        ReproduceRun.Run(options, log);
+        Assert.That(log.ToString(), Does.Contain("finished earlier"));
+
+        // Another schedule is another budget: trained again, and the result says which recipe it used.
+        File.Delete(path);
+        var plateau = new LearningRateSchedule { Kind = LearningRateScheduleKind.Plateau, Patience = 1 };
+        log = new StringWriter();
+        ReproduceRun.Run(options with { Schedule = plateau }, log);
+        Assert.That(log.ToString(), Does.Not.Contain("finished earlier"));
+        var result = MethodResult.Load(path);
+        Assert.That(result.Budget, Is.EqualTo(new ResultBudget(2, 5, null, "standard", new ResultSchedule("plateau", Factor: 0.3, Patience: 1, Floor: 1e-6f))));
+        Assert.That((result.Run!.LrSchedule, result.Run.LrPatience), Is.EqualTo((LearningRateScheduleKind.Plateau, 1)));
+    }
+
+    [Test]
+    public void Run_BadSchedule_IsAnOptionErrorBeforeAnythingRuns()
+    {
+        var options = Options("bad-schedule", ReproduceMethod.ScratchDlElementalFractions) with
+        {
+            Schedule = new LearningRateSchedule { Kind = LearningRateScheduleKind.Plateau, Factor = 1.5 },
+        };
+        var error = Assert.Throws<OptionException>(() => ReproduceRun.Run(options, TextWriter.Null));
+        Assert.That(error!.Option, Is.EqualTo(nameof(TrainRunOptions.LearningRateFactor)));
+        Assert.That(Directory.Exists(options.ResultsDirectory), Is.False);
     }
 
     [Test]
