@@ -72,6 +72,23 @@ public static class DataLoading
         return data;
     }
 
+    /// <summary>
+    /// <paramref name="data"/> when it holds one target per row; data read with several target
+    /// columns are refused where <paramref name="what"/> fits one target (only training, predicting
+    /// and evaluating handle several in this version).
+    /// </summary>
+    /// <exception cref="OptionException">The data hold several targets per row.</exception>
+    public static FeaturizedData OneTarget(FeaturizedData data, string? targetColumn, string what)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return data.Outputs == 1 ? data
+            : throw new OptionException(nameof(TrainRunOptions.TargetColumn), targetColumn,
+                $"{what} takes one target column in this version; several targets are trained by a single training run.");
+    }
+
+    /// <summary>True when <paramref name="targetColumn"/> is a comma list, which reads several target columns (unless a column is named so).</summary>
+    public static bool NamesSeveralTargets(string? targetColumn) => targetColumn?.Contains(',', StringComparison.Ordinal) == true;
+
     /// <summary>The rows of several data sets one after another (features and targets copied).</summary>
     public static FeaturizedData Concatenate(IReadOnlyList<FeaturizedData> parts)
     {

@@ -114,4 +114,22 @@ public sealed class MultiTargetRunTests : ScratchTests
         Assert.Throws<DataFileException>(() => MaterialsCsv.Read(path, targetColumn: "exfoliation,nope"));
         Assert.Throws<DataFileException>(() => MaterialsCsv.Read(path, targetColumn: "scaled,scaled"));
     }
+
+    [Test]
+    public void OneTargetVerbs_RefuseSeveralTargets_NamingTheTargetOption()
+    {
+        var train = WriteTwoTargetCsv("train.csv", skip: 0, take: 40);
+        var options = Options(train, train);
+        foreach (var run in new Action[]
+        {
+            () => Ensemble.Run(options, 2, TextWriter.Null),
+            () => CrossValidation.Run(options, 2, TextWriter.Null),
+            () => Featurization.Run(train, "ef", TextWriter.Null, null, options.TargetColumn, TextWriter.Null),
+        })
+        {
+            var error = Assert.Throws<OptionException>(() => run());
+            Assert.That(error!.Option, Is.EqualTo(nameof(TrainRunOptions.TargetColumn)));
+        }
+        Assert.That(Directory.Exists(options.OutputDirectory), Is.False, "nothing written");
+    }
 }
