@@ -30,6 +30,7 @@ public sealed class MaterialsModel : IDisposable
         Network = network;
         _lease = lease;
         Scaler = new TargetScaler(manifest.TargetOffset, manifest.TargetScale);
+        Scalers = manifest.TargetScalers();
     }
 
     /// <summary>What the model is.</summary>
@@ -41,8 +42,14 @@ public sealed class MaterialsModel : IDisposable
     /// <summary>The network.</summary>
     public Sequential Network { get; }
 
-    /// <summary>Maps network outputs to target units.</summary>
+    /// <summary>Maps network outputs to target units (with several targets, the first's; see <see cref="Scalers"/>).</summary>
     public TargetScaler Scaler { get; }
+
+    /// <summary>One scaler per output, in output order (<see cref="ModelManifest.TargetList"/>).</summary>
+    public IReadOnlyList<TargetScaler> Scalers { get; }
+
+    /// <summary>Targets the model predicts per row: the network's output width, the length of <see cref="ModelManifest.TargetList"/>.</summary>
+    public int Outputs => Network.OutputWidth;
 
     /// <summary>How formulas become the model's inputs (elemental fractions, physical attributes or the model's feature file, standardised when the model says so).</summary>
     public FeatureSource Features { get; }
@@ -82,7 +89,10 @@ public sealed class MaterialsModel : IDisposable
         return ElemNetLayers.Build(ElemNetSpec.Parse(manifest.Architecture), manifest.KeepProbabilities);
     }
 
-    /// <summary>Predictions, in target units, for featurised rows.</summary>
+    /// <summary>
+    /// Predictions, in target units, for featurised rows: one per row, or with several targets
+    /// row-major rows × <see cref="Outputs"/>, each column in its target's units.
+    /// </summary>
     public float[] Predict(FeaturizedData data)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -90,10 +100,12 @@ public sealed class MaterialsModel : IDisposable
         {
             throw new UsageException($"The data has {data.Width} features per row; the model takes {Manifest.InputWidth}.");
         }
-        return Scaler.Predict(Network, data.Features, data.Count);
+        return Outputs == 1
+            ? Scaler.Predict(Network, data.Features, data.Count)
+            : TargetScaler.PredictPerTarget(Scalers, Network, data.Features, data.Count);
     }
 
-    /// <summary>Predictions for formulas; a formula the model cannot featurise throws <see cref="UsageException"/>.</summary>
+    /// <summary>Predictions for formulas (row-major rows × <see cref="Outputs"/> with several targets); a formula the model cannot featurise throws <see cref="UsageException"/>.</summary>
     public float[] Predict(IEnumerable<string> formulas) => Predict(Featurize(formulas));
 
     private FeaturizedData Featurize(IEnumerable<string> formulas)
@@ -232,6 +244,11 @@ public sealed class MaterialsModel : IDisposable
         var network = new Sequential(backend, manifest.InputWidth, layers, InferenceRows);
         try
         {
+            if (manifest.TargetList().Count != network.OutputWidth)
+            {
+                throw new UsageException(
+                    $"{manifestPath}: the network has {network.OutputWidth} outputs but the file describes {manifest.TargetList().Count} targets.");
+            }
             var weights = manifest.WeightsPath(manifestPath);
             try
             {

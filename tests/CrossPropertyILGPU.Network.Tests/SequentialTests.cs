@@ -90,6 +90,65 @@ public sealed class SequentialTests : NetworkTestBase
         }
     }
 
+    /// <summary>
+    /// Three outputs and the masked loss: targets with unlabelled (NaN) entries, one target wholly
+    /// unlabelled in the batch; every parameter's gradient against central differences of the
+    /// double-precision masked MSE (the loss the kernel documents).
+    /// </summary>
+    [Test]
+    public void Backward_ThreeOutputsMaskedLoss_MatchesFiniteDifferences()
+    {
+        const int rows = 7, width = 4, outputs = 3;
+        const ulong step = 5;
+        LayerSpec[] layers = [new DenseSpec(6, true), new DropoutSpec(0.8f), new DenseSpec(outputs, false)];
+        using var model = new Sequential(Backend, width, layers, maxRows: rows, dropoutSeed: 7);
+        model.InitializeGlorotUniform(seed: 6);
+        var features = Synthetic(rows, width, seed: 2).Features;
+        var random = new Random(3);
+        var targets = new float[rows * outputs];
+        for (var i = 0; i < targets.Length; i++)
+        {
+            // Target 2 unlabelled throughout; about a third of the others unlabelled.
+            targets[i] = i % outputs == 2 || random.Next(3) == 0 ? float.NaN : random.NextSingle();
+        }
+        var data = new CrossPropertyILGPU.Network.Training.DataMatrix(features, targets, width, outputs);
+        using var x = Backend.Allocate(rows * width);
+        using var y = Backend.Allocate(rows * outputs);
+        using var lossSum = Backend.Allocate(outputs);
+        Backend.Upload(x.View, data.Features);
+        Backend.Upload(y.View, data.Targets);
+
+        var tape = new Tape(Backend);
+        var prediction = model.Forward(x.View, rows, new ForwardContext(tape, true, step));
+        new LossOp(LossKind.Mse).Forward(Backend, prediction, y.View, lossSum.View, tape);
+        tape.Backward();
+        var gradient = new float[model.Parameters.Count];
+        Backend.Download(model.Parameters.Gradients.View, gradient);
+        Assert.That(gradient.All(float.IsFinite), Is.True);
+
+        var parameters = model.Parameters.DownloadValues().Select(v => (double)v).ToArray();
+        var dropoutKey = DropoutMask.Key(((Dropout)model.Layers[1]).Seed, step);
+        double Loss(double[] p) => DoubleLoss(p, model, data, dropoutKey, 0.8);
+        var output = model.Parameters.Entry("dense.1.weight");
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            const double h = 1e-6;
+            var saved = parameters[i];
+            parameters[i] = saved + h;
+            var plus = Loss(parameters);
+            parameters[i] = saved - h;
+            var minus = Loss(parameters);
+            parameters[i] = saved;
+            var fd = (plus - minus) / (2 * h);
+            Assert.That(gradient[i], Is.EqualTo(fd).Within(2e-5 + 1e-4 * Math.Abs(fd)), $"parameter {i}");
+        }
+        // The wholly unlabelled target's output weights get exactly zero gradient.
+        for (var i = 0; i < output.Rows; i++)
+        {
+            Assert.That(gradient[output.Offset + i * outputs + 2], Is.EqualTo(0f), $"weight {i}→2");
+        }
+    }
+
     [Test]
     public void Forward_Inference_IgnoresDropoutAndIsRepeatable_TrainingDrawsMasksPerStep()
     {
@@ -130,6 +189,8 @@ public sealed class SequentialTests : NetworkTestBase
     {
         var threshold = DropoutMask.Threshold((float)keep);
         var total = 0.0;
+        var outputs = data.Outputs;
+        var (sums, labelled) = (new double[outputs], new int[outputs]);
         for (var row = 0; row < data.Count; row++)
         {
             var activation = data.Features.AsSpan(row * data.Width, data.Width).ToArray().Select(v => (double)v).ToArray();
@@ -162,9 +223,22 @@ public sealed class SequentialTests : NetworkTestBase
                     }
                 }
             }
-            var error = activation[0] - data.Targets[row];
-            total += error * error;
+            for (var k = 0; k < outputs; k++)
+            {
+                var target = data.Targets[row * outputs + k];
+                if (!float.IsNaN(target))
+                {
+                    var error = activation[k] - target;
+                    sums[k] += error * error;
+                    labelled[k]++;
+                }
+            }
         }
-        return total / data.Count;
+        // The masked loss: mean over targets of each target's mean over its labelled rows.
+        for (var k = 0; k < outputs; k++)
+        {
+            total += labelled[k] == 0 ? 0 : sums[k] / labelled[k];
+        }
+        return total / outputs;
     }
 }

@@ -38,7 +38,7 @@ internal static class CommonOptions
 
     public static Option<string?> Target() => new("--target")
     {
-        Description = "Target column (default: the last column).",
+        Description = "Target column (default: the last column); several, comma-separated (a,b,c), train a multi-output model, an empty cell leaving a row unlabelled for that target.",
     };
 
     /// <summary>Parses the --gemm value; a bad one is a usage error listing the valid ones.</summary>

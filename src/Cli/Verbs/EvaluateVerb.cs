@@ -38,8 +38,8 @@ internal static class EvaluateVerb
                 }
             }
             using var loaded = MaterialsModel.Load(parse.GetValue(model)!, CommonOptions.ParseDevice(parse.GetValue(device)!));
-            var metrics = Evaluation.Evaluate(loaded, parse.GetValue(data)!, parse.GetValue(formulaColumn), parse.GetValue(target), parse.InvocationConfiguration.Error);
-            Report.Metrics(parse.InvocationConfiguration.Output, [metrics]);
+            var metrics = Evaluation.EvaluateTargets(loaded, parse.GetValue(data)!, parse.GetValue(formulaColumn), parse.GetValue(target), parse.InvocationConfiguration.Error);
+            Report.Metrics(parse.InvocationConfiguration.Output, metrics);
             return CliApp.Success;
         }));
         return command;

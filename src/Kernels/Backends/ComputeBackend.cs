@@ -139,8 +139,9 @@ public abstract class ComputeBackend : IComputeBackend
     }
 
     /// <inheritdoc />
-    public void Loss(LossKind kind, BufferView prediction, BufferView target, BufferView grad, BufferView lossSum)
+    public void Loss(LossKind kind, BufferView prediction, BufferView target, BufferView grad, BufferView lossSum, int outputs = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(outputs, 1);
         if (kind is not (LossKind.Mae or LossKind.Mse))
         {
             throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown loss kind.");
@@ -150,15 +151,19 @@ public abstract class ComputeBackend : IComputeBackend
         {
             throw new ArgumentException("The loss needs at least one prediction.", nameof(prediction));
         }
+        if (prediction.Length % outputs != 0)
+        {
+            throw new ArgumentException($"prediction has {prediction.Length} floats, not a whole number of rows of {outputs} outputs.", nameof(prediction));
+        }
         CheckView(target, nameof(target));
         CheckView(grad, nameof(grad));
         CheckView(lossSum, nameof(lossSum));
         CheckLength(target, prediction.Length, nameof(target), "prediction");
         CheckLength(grad, prediction.Length, nameof(grad), "prediction");
-        CheckLength(lossSum, 1, nameof(lossSum), "one accumulator");
+        CheckLength(lossSum, outputs, nameof(lossSum), "one accumulator per output");
         CheckDisjoint(grad, nameof(grad), (prediction, nameof(prediction)), (target, nameof(target)), (lossSum, nameof(lossSum)));
         CheckDisjoint(lossSum, nameof(lossSum), (prediction, nameof(prediction)), (target, nameof(target)));
-        LossCore(kind, prediction, target, grad, lossSum);
+        LossCore(kind, prediction, target, grad, lossSum, outputs);
     }
 
     /// <inheritdoc />
@@ -260,7 +265,7 @@ public abstract class ComputeBackend : IComputeBackend
     protected abstract void ReluBackwardCore(BufferView y, BufferView dy, BufferView dx, bool accumulate);
     protected abstract void DropoutForwardCore(BufferView x, BufferView y, float keepProbability, ulong seed, ulong trainingStep);
     protected abstract void DropoutBackwardCore(BufferView dy, BufferView dx, float keepProbability, ulong seed, ulong trainingStep, bool accumulate);
-    protected abstract void LossCore(LossKind kind, BufferView prediction, BufferView target, BufferView grad, BufferView lossSum);
+    protected abstract void LossCore(LossKind kind, BufferView prediction, BufferView target, BufferView grad, BufferView lossSum, int outputs);
     protected abstract void AdamCore(BufferView parameters, BufferView gradients, BufferView firstMoment, BufferView secondMoment, AdamStep update);
     protected abstract void FillCore(BufferView destination, float value);
     protected abstract void CopyCore(BufferView source, BufferView destination);

@@ -83,11 +83,15 @@ public interface IComputeBackend : IDisposable
     // ---- losses --------------------------------------------------------------------------------
 
     /// <summary>
-    /// For the batch loss L = (1/n) Σ l(prediction[i] − target[i]) writes grad[i] = ∂L/∂prediction[i]
-    /// and adds Σ l(...) (the un-normalised batch sum) to lossSum[0], so an epoch's mean loss is
-    /// read back once per epoch as lossSum / samples.
+    /// The masked regression loss over K = <paramref name="outputs"/> targets (see
+    /// <see cref="Ops.LossKernels"/>): prediction, target and grad are [n, K] row-major, lossSum is [K].
+    /// A NaN target is unlabelled and contributes nothing. Writes grad = ∂L/∂prediction for the batch
+    /// loss L = (1/K) Σ_k (1/n_k) Σ_{i labelled for k} l(prediction[i,k] − target[i,k]) (n_k = the
+    /// labelled rows of target k; a target with none contributes 0) and adds each target's
+    /// un-normalised sum Σ_{i labelled for k} l(...) to lossSum[k], so an epoch's mean loss is read
+    /// back once per epoch. For K = 1 with every row labelled, L = (1/n) Σ l(prediction[i] − target[i]).
     /// </summary>
-    void Loss(LossKind kind, BufferView prediction, BufferView target, BufferView grad, BufferView lossSum);
+    void Loss(LossKind kind, BufferView prediction, BufferView target, BufferView grad, BufferView lossSum, int outputs = 1);
 
     // ---- optimiser -----------------------------------------------------------------------------
 

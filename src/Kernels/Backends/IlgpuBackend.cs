@@ -82,7 +82,7 @@ public sealed class IlgpuBackend : ComputeBackend
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> _reluBackward;
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, ulong, uint, float> _dropoutForward;
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, ulong, uint, float, int> _dropoutBackward;
-    private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> _loss;
+    private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> _loss;
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float> _adam;
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, float> _fill;
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>> _copy;
@@ -122,7 +122,7 @@ public sealed class IlgpuBackend : ComputeBackend
         _reluBackward = Load<WorkSplit, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ReluKernels.Backward);
         _dropoutForward = Load<WorkSplit, ArrayView<float>, ArrayView<float>, ulong, uint, float>(DropoutKernels.Forward);
         _dropoutBackward = Load<WorkSplit, ArrayView<float>, ArrayView<float>, ulong, uint, float, int>(DropoutKernels.Backward);
-        _loss = Load<WorkSplit, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(LossKernels.ValueAndGradient);
+        _loss = Load<WorkSplit, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(LossKernels.ValueAndGradient);
         _adam = Load<WorkSplit, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float>(AdamKernels.Update);
         _fill = Load<WorkSplit, ArrayView<float>, float>(FillCopyKernels.Fill);
         _copy = Load<WorkSplit, ArrayView<float>, ArrayView<float>>(FillCopyKernels.Copy);
@@ -348,12 +348,12 @@ Launched();
     }
 
     /// <inheritdoc />
-    protected override void LossCore(LossKind kind, BufferView prediction, BufferView target, BufferView grad, BufferView lossSum)
+    protected override void LossCore(LossKind kind, BufferView prediction, BufferView target, BufferView grad, BufferView lossSum, int outputs)
     {
         var split = Split(prediction.Length);
 Launched();
         _loss(split.Threads, split, View(prediction), View(target), View(grad), View(lossSum),
-            kind == LossKind.Mae ? 0 : 1, 1f / prediction.Length);
+            kind == LossKind.Mae ? 0 : 1, outputs, 1f / prediction.Length);
     }
 
     /// <inheritdoc />

@@ -200,25 +200,58 @@ public sealed class ManagedCpuBackend : ComputeBackend
     }
 
     /// <inheritdoc />
-    protected override void LossCore(LossKind kind, BufferView prediction, BufferView target, BufferView grad, BufferView lossSum)
+    protected override void LossCore(LossKind kind, BufferView prediction, BufferView target, BufferView grad, BufferView lossSum, int outputs)
     {
         var started = Profile is null ? 0 : Stopwatch.GetTimestamp();
         var n = prediction.Length;
         var mae = kind == LossKind.Mae;
-        // n is a batch (≤ 1024 for ElemNet): a microsecond of work, on the calling thread.
-        LossGradient(ref Ref(prediction), ref Ref(target), ref Ref(grad), n, mae, 1f / n);
-
-        // The value: one serial float sum in index order, as the ILGPU kernel's thread 0 takes it, so
-        // the two agree bit for bit.
         var p = Span(prediction);
         var t = Span(target);
-        var sum = 0f;
-        for (var i = 0; i < n; i++)
+        var g = Span(grad);
+        var sums = Span(lossSum);
+        // n is a batch (≤ 1024 rows for ElemNet): a microsecond of work, on the calling thread.
+        if (outputs == 1 && !HasNaN(t))
         {
-            var err = p[i] - t[i];
-            sum += mae ? (err < 0f ? -err : err) : err * err;
+            // One target, every row labelled (no NaN): the vector loop.
+            LossGradient(ref Ref(prediction), ref Ref(target), ref Ref(grad), n, mae, 1f / n);
         }
-        Span(lossSum)[0] += sum;
+        else
+        {
+            // Masked, target by target, with the kernel's float operations: labelled entries get
+            // l'(e)/(K·n_k) (the host's 1/(n·K) when all n rows are labelled), unlabelled ones 0.
+            var rows = n / outputs;
+            var invFull = 1f / n;
+            for (var k = 0; k < outputs; k++)
+            {
+                var labelled = 0;
+                for (var i = k; i < n; i += outputs)
+                {
+                    labelled += float.IsNaN(t[i]) ? 0 : 1;
+                }
+                var scale = labelled == rows ? invFull : 1f / (labelled * outputs);
+                for (var i = k; i < n; i += outputs)
+                {
+                    var e = p[i] - t[i];
+                    g[i] = float.IsNaN(t[i]) ? 0f : (mae ? (e > 0f ? 1f : e < 0f ? -1f : 0f) : 2f * e) * scale;
+                }
+            }
+        }
+
+        // The values: per target one serial float sum in index order over the labelled rows, as the
+        // ILGPU kernel's thread 0 takes it, so the two agree bit for bit.
+        for (var k = 0; k < outputs; k++)
+        {
+            var sum = 0f;
+            for (var i = k; i < n; i += outputs)
+            {
+                if (!float.IsNaN(t[i]))
+                {
+                    var err = p[i] - t[i];
+                    sum += mae ? (err < 0f ? -err : err) : err * err;
+                }
+            }
+            sums[k] += sum;
+        }
         Profile?.Add(CpuOp.Loss, Stopwatch.GetTimestamp() - started, 12.0 * n);
     }
 
@@ -494,6 +527,18 @@ public sealed class ManagedCpuBackend : ComputeBackend
             var g = Unsafe.Add(ref y, j) > 0f ? Unsafe.Add(ref dy, j) : 0f;
             Store(ref Unsafe.Add(ref dx, j), g, accumulate);
         }
+    }
+
+    private static bool HasNaN(ReadOnlySpan<float> values)
+    {
+        foreach (var v in values)
+        {
+            if (float.IsNaN(v))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>grad = (MAE ? sign(e) : 2e)·invN with e = prediction − target and sign(0) = sign(NaN) = 0, as the kernel.</summary>

@@ -78,8 +78,8 @@ public sealed class ReferenceBackend : ComputeBackend
         DropoutKernels.BackwardReference(Span(dy), Span(dx), keepProbability, seed, trainingStep, accumulate);
 
     /// <inheritdoc />
-    protected override void LossCore(LossKind kind, BufferView prediction, BufferView target, BufferView grad, BufferView lossSum) =>
-        LossKernels.ValueAndGradientReference(Span(prediction), Span(target), Span(grad), Span(lossSum), kind == LossKind.Mae);
+    protected override void LossCore(LossKind kind, BufferView prediction, BufferView target, BufferView grad, BufferView lossSum, int outputs) =>
+        LossKernels.ValueAndGradientReference(Span(prediction), Span(target), Span(grad), Span(lossSum), kind == LossKind.Mae, outputs);
 
     /// <inheritdoc />
     protected override void AdamCore(BufferView parameters, BufferView gradients, BufferView firstMoment, BufferView secondMoment, AdamStep update) =>

@@ -10,6 +10,15 @@ namespace CrossPropertyILGPU.Network.Training;
 /// Minibatch training with Adam (its rate per epoch from <see cref="TrainerOptions.Schedule"/>) and early stopping on the validation MAE, restoring the best
 /// weights at the end (Keras's EarlyStopping(restore_best_weights=True), as ElemNet used).
 /// <para>
+/// K outputs: the model's output width is the data's <see cref="DataMatrix.Outputs"/>; a NaN
+/// target is unlabelled and the loss is masked (<see cref="IComputeBackend.Loss"/>: mean over
+/// targets of each target's mean over its labelled rows). The epoch is selected by the mean over
+/// targets of each target's validation MAE over its labelled rows, in the trainer's units
+/// (standardised targets: every target weighs the same); each target's MAE is reported in
+/// <see cref="EpochMetrics.ValidationMaePerTarget"/>. With one target and no NaN everything is the
+/// single-target computation, bit for bit.
+/// </para>
+/// <para>
 /// <see cref="Fit"/> is the epoch loop; its parts are named: each epoch trains one
 /// <see cref="TrainingStep"/> per minibatch over a shuffled copy of the training set, the
 /// early-stopping bookkeeping decides when to stop, and the health check measures the epoch.
@@ -40,10 +49,6 @@ public sealed class Trainer
         {
             throw new ArgumentException($"Batch size {options.BatchSize} exceeds the model's {model.MaxRows} rows.", nameof(options));
         }
-        if (model.OutputWidth != 1)
-        {
-            throw new ArgumentException($"The trainer fits one target; the model has {model.OutputWidth} outputs.", nameof(model));
-        }
         _model = model;
         _options = options;
     }
@@ -64,19 +69,25 @@ public sealed class Trainer
         ArgumentNullException.ThrowIfNull(validation);
         CheckData(train, nameof(train));
         CheckData(validation, nameof(validation));
+        var outputs = _model.OutputWidth;
+        var validationLabelled = validation.LabelledCounts();
+        CheckLabelled(train.LabelledCounts(), nameof(train));
+        CheckLabelled(validationLabelled, nameof(validation));
 
         var backend = _model.Backend;
         var parameters = _model.Parameters;
         var step = new TrainingStep(_model, _options.Loss, _options.FrozenDenseLayers, _options.Beta1, _options.Beta2, _options.Epsilon);
         using var trainSet = new ShuffledTrainingSet(backend, train);
         using var validationFeatures = backend.Allocate(validation.Count * _model.InputWidth);
-        using var validationTargets = backend.Allocate(validation.Count);
-        using var lossSums = backend.Allocate(2);
+        using var validationTargets = backend.Allocate(validation.Count * outputs);
+        using var lossSums = backend.Allocate(2 * outputs);
         using var bestValues = backend.Allocate(parameters.Count);
         backend.Upload(validationFeatures.View, validation.Features);
         backend.Upload(validationTargets.View, validation.Targets);
         backend.Copy(parameters.Values.View, bestValues.View);
-        var trainLossSum = lossSums.Slice(0, 1);
+        var trainLossSum = lossSums.Slice(0, outputs);
+        var validationLossSum = lossSums.Slice(outputs, outputs);
+        var validationSums = new float[outputs];
         var health = new HealthCheck(parameters, step.TrainableOffset, step.TrainableCount);
         var earlyStopping = new EarlyStopping(_options.Patience);
 
@@ -98,14 +109,19 @@ public sealed class Trainer
             // A pure function of the epoch and the history so far: a resumed run repeats it exactly.
             var rate = _options.Schedule.RateFor(epoch, _options.LearningRate, _options.MaxEpochs, history);
             var (trainLoss, outOfTime) = TrainEpoch(step, trainSet, epoch, rate, trainLossSum, clock, cancellation);
-            var validationMae = MeanAbsoluteError(validationFeatures.View, validationTargets.View, validation.Count, lossSums.Slice(1, 1));
+            var perTarget = outputs == 1 ? null : new double[outputs];
+            var validationMae = MeanAbsoluteError(
+                validationFeatures.View, validationTargets.View, validation.Count, validationLossSum, validationSums, validationLabelled, perTarget);
             var improved = earlyStopping.Observe(epoch, validationMae);
             if (improved)
             {
                 backend.Copy(parameters.Values.View, bestValues.View);
             }
             var metrics = health.Measure(
-                new EpochMetrics(epoch, trainLoss, validationMae, secondsBefore + clock.Elapsed.TotalSeconds, improved, rate));
+                new EpochMetrics(epoch, trainLoss, validationMae, secondsBefore + clock.Elapsed.TotalSeconds, improved, rate)
+                {
+                    ValidationMaePerTarget = perTarget,
+                });
             history.Add(metrics);
             if (!metrics.IsFinite)
             {
@@ -157,7 +173,7 @@ public sealed class Trainer
     /// <summary>
     /// One pass over the training set in this epoch's order, a <see cref="TrainingStep"/> per
     /// minibatch (the last one may be short); returns the mean training loss over the samples seen
-    /// and whether the time limit cut the epoch short. Cancellation also ends it after a step.
+    /// (with K targets: the mean over targets of each target's mean over its labelled rows seen) and whether the time limit cut the epoch short. Cancellation also ends it after a step.
     /// </summary>
     private (double TrainLoss, bool OutOfTime) TrainEpoch(
         TrainingStep step, ShuffledTrainingSet trainSet, int epoch, float learningRate, BufferView lossSum, Stopwatch clock, CancellationToken cancellation)
@@ -183,7 +199,7 @@ public sealed class Trainer
             }
         }
         // The loss is accumulated on the device: one read-back per epoch.
-        return (trainSet.ReadSum(lossSum) / (double)seen, outOfTime);
+        return (trainSet.MeanLoss(lossSum, seen), outOfTime);
     }
 
     /// <summary>
@@ -224,23 +240,41 @@ public sealed class Trainer
         return host;
     }
 
-    /// <summary>MAE of the model's predictions on <paramref name="data"/> (inference mode).</summary>
-    public double MeanAbsoluteError(DataMatrix data)
+    /// <summary>
+    /// MAE of the model's predictions on <paramref name="data"/> (inference mode); with several
+    /// targets the selection metric, the mean over targets of each target's MAE over its labelled rows.
+    /// </summary>
+    /// <exception cref="ArgumentException">The data do not fit the model, or a target has no labelled row.</exception>
+    public double MeanAbsoluteError(DataMatrix data) => MeanAbsoluteErrors(data).Mean;
+
+    /// <summary>
+    /// Each target's MAE over its labelled rows of <paramref name="data"/> (inference mode) and their
+    /// mean over targets (for one target, the MAE itself).
+    /// </summary>
+    /// <exception cref="ArgumentException">The data do not fit the model, or a target has no labelled row.</exception>
+    public (double Mean, double[] PerTarget) MeanAbsoluteErrors(DataMatrix data)
     {
         ArgumentNullException.ThrowIfNull(data);
         CheckData(data, nameof(data));
+        var labelled = data.LabelledCounts();
+        CheckLabelled(labelled, nameof(data));
         var backend = _model.Backend;
+        var outputs = _model.OutputWidth;
         using var features = backend.Allocate(data.Count * _model.InputWidth);
-        using var targets = backend.Allocate(data.Count);
-        using var lossSum = backend.Allocate(1);
+        using var targets = backend.Allocate(data.Count * outputs);
+        using var lossSum = backend.Allocate(outputs);
         backend.Upload(features.View, data.Features);
         backend.Upload(targets.View, data.Targets);
-        return MeanAbsoluteError(features.View, targets.View, data.Count, lossSum.View);
+        var perTarget = new double[outputs];
+        var mean = MeanAbsoluteError(features.View, targets.View, data.Count, lossSum.View, new float[outputs], labelled, perTarget);
+        return (mean, perTarget);
     }
 
     // Inference in chunks of MaxRows; the MAE kernel's gradient output goes to the prediction's
-    // gradient storage, unused here.
-    private double MeanAbsoluteError(BufferView features, BufferView targets, int count, BufferView lossSum)
+    // gradient storage, unused here. Per target: Σ |e| over its labelled rows / their count
+    // (written into perTarget when given); returned: the mean over targets (for K = 1, sum / count).
+    private double MeanAbsoluteError(
+        BufferView features, BufferView targets, int count, BufferView lossSum, float[] sums, int[] labelled, double[]? perTarget)
     {
         var backend = _model.Backend;
         var mae = new LossOp(LossKind.Mae);
@@ -250,11 +284,31 @@ public sealed class Trainer
         {
             var rows = Math.Min(_model.MaxRows, count - start);
             var prediction = _model.Forward(features.Slice(start * width, rows * width), rows, ForwardContext.Inference);
-            mae.Forward(backend, prediction, targets.Slice(start, rows), lossSum, tape: null);
+            mae.Forward(backend, prediction, targets.Slice(start * sums.Length, rows * sums.Length), lossSum, tape: null);
         }
-        var sum = new float[1];
-        backend.Download(lossSum, sum);
-        return sum[0] / (double)count;
+        backend.Download(lossSum, sums);
+        var total = 0.0;
+        for (var k = 0; k < sums.Length; k++)
+        {
+            var value = sums[k] / (double)labelled[k];
+            total += value;
+            if (perTarget is not null)
+            {
+                perTarget[k] = value;
+            }
+        }
+        return total / sums.Length;
+    }
+
+    private static void CheckLabelled(int[] labelled, string name)
+    {
+        for (var k = 0; k < labelled.Length; k++)
+        {
+            if (labelled[k] == 0)
+            {
+                throw new ArgumentException($"Target {k} has no labelled row in the {name} set.", name);
+            }
+        }
     }
 
     private void CheckData(DataMatrix data, string name)
@@ -266,6 +320,10 @@ public sealed class Trainer
         if (data.Width != _model.InputWidth)
         {
             throw new ArgumentException($"The {name} set has {data.Width} features per row; the model takes {_model.InputWidth}.", name);
+        }
+        if (data.Outputs != _model.OutputWidth)
+        {
+            throw new ArgumentException($"The {name} set has {data.Outputs} targets per row; the model has {_model.OutputWidth} outputs.", name);
         }
     }
 
@@ -282,16 +340,19 @@ public sealed class Trainer
         private readonly float[] _shuffledTargets;
         private readonly DeviceBuffer _features;
         private readonly DeviceBuffer _targets;
-        private readonly float[] _sum = new float[1];
+        private readonly float[] _sum;
+        private readonly int[] _labelled;
 
         public ShuffledTrainingSet(IComputeBackend backend, DataMatrix data)
         {
             (_backend, _data) = (backend, data);
             _order = new int[data.Count];
             _shuffledFeatures = new float[data.Count * data.Width];
-            _shuffledTargets = new float[data.Count];
+            _shuffledTargets = new float[data.Count * data.Outputs];
             _features = backend.Allocate(data.Count * data.Width);
-            _targets = backend.Allocate(data.Count);
+            _targets = backend.Allocate(data.Count * data.Outputs);
+            _sum = new float[data.Outputs];
+            _labelled = new int[data.Outputs];
         }
 
         public int Count => _data.Count;
@@ -306,21 +367,41 @@ public sealed class Trainer
             {
                 var source = _order[i];
                 Array.Copy(_data.Features, (long)source * width, _shuffledFeatures, (long)i * width, width);
-                _shuffledTargets[i] = _data.Targets[source];
+                Array.Copy(_data.Targets, (long)source * _data.Outputs, _shuffledTargets, (long)i * _data.Outputs, _data.Outputs);
             }
             _backend.Upload(_features.View, _shuffledFeatures);
             _backend.Upload(_targets.View, _shuffledTargets);
         }
 
-        /// <summary>Rows [start, start + rows) of this epoch's order: features [rows, width], targets [rows].</summary>
+        /// <summary>Rows [start, start + rows) of this epoch's order: features [rows, width], targets [rows, outputs].</summary>
         public (BufferView Features, BufferView Targets) Batch(int start, int rows) =>
-            (_features.Slice(start * _data.Width, rows * _data.Width), _targets.Slice(start, rows));
+            (_features.Slice(start * _data.Width, rows * _data.Width), _targets.Slice(start * _data.Outputs, rows * _data.Outputs));
 
-        /// <summary>Reads a one-float device accumulator back.</summary>
-        public float ReadSum(BufferView sum)
+        /// <summary>
+        /// Reads the per-target loss sums back (one read-back) and returns the mean over targets of
+        /// each target's sum over its labelled entries among the first <paramref name="seen"/> rows
+        /// of this epoch's order, divided by their count; targets with none seen are left out. One
+        /// target, every row labelled: sum / seen.
+        /// </summary>
+        public double MeanLoss(BufferView sums, int seen)
         {
-            _backend.Download(sum, _sum);
-            return _sum[0];
+            _backend.Download(sums, _sum);
+            var outputs = _data.Outputs;
+            Array.Clear(_labelled);
+            for (var i = 0; i < seen * outputs; i++)
+            {
+                _labelled[i % outputs] += float.IsNaN(_shuffledTargets[i]) ? 0 : 1;
+            }
+            var (total, targets) = (0.0, 0);
+            for (var k = 0; k < outputs; k++)
+            {
+                if (_labelled[k] > 0)
+                {
+                    total += _sum[k] / (double)_labelled[k];
+                    targets++;
+                }
+            }
+            return targets == 0 ? double.NaN : total / targets;
         }
 
         public void Dispose()

@@ -68,7 +68,9 @@ public sealed record TrainerOptions
 /// <summary>What one epoch did. Losses are in the units of the targets the trainer was given.</summary>
 /// <param name="Epoch">1-based.</param>
 /// <param name="TrainLoss">Mean training loss over the epoch's batches (with dropout active).</param>
-/// <param name="ValidationMae">MAE on the validation set after the epoch.</param>
+/// <param name="ValidationMae">MAE on the validation set after the epoch; with several targets the
+/// selection metric, the mean over targets of each target's MAE over its labelled rows (in the
+/// units the trainer was given: standardised when the targets were).</param>
 /// <param name="Seconds">Wall time since training started.</param>
 /// <param name="Improved">True when this epoch set a new best validation MAE.</param>
 /// <param name="LearningRate">Adam α used this epoch (the schedule's rate).</param>
@@ -79,6 +81,10 @@ public sealed record EpochMetrics(int Epoch, double TrainLoss, double Validation
 
     /// <summary>L2 norm of all parameters after the epoch (0 when not measured).</summary>
     public double WeightNorm { get; init; }
+
+    /// <summary>With several targets, each target's validation MAE over its labelled rows (their mean is <see cref="ValidationMae"/>); null for one target.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<double>? ValidationMaePerTarget { get; init; }
 
     /// <summary>False when the loss, the validation MAE, the gradient or the weights hold NaN or ±∞.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

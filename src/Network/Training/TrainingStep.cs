@@ -11,10 +11,10 @@ namespace CrossPropertyILGPU.Network.Training;
 /// the step number), the loss, the backward pass, one Adam update over the trainable parameter
 /// range, and the tape reset. <see cref="Trainer"/>, the tests and the benchmarks all run it.
 /// <para>
-/// Shapes, with B = rows and F = the model's input width:
+/// Shapes, with B = rows, F = the model's input width and K = its output width (targets; NaN = unlabelled):
 /// <code>
-/// forward   features [B, F] → prediction [B, 1];  loss(prediction, targets [B, 1]) → lossSum [1] (+= Σ per-sample loss)
-/// backward  ∂L/∂prediction [B, 1] (seeded by the loss) → ∂L/∂parameters [P] (overwritten each step)
+/// forward   features [B, F] → prediction [B, K];  loss(prediction, targets [B, K]) → lossSum [K] (+= each target's Σ loss over its labelled rows)
+/// backward  ∂L/∂prediction [B, K] (seeded by the masked loss) → ∂L/∂parameters [P] (overwritten each step)
 /// update    parameters[offset, offset + count) ← Adam(t = <see cref="Steps"/>, α = the call's learning rate)
 /// </code>
 /// Nothing is allocated per step: the tape's record is sized for the model's layers, and the
@@ -40,15 +40,10 @@ public sealed class TrainingStep
     /// <param name="beta1">Adam β1.</param>
     /// <param name="beta2">Adam β2.</param>
     /// <param name="epsilon">Adam ε.</param>
-    /// <exception cref="ArgumentException">The model has more than one output.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A frozen-layer count or an Adam hyper-parameter is out of range.</exception>
     public TrainingStep(Sequential model, LossKind loss, int frozenDenseLayers = 0, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (model.OutputWidth != 1)
-        {
-            throw new ArgumentException($"The step fits one target; the model has {model.OutputWidth} outputs.", nameof(model));
-        }
         // Throws for bad hyper-parameters now rather than at the first update.
         _ = new AdamStep(1, 0f, beta1, beta2, epsilon);
         (TrainableOffset, TrainableCount) = model.TrainableRange(frozenDenseLayers);
@@ -98,9 +93,9 @@ public sealed class TrainingStep
     /// <see cref="Backward"/>, <see cref="Update"/>.
     /// </summary>
     /// <param name="features">rows × InputWidth floats on the model's backend.</param>
-    /// <param name="targets">rows floats.</param>
+    /// <param name="targets">rows × OutputWidth floats (row-major; NaN = unlabelled).</param>
     /// <param name="rows">Samples in the batch (1 … the model's MaxRows).</param>
-    /// <param name="lossSum">One float to which the batch's summed loss is added (not cleared).</param>
+    /// <param name="lossSum">OutputWidth floats to which each target's summed batch loss is added (not cleared).</param>
     /// <param name="learningRate">Adam α for this step: a per-call input, so a schedule can change it step by step.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="learningRate"/> is negative or not finite (checked before anything runs).</exception>
     public void Step(BufferView features, BufferView targets, int rows, BufferView lossSum, float learningRate)
@@ -117,16 +112,16 @@ public sealed class TrainingStep
     /// Public so a benchmark can time the phases apart; otherwise call <see cref="Step"/>.
     /// </summary>
     /// <param name="features">rows × InputWidth floats on the model's backend.</param>
-    /// <param name="targets">rows floats.</param>
+    /// <param name="targets">rows × OutputWidth floats (row-major; NaN = unlabelled).</param>
     /// <param name="rows">Samples in the batch (1 … the model's MaxRows).</param>
-    /// <param name="lossSum">One float to which the batch's summed loss is added (not cleared).</param>
+    /// <param name="lossSum">OutputWidth floats to which each target's summed batch loss is added (not cleared).</param>
     public void Forward(BufferView features, BufferView targets, int rows, BufferView lossSum)
     {
         Expect(Phase.Forward);
         var step = _steps + 1;
         try
         {
-            // features [B, F] → prediction [B, 1]; loss → ∂L/∂prediction [B, 1], lossSum [1] += Σ loss
+            // features [B, F] → prediction [B, K]; loss → ∂L/∂prediction [B, K], lossSum [K] += Σ loss
             var prediction = _model.Forward(features, rows, new ForwardContext(_tape, IsTraining: true, Step: (ulong)step));
             _loss.Forward(_model.Backend, prediction, targets, lossSum, _tape);
         }
@@ -144,7 +139,7 @@ public sealed class TrainingStep
     public void Backward()
     {
         Expect(Phase.Backward);
-        // ∂L/∂prediction [B, 1] → ∂L/∂parameters [P]
+        // ∂L/∂prediction [B, K] → ∂L/∂parameters [P]
         _tape.Backward();
         _next = Phase.Update;
     }

@@ -60,7 +60,9 @@ public static class BaselineRun
         var features = FeatureSource.Resolve(options.Features);
 
         // Inputs first: a bad file must fail before the output folder exists.
-        var train = DataLoading.Load(options.TrainPath, options.FormulaColumn, options.TargetColumn, requireTargets: true, log, out var targetColumn, features);
+        var train = DataLoading.OneTarget(
+            DataLoading.Load(options.TrainPath, options.FormulaColumn, options.TargetColumn, requireTargets: true, log, out var targetColumn, features),
+            options.TargetColumn, "a baseline");
         var validation = Load(options.ValidationPath, options, features, log);
         var test = Load(options.TestPath, options, features, log);
         var splits = new (string Name, FeaturizedData? Data)[] { ("train", train), ("validation", validation), ("test", test) }

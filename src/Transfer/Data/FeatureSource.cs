@@ -212,7 +212,7 @@ public sealed class FeatureFile : FeatureSource
                 skipped.Add(new SkippedRow(record.Line, record.Formula, $"formula not found in the feature file {FilePath}", SkipKind.NotInFeatureFile));
             }
         }
-        float[]? targets = kept.Exists(r => r.Target.HasValue) ? [.. kept.Select(r => r.Target ?? float.NaN)] : null;
-        return new FeaturizedData(kept, [.. features], Width, targets, skipped);
+        var (targets, outputs) = FeaturizedData.TargetsOf(kept);
+        return new FeaturizedData(kept, [.. features], Width, targets, skipped, outputs);
     }
 }

@@ -137,11 +137,7 @@ public static class Featurizer
         }
 
         Array.Resize(ref features, kept.Count * width);
-        float[]? targets = null;
-        if (kept.Exists(record => record.Target.HasValue))
-        {
-            targets = kept.Select(record => record.Target ?? float.NaN).ToArray();
-        }
-        return new FeaturizedData(kept, features, width, targets, skipped);
+        var (targets, outputs) = FeaturizedData.TargetsOf(kept);
+        return new FeaturizedData(kept, features, width, targets, skipped, outputs);
     }
 }

@@ -112,6 +112,6 @@ public sealed class InputScaler
             var j = i % Width;
             scaled[i] = (float)((data.Features[i] - _offsets[j]) / _scales[j]);
         }
-        return new FeaturizedData(data.Records, scaled, data.Width, data.Targets, data.Skipped);
+        return new FeaturizedData(data.Records, scaled, data.Width, data.Targets, data.Skipped, data.Outputs);
     }
 }

@@ -52,7 +52,12 @@ public static class MaterialsCsv
     /// <summary>Reads a materials CSV file.</summary>
     /// <param name="path">The file.</param>
     /// <param name="formulaColumn">The name of the formula column, or null to find it by name (see remarks).</param>
-    /// <param name="targetColumn">The name of the target column, or null for the last column (see remarks).</param>
+    /// <param name="targetColumn">
+    /// The name of the target column, or null for the last column (see remarks). Several names
+    /// separated by commas (<c>band_gap,delta_e</c>, when no column is named so) read several
+    /// targets: each record's <see cref="MaterialsRecord.Targets"/> in that order, an empty cell
+    /// read as NaN (the row is not labelled for that target), never an error.
+    /// </param>
     /// <param name="requireTarget">
     /// True (training and evaluation) when every row must have a numeric target; false (prediction)
     /// when the file may lack a target column and empty target cells read as null.
@@ -94,6 +99,10 @@ public static class MaterialsCsv
             }
 
             CheckHeader(path, header);
+            if (targetColumn is not null && targetColumn.Contains(',', StringComparison.Ordinal) && FindColumn(header, targetColumn) < 0)
+            {
+                return ReadSeveralTargets(path, reader, header, formulaColumn, targetColumn);
+            }
             var columns = ResolveColumns(path, header, formulaColumn, targetColumn, requireTarget);
             var records = new List<MaterialsRecord>();
             while (reader.Read())
@@ -262,6 +271,52 @@ public static class MaterialsCsv
             }
         }
         return new ColumnIndices(formula, target);
+    }
+
+    // Several target columns: each found as a single target column is (same messages), none twice.
+    private static MaterialsTable ReadSeveralTargets(string path, CsvReader reader, IReadOnlyList<string> header, string? formulaColumn, string targetColumns)
+    {
+        var names = targetColumns.Split(',', StringSplitOptions.TrimEntries);
+        if (names.Any(n => n.Length == 0))
+        {
+            throw new DataFileException(path, $"the target columns '{targetColumns}' include an empty name");
+        }
+        var formula = -1;
+        var indices = new int[names.Length];
+        for (var k = 0; k < names.Length; k++)
+        {
+            var columns = ResolveColumns(path, header, formulaColumn, names[k], requireTarget: true);
+            formula = columns.Formula;
+            indices[k] = columns.Target!.Value;
+            if (Array.IndexOf(indices, indices[k], 0, k) >= 0)
+            {
+                throw new DataFileException(path, $"the target column '{header[indices[k]]}' is named twice", column: header[indices[k]]);
+            }
+        }
+        var records = new List<MaterialsRecord>();
+        while (reader.Read())
+        {
+            var line = checked((int)reader.LineNumber);
+            if (reader.FieldCount != header.Count)
+            {
+                var raw = Encoding.UTF8.GetString(reader.RawRecord);
+                throw new DataFileException(
+                    path, $"{reader.FieldCount} fields, but the header has {header.Count}: '{raw}'", line, value: raw);
+            }
+            var values = new float[indices.Length];
+            for (var k = 0; k < indices.Length; k++)
+            {
+                var text = reader.GetString(indices[k]);
+                values[k] = text.Length == 0 ? float.NaN : ParseTarget(path, text, line, header[indices[k]]);
+            }
+            records.Add(new MaterialsRecord(line, reader.GetString(formula), null) { Targets = values });
+        }
+        if (records.Count == 0)
+        {
+            throw new DataFileException(path, "the file has a header but no data rows");
+        }
+        string[] targetNames = [.. indices.Select(i => header[i])];
+        return new MaterialsTable(path, header[formula], string.Join(',', targetNames), records) { TargetColumns = targetNames };
     }
 
     // Exact match first, so that 'Gap' and 'gap' can coexist; then ignoring case.

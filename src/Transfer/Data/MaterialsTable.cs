@@ -16,6 +16,7 @@ public sealed class MaterialsTable
         Path = path;
         FormulaColumn = formulaColumn;
         TargetColumn = targetColumn;
+        TargetColumns = targetColumn is null ? [] : [targetColumn];
         Records = records;
     }
 
@@ -27,6 +28,13 @@ public sealed class MaterialsTable
 
     /// <summary>The header name of the target column, as written in the file (<c>gap expt</c>), or null when there is none.</summary>
     public string? TargetColumn { get; }
+
+    /// <summary>
+    /// Every target column, as written in the file: several when the file was read for several
+    /// targets (each record's <see cref="MaterialsRecord.Targets"/> in this order, and
+    /// <see cref="TargetColumn"/> their names joined by commas), else <see cref="TargetColumn"/> alone or none.
+    /// </summary>
+    public IReadOnlyList<string> TargetColumns { get; init; }
 
     /// <summary>The data rows, in file order.</summary>
     public IReadOnlyList<MaterialsRecord> Records { get; }

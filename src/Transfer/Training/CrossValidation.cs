@@ -37,7 +37,9 @@ public static class CrossValidation
         var rows = new List<(int File, MaterialsRecord Record)>();
         for (var file = 0; file < options.TrainPaths.Count; file++)
         {
-            var data = DataLoading.Load(options.TrainPaths[file], options.FormulaColumn, options.TargetColumn, requireTargets: true, file == 0 ? log : TextWriter.Null, features);
+            var data = DataLoading.OneTarget(
+                DataLoading.Load(options.TrainPaths[file], options.FormulaColumn, options.TargetColumn, requireTargets: true, file == 0 ? log : TextWriter.Null, features),
+                options.TargetColumn, "cross-validation");
             rows.AddRange(data.Records.Select(r => (file, r)));
         }
         if (rows.Count < folds)

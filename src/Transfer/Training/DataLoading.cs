@@ -43,7 +43,24 @@ public static class DataLoading
         {
             throw new UsageException($"{path}: no row has a usable formula ({data.Skipped.Count} skipped).");
         }
-        if (requireTargets)
+        if (requireTargets && data.Outputs > 1)
+        {
+            // Several targets: an empty cell is an unlabelled entry, but every target needs a label somewhere.
+            var targets = data.Targets!;
+            for (var k = 0; k < data.Outputs; k++)
+            {
+                var labelled = false;
+                for (var i = k; i < targets.Length && !labelled; i += data.Outputs)
+                {
+                    labelled = !float.IsNaN(targets[i]);
+                }
+                if (!labelled)
+                {
+                    throw new UsageException($"{path}: no row has a value for the target '{table.TargetColumns[k]}'.");
+                }
+            }
+        }
+        else if (requireTargets)
         {
             var targets = data.Targets ?? throw new UsageException($"{path}: no target values (column '{table.TargetColumn}').");
             var missing = Array.FindIndex(targets, float.IsNaN);
@@ -54,6 +71,23 @@ public static class DataLoading
         }
         return data;
     }
+
+    /// <summary>
+    /// <paramref name="data"/> when it holds one target per row; data read with several target
+    /// columns are refused where <paramref name="what"/> fits one target (only training, predicting
+    /// and evaluating handle several in this version).
+    /// </summary>
+    /// <exception cref="OptionException">The data hold several targets per row.</exception>
+    public static FeaturizedData OneTarget(FeaturizedData data, string? targetColumn, string what)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return data.Outputs == 1 ? data
+            : throw new OptionException(nameof(TrainRunOptions.TargetColumn), targetColumn,
+                $"{what} takes one target column in this version; several targets are trained by a single training run.");
+    }
+
+    /// <summary>True when <paramref name="targetColumn"/> is a comma list, which reads several target columns (unless a column is named so).</summary>
+    public static bool NamesSeveralTargets(string? targetColumn) => targetColumn?.Contains(',', StringComparison.Ordinal) == true;
 
     /// <summary>The rows of several data sets one after another (features and targets copied).</summary>
     public static FeaturizedData Concatenate(IReadOnlyList<FeaturizedData> parts)
@@ -68,6 +102,11 @@ public static class DataLoading
         {
             throw new UsageException("The data files have different feature widths.");
         }
+        var outputs = parts[0].Outputs;
+        if (parts.Any(p => p.Outputs != outputs))
+        {
+            throw new UsageException("The data files have different numbers of targets.");
+        }
         var features = new float[parts.Sum(p => p.Features.Length)];
         var offset = 0;
         foreach (var part in parts)
@@ -76,7 +115,7 @@ public static class DataLoading
             offset += part.Features.Length;
         }
         var targets = parts.All(p => p.Targets is not null) ? parts.SelectMany(p => p.Targets!).ToArray() : null;
-        return new FeaturizedData(parts.SelectMany(p => p.Records).ToList(), features, width, targets, parts.SelectMany(p => p.Skipped).ToList());
+        return new FeaturizedData(parts.SelectMany(p => p.Records).ToList(), features, width, targets, parts.SelectMany(p => p.Skipped).ToList(), outputs);
     }
 
     /// <summary>The rows at <paramref name="indices"/> as a new data set (features and targets copied).</summary>
@@ -86,16 +125,17 @@ public static class DataLoading
         ArgumentNullException.ThrowIfNull(indices);
         var features = new float[indices.Count * data.Width];
         var records = new MaterialsRecord[indices.Count];
-        var targets = data.Targets is null ? null : new float[indices.Count];
+        var outputs = data.Outputs;
+        var targets = data.Targets is null ? null : new float[indices.Count * outputs];
         for (var i = 0; i < indices.Count; i++)
         {
             data.Row(indices[i]).CopyTo(features.AsSpan(i * data.Width, data.Width));
             records[i] = data.Records[indices[i]];
             if (targets is not null)
             {
-                targets[i] = data.Targets![indices[i]];
+                Array.Copy(data.Targets!, indices[i] * outputs, targets, i * outputs, outputs);
             }
         }
-        return new FeaturizedData(records, features, data.Width, targets, []);
+        return new FeaturizedData(records, features, data.Width, targets, [], outputs);
     }
 }

@@ -46,6 +46,11 @@ public static class Ensemble
         {
             throw new OptionException("Ensemble", members.ToString(System.Globalization.CultureInfo.InvariantCulture), "an ensemble needs at least 2 members.");
         }
+        if (DataLoading.NamesSeveralTargets(options.TargetColumn))
+        {
+            throw new OptionException(nameof(TrainRunOptions.TargetColumn), options.TargetColumn,
+                "an ensemble takes one target column in this version; several targets are trained by a single training run.");
+        }
         var folder = RunFolder.CreateNew(options.OutputDirectory).Path;
         var runs = new List<TrainRunSummary>();
         for (var k = 1; k <= members && !cancellation.IsCancellationRequested; k++)

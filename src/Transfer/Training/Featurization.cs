@@ -17,7 +17,8 @@ public static class Featurization
         var source = features is "ef" or "pa"
             ? FeatureSource.Resolve(features)
             : throw new OptionException(nameof(TrainRunOptions.Features), features, "featurize computes features from formulas; use ef or pa.");
-        var data = DataLoading.Load(inputPath, formulaColumn, targetColumn, requireTargets: false, log, out var targetName, source);
+        var data = DataLoading.OneTarget(
+            DataLoading.Load(inputPath, formulaColumn, targetColumn, requireTargets: false, log, out var targetName, source), targetColumn, "featurize");
         CsvOutput.WriteFeatures(output, source.ColumnNames, data.Records, data.Features, data.Targets, targetName ?? "target");
         return data.Count;
     }

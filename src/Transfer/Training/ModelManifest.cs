@@ -57,7 +57,7 @@ public sealed record ModelManifest
     /// <summary>For <c>standard</c> input scaling: the training standard deviation of each input column (1 for constant columns).</summary>
     public double[]? InputScales { get; init; }
 
-    /// <summary>Name of the target column the model was trained on.</summary>
+    /// <summary>Name of the target column the model was trained on (with several targets, the first; see <see cref="Targets"/>).</summary>
     public required string TargetName { get; init; }
 
     /// <summary>Predictions are network output × TargetScale + TargetOffset.</summary>
@@ -68,6 +68,16 @@ public sealed record ModelManifest
 
     /// <summary>Mean target of the training split: the mean predictor's constant.</summary>
     public required double TrainTargetMean { get; init; }
+
+    /// <summary>
+    /// A multi-output model's targets, one per network output in order: name, unit if known, scaling
+    /// and training mean. Absent (null, not written) for a single-target model, whose one target is
+    /// <see cref="TargetName"/>, <see cref="TargetOffset"/>, <see cref="TargetScale"/> and
+    /// <see cref="TrainTargetMean"/>; when present those fields repeat the first target, so a reader
+    /// that knows one target still finds one. Use <see cref="TargetList"/> to read either form.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ModelTarget[]? Targets { get; init; }
 
     /// <summary>Training loss: mae or mse.</summary>
     [JsonConverter(typeof(LossJsonConverter))]
@@ -87,6 +97,16 @@ public sealed record ModelManifest
 
     /// <summary>Leading dense layers that were frozen in training.</summary>
     public int FrozenDenseLayers { get; init; }
+
+    /// <summary>Every target in output order: <see cref="Targets"/>, or the single-target fields as a list of one.</summary>
+    public IReadOnlyList<ModelTarget> TargetList() =>
+        Targets is { Length: > 0 } targets
+            ? targets
+            : [new ModelTarget { Name = TargetName, Offset = TargetOffset, Scale = TargetScale, TrainMean = TrainTargetMean }];
+
+    /// <summary>One target scaler per output (network output × Scale + Offset), in output order.</summary>
+    public Network.Training.TargetScaler[] TargetScalers() =>
+        [.. TargetList().Select(t => new Network.Training.TargetScaler(t.Offset, t.Scale))];
 
     /// <summary>The weights file beside the manifest at <paramref name="manifestPath"/>; it must exist.</summary>
     /// <exception cref="UsageException">The weights file is missing.</exception>
@@ -150,6 +170,25 @@ public sealed record ModelManifest
         }
         return manifest;
     }
+}
+
+/// <summary>One target of a multi-output model (an entry of <see cref="ModelManifest.Targets"/>).</summary>
+public sealed record ModelTarget
+{
+    /// <summary>Name of the target column.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Its unit, when known (e.g. <c>eV/atom</c>); null otherwise.</summary>
+    public string? Unit { get; init; }
+
+    /// <summary>Predictions are network output × <see cref="Scale"/> + Offset.</summary>
+    public required double Offset { get; init; }
+
+    /// <summary>See <see cref="Offset"/>.</summary>
+    public required double Scale { get; init; }
+
+    /// <summary>Mean of this target over the training split's labelled rows: the mean predictor's constant.</summary>
+    public required double TrainMean { get; init; }
 }
 
 /// <summary>How a model was trained (written into model.json).</summary>

@@ -61,10 +61,6 @@ internal sealed record NetworkDesign(ElemNetSpec Spec, IReadOnlyList<float> Keep
         {
             throw new UsageException(e.Message, e);
         }
-        if (spec.OutputUnits != 1)
-        {
-            throw new UsageException($"Architecture '{spec}' has {spec.OutputUnits} outputs; training fits one target, so the last block must be 1.");
-        }
         if (options.FreezeDenseLayers < 0 || options.FreezeDenseLayers >= spec.DenseLayerCount)
         {
             throw new OptionException(nameof(TrainRunOptions.FreezeDenseLayers), options.FreezeDenseLayers.ToString(CultureInfo.InvariantCulture),

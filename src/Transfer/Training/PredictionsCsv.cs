@@ -32,6 +32,54 @@ public static class PredictionsCsv
         }
     }
 
+    /// <summary>
+    /// A multi-output model's predictions (row-major data.Count × targetNames.Count): a
+    /// <c>formula</c> column, then per target <c>&lt;name&gt;,&lt;name&gt;_prediction</c> when
+    /// <paramref name="data"/> holds those targets (an unlabelled entry is an empty cell), else
+    /// <c>&lt;name&gt;_prediction</c> alone.
+    /// </summary>
+    public static void WriteSeveral(TextWriter writer, FeaturizedData data, ReadOnlySpan<float> predictions, IReadOnlyList<string> targetNames)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(targetNames);
+        var outputs = targetNames.Count;
+        if (predictions.Length != data.Count * outputs)
+        {
+            throw new ArgumentException($"{predictions.Length} predictions for {data.Count} rows of {outputs} targets.", nameof(predictions));
+        }
+        var withTargets = data.Targets is not null && data.Outputs == outputs;
+        var header = new System.Text.StringBuilder("formula");
+        foreach (var name in targetNames)
+        {
+            header.Append(withTargets ? $",{CsvOutput.Escape(name)}" : "").Append(',').Append(CsvOutput.Escape(name + "_prediction"));
+        }
+        writer.WriteLine(header.ToString());
+        var line = new System.Text.StringBuilder();
+        for (var i = 0; i < data.Count; i++)
+        {
+            line.Clear().Append(CsvOutput.Escape(data.Records[i].Formula));
+            for (var k = 0; k < outputs; k++)
+            {
+                if (withTargets)
+                {
+                    var target = data.Targets![i * outputs + k];
+                    line.Append(',').Append(float.IsNaN(target) ? "" : target.ToString("R", CultureInfo.InvariantCulture));
+                }
+                line.Append(',').Append(predictions[i * outputs + k].ToString("R", CultureInfo.InvariantCulture));
+            }
+            writer.WriteLine(line.ToString());
+        }
+    }
+
+    /// <summary>As <see cref="WriteSeveral(TextWriter, FeaturizedData, ReadOnlySpan{float}, IReadOnlyList{string})"/>, to a file.</summary>
+    public static void WriteSeveral(string path, FeaturizedData data, float[] predictions, IReadOnlyList<string> targetNames) =>
+        CsvOutput.WriteAtomically(path, writer =>
+        {
+            WriteSeveral(writer, data, predictions, targetNames);
+            return data.Count;
+        });
+
     /// <summary>Writes to a file.</summary>
     public static void Write(string path, FeaturizedData data, float[] predictions, string targetName) =>
         CsvOutput.WriteAtomically(path, writer =>

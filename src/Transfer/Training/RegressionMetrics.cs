@@ -9,6 +9,44 @@ namespace CrossPropertyILGPU.Transfer.Training;
 /// <param name="MeanPredictorMae">MAE of always predicting the training mean.</param>
 public sealed record RegressionMetrics(string Split, int Count, double Mae, double Rmse, double R2, double MeanPredictorMae)
 {
+    /// <summary>
+    /// A multi-output model's metrics: one entry per target, named <c>&lt;split&gt;:&lt;target&gt;</c>,
+    /// over the rows labelled for it (targets and predictions row-major rows × targets.Count; NaN = unlabelled).
+    /// </summary>
+    /// <exception cref="UsageException">A target has no labelled row.</exception>
+    public static IReadOnlyList<RegressionMetrics> ComputePerTarget(string split, ReadOnlySpan<float> targets, ReadOnlySpan<float> predictions, IReadOnlyList<ModelTarget> targetList)
+    {
+        ArgumentNullException.ThrowIfNull(targetList);
+        var outputs = targetList.Count;
+        if (targets.Length != predictions.Length || targets.Length % outputs != 0)
+        {
+            throw new ArgumentException($"Need equal numbers of targets and predictions in rows of {outputs} (got {targets.Length} and {predictions.Length}).");
+        }
+        var metrics = new List<RegressionMetrics>(outputs);
+        var (labelledTargets, labelledPredictions) = (new List<float>(), new List<float>());
+        for (var k = 0; k < outputs; k++)
+        {
+            labelledTargets.Clear();
+            labelledPredictions.Clear();
+            for (var i = k; i < targets.Length; i += outputs)
+            {
+                if (!float.IsNaN(targets[i]))
+                {
+                    labelledTargets.Add(targets[i]);
+                    labelledPredictions.Add(predictions[i]);
+                }
+            }
+            if (labelledTargets.Count == 0)
+            {
+                throw new UsageException($"{split}: no row has a value for the target '{targetList[k].Name}'.");
+            }
+            metrics.Add(Compute($"{split}:{targetList[k].Name}",
+                System.Runtime.InteropServices.CollectionsMarshal.AsSpan(labelledTargets),
+                System.Runtime.InteropServices.CollectionsMarshal.AsSpan(labelledPredictions), targetList[k].TrainMean));
+        }
+        return metrics;
+    }
+
     /// <summary>Computes the metrics; <paramref name="trainMean"/> is the mean predictor's constant.</summary>
     public static RegressionMetrics Compute(string split, ReadOnlySpan<float> targets, ReadOnlySpan<float> predictions, double trainMean)
     {

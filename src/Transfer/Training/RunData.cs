@@ -11,8 +11,42 @@ internal sealed record RunData(ValidationSplit Split, FeaturizedData? Test, stri
     /// <summary>Validation rows.</summary>
     public FeaturizedData Validation => Split.Validation;
 
-    /// <summary>Mean target of the training rows: the mean predictor's constant.</summary>
-    public double TrainMean => Train.Targets!.Average(t => (double)t);
+    /// <summary>Mean target of the training rows: the mean predictor's constant (with several targets, the first's).</summary>
+    public double TrainMean => TrainMeans[0];
+
+    /// <summary>Targets per row.</summary>
+    public int Outputs => Train.Outputs;
+
+    /// <summary>Each target's column name: <see cref="TargetName"/> alone, or with several targets the names it joins with commas.</summary>
+    public IReadOnlyList<string> TargetNames => Outputs == 1 ? [TargetName] : TargetName.Split(',');
+
+    /// <summary>Each target's mean over the training rows labelled for it (one target: over every row, as always).</summary>
+    public double[] TrainMeans
+    {
+        get
+        {
+            var targets = Train.Targets!;
+            if (Outputs == 1)
+            {
+                return [targets.Average(t => (double)t)];
+            }
+            var means = new double[Outputs];
+            for (var k = 0; k < Outputs; k++)
+            {
+                var (sum, count) = (0.0, 0);
+                for (var i = k; i < targets.Length; i += Outputs)
+                {
+                    if (!float.IsNaN(targets[i]))
+                    {
+                        sum += targets[i];
+                        count++;
+                    }
+                }
+                means[k] = sum / count;
+            }
+            return means;
+        }
+    }
 
     /// <summary>
     /// Reads and featurises the training files (or takes <paramref name="inMemory"/> rows), splits

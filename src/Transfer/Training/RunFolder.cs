@@ -262,7 +262,13 @@ public sealed class RunFolder
     /// Starts <c>metrics.csv</c> afresh (a resumed run rewrites it from its checkpoint's history, so
     /// it never holds an epoch twice); each <see cref="MetricsWriter.Append"/> is flushed at once.
     /// </summary>
-    public MetricsWriter OpenMetrics(LossKind loss) => new(MetricsPath, loss);
+    public MetricsWriter OpenMetrics(LossKind loss) => new(MetricsPath, loss, []);
+
+    /// <summary>
+    /// As <see cref="OpenMetrics(LossKind)"/> for a multi-output run: after the usual columns, one
+    /// <c>val_mae_&lt;target&gt;</c> column per target (each target's validation MAE in its units).
+    /// </summary>
+    public MetricsWriter OpenMetrics(LossKind loss, IReadOnlyList<string> targetNames) => new(MetricsPath, loss, targetNames);
 
     /// <summary>The rows of <c>metrics.csv</c>; none when it does not exist.</summary>
     /// <exception cref="InvalidDataException">A line is not a metrics row.</exception>
@@ -292,18 +298,23 @@ public sealed class RunFolder
     {
         private readonly StreamWriter _writer;
 
-        internal MetricsWriter(string path, LossKind loss)
+        internal MetricsWriter(string path, LossKind loss, IReadOnlyList<string> targetNames)
         {
             _writer = new StreamWriter(path);
-            _writer.WriteLine($"epoch,train_{loss.ToName()},val_mae,lr,grad_norm,weight_norm,seconds");
+            _writer.WriteLine($"epoch,train_{loss.ToName()},val_mae,lr,grad_norm,weight_norm,seconds"
+                + string.Concat(targetNames.Select(name => "," + CsvOutput.Escape("val_mae_" + name))));
         }
 
-        /// <summary>Appends one epoch, in target units (<paramref name="lossScale"/> and <paramref name="maeScale"/> map training units to them).</summary>
+        /// <summary>
+        /// Appends one epoch, in target units (<paramref name="lossScale"/> and <paramref name="maeScale"/> map training units to them);
+        /// a multi-output run's per-target MAEs (<see cref="EpochMetrics.ValidationMaePerTarget"/>) are written as given, already in each target's units.
+        /// </summary>
         public void Append(EpochMetrics m, double lossScale, double maeScale)
         {
             ArgumentNullException.ThrowIfNull(m);
             _writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{m.Epoch},{m.TrainLoss * lossScale:G9},{m.ValidationMae * maeScale:G9},{m.LearningRate:G6},{m.GradientNorm:G6},{m.WeightNorm:G6},{m.Seconds:F3}"));
+                $"{m.Epoch},{m.TrainLoss * lossScale:G9},{m.ValidationMae * maeScale:G9},{m.LearningRate:G6},{m.GradientNorm:G6},{m.WeightNorm:G6},{m.Seconds:F3}")
+                + string.Concat((m.ValidationMaePerTarget ?? []).Select(mae => string.Create(CultureInfo.InvariantCulture, $",{mae:G9}"))));
             _writer.Flush();
         }
 
@@ -371,6 +382,10 @@ public sealed class RunFolder
     /// <summary>Writes <c>predictions_&lt;split&gt;.csv</c>: <c>formula,target,prediction</c>.</summary>
     public void WritePredictions(string split, FeaturizedData data, float[] predictions, string targetName) =>
         PredictionsCsv.Write(PredictionsPath(split), data, predictions, targetName);
+
+    /// <summary>Writes <c>predictions_&lt;split&gt;.csv</c> of a multi-output model (<see cref="PredictionsCsv.WriteSeveral(string, FeaturizedData, float[], IReadOnlyList{string})"/>).</summary>
+    public void WritePredictions(string split, FeaturizedData data, float[] predictions, IReadOnlyList<string> targetNames) =>
+        PredictionsCsv.WriteSeveral(PredictionsPath(split), data, predictions, targetNames);
 
     private static void WriteAtomically(string path, string text) =>
         CsvOutput.WriteAtomically(path, writer =>

@@ -52,7 +52,7 @@ internal static class RunRecords
 
     /// <summary>The trained model's <c>model.json</c>.</summary>
     public static ModelManifest Manifest(
-        TrainRunOptions options, SourceModel? source, NetworkDesign network, FeatureSource features, RunData data, TargetScaler scaler,
+        TrainRunOptions options, SourceModel? source, NetworkDesign network, FeatureSource features, RunData data, IReadOnlyList<TargetScaler> scalers,
         TrainingResult result, DeviceInfo device) => new()
     {
         Architecture = network.Spec.ToString(),
@@ -65,10 +65,13 @@ internal static class RunRecords
         InputScaling = (data.InputScaler is null ? InputScaling.None : InputScaling.Standard).ToName(),
         InputOffsets = data.InputScaler is null ? [] : [.. data.InputScaler.Offsets],
         InputScales = data.InputScaler is null ? [] : [.. data.InputScaler.Scales],
-        TargetName = data.TargetName,
-        TargetOffset = scaler.Offset,
-        TargetScale = scaler.Scale,
+        // With several targets these describe the first, and Targets lists them all.
+        TargetName = data.TargetNames[0],
+        TargetOffset = scalers[0].Offset,
+        TargetScale = scalers[0].Scale,
         TrainTargetMean = data.TrainMean,
+        Targets = scalers.Count == 1 ? null
+            : [.. data.TargetNames.Select((name, k) => new ModelTarget { Name = name, Offset = scalers[k].Offset, Scale = scalers[k].Scale, TrainMean = data.TrainMeans[k] })],
         Loss = options.Loss,
         TransferMode = source is null ? "scratch" : options.ReinitializeLast ? "modfinetune" : "finetune",
         SourceModel = source?.ManifestPath,

@@ -56,6 +56,7 @@ public static class TrainingRun
         var network = NetworkDesign.Resolve(options, source);
         var inputScaling = NetworkDesign.ResolveInputScaling(options, source, features);
         var data = RunData.Load(options, inMemory, features, inputScaling, log);
+        CheckOutputs(options, network, source, data);
         var folder = new RunFolder(options.OutputDirectory);
         // A resumed run holds its folder from the start; a new one from its creation below.
         using var resumeLock = options.Resume ? folder.Lock() : null;
@@ -68,7 +69,8 @@ public static class TrainingRun
         using var lease = BackendPool.Rent(options.Device, options.Gemm);
         var backend = lease.Backend;
         network.CheckMemory(backend.Device, options, data);
-        var scaler = resume?.Scaler ?? TargetScaling(options, source, data, log);
+        TargetScaler[] scalers = resume is { } saved ? [saved.Scaler] : TargetScalers(options, source, data, log);
+        var scaler = scalers[0];
         using var sequential = network.Build(options, source, backend, data.Train.Width, startsFromCheckpoint: resume is not null, log);
 
         using var newLock = options.Resume ? null : RunFolder.CreateLocked(folder.Path).Lock;
@@ -88,20 +90,77 @@ public static class TrainingRun
             folder.WriteSplits(data.Split.ToFile(options, data.Test));
         }
 
-        var result = Train(options, folder, sequential, network.Trainer, data, scaler, resume?.State, progress, cancellation);
+        var result = Train(options, folder, sequential, network.Trainer, data, scalers, resume?.State, progress, cancellation);
         var diverged = result.StopReason == Trainer.NonFiniteStop;
         if (diverged && result.BestEpoch == 0)
         {
             // No epoch ended sound: the network holds only its starting weights, not a model.
             throw new TrainingDivergedException(folder.Path, DivergenceMessage(folder, result, modelWritten: false));
         }
-        var manifest = RunRecords.Manifest(options, source, network, features, data, scaler, result, backend.Device);
+        var manifest = RunRecords.Manifest(options, source, network, features, data, scalers, result, backend.Device);
         folder.SaveModel(manifest, sequential);
-        var metrics = WritePredictions(folder, manifest, sequential, scaler, data);
+        var metrics = WritePredictions(folder, manifest, sequential, scalers, data);
         Reports.RunPlots.TryWrite(folder.Path, log);
         return diverged
             ? throw new TrainingDivergedException(folder.Path, DivergenceMessage(folder, result, modelWritten: true))
             : new TrainRunSummary(folder.Path, backend.Device, result, metrics, config);
+    }
+
+    // Several targets (a comma list of target columns): the output layer must have one unit per
+    // target, and this version trains such a model from scratch, without resuming; every target
+    // needs a label in the training and the validation rows (its MAE selects the epoch).
+    private static void CheckOutputs(TrainRunOptions options, NetworkDesign network, SourceModel? source, RunData data)
+    {
+        var outputs = data.Outputs;
+        if (network.Spec.OutputUnits != outputs)
+        {
+            throw new OptionException(nameof(TrainRunOptions.Architecture), network.Spec.ToString(), outputs == 1
+                ? $"has {network.Spec.OutputUnits} outputs; one target needs an output layer of 1 (the last block)."
+                : $"has {network.Spec.OutputUnits} outputs but there are {outputs} targets ({string.Join(", ", data.TargetNames)}); the last block must be {outputs}, e.g. {ElemNetSpecDefaultWithOutputs(outputs)}.");
+        }
+        if (outputs == 1)
+        {
+            return;
+        }
+        if (source is not null)
+        {
+            throw new OptionException(nameof(TrainRunOptions.SourceModel), source.ManifestPath, $"a run with {outputs} targets trains from scratch in this version.");
+        }
+        if (options.Resume)
+        {
+            throw new OptionException(nameof(TrainRunOptions.Resume), "true", $"a run with {outputs} targets cannot be resumed in this version.");
+        }
+        foreach (var (split, name) in new[] { (data.Train, "training"), (data.Validation, "validation") })
+        {
+            for (var k = 0; k < outputs; k++)
+            {
+                var labelled = false;
+                for (var i = k; i < split.Targets!.Length && !labelled; i += outputs)
+                {
+                    labelled = !float.IsNaN(split.Targets[i]);
+                }
+                if (!labelled)
+                {
+                    throw new UsageException($"No {name} row has a value for the target '{data.TargetNames[k]}'; each target needs labelled training and validation rows.");
+                }
+            }
+        }
+    }
+
+    private static string ElemNetSpecDefaultWithOutputs(int outputs) =>
+        Network.Spec.ElemNetSpec.Default[..Network.Spec.ElemNetSpec.Default.LastIndexOf('-')] + "-" + outputs.ToString(CultureInfo.InvariantCulture);
+
+    // One scaler per target: several targets are each standardised over their labelled training
+    // rows (or left as they are with 'none').
+    private static TargetScaler[] TargetScalers(TrainRunOptions options, SourceModel? source, RunData data, TextWriter log)
+    {
+        if (data.Outputs == 1)
+        {
+            return [TargetScaling(options, source, data, log)];
+        }
+        return options.TargetScaling == Training.TargetScaling.Standard
+            ? TargetScaler.FitPerTarget(data.Train.Targets!, data.Outputs)
+            : [.. Enumerable.Repeat(TargetScaler.Identity, data.Outputs)];
     }
 
     // FineTune keeps the source's output layer, so it keeps the source's target scaling too: the
@@ -135,16 +194,26 @@ public static class TrainingRun
 
     // Fits the network, writing metrics.csv one line per epoch as it finishes (flushed, in target
     // units) and the checkpoint as TrainRunOptions.CheckpointEvery/CheckpointInterval say. The
-    // result is in target units.
+    // result is in target units. With several targets the loss and the selection MAE (a mean over
+    // targets) stay in training units, standardised when the targets were; each target's
+    // validation MAE is mapped to its own units.
     private static TrainingResult Train(
-        TrainRunOptions options, RunFolder folder, Sequential sequential, TrainerOptions trainerOptions, RunData data, TargetScaler scaler,
+        TrainRunOptions options, RunFolder folder, Sequential sequential, TrainerOptions trainerOptions, RunData data, TargetScaler[] scalers,
         TrainingState? resume, IProgress<EpochMetrics>? progress, CancellationToken cancellation)
     {
         var trainer = new Trainer(sequential, trainerOptions);
+        var several = scalers.Length > 1;
+        var scaler = several ? TargetScaler.Identity : scalers[0];
         var lossScale = options.Loss == LossKind.Mae ? scaler.Scale : scaler.Scale * scaler.Scale;
+        EpochMetrics InTargetUnits(EpochMetrics m) => several
+            ? m with { ValidationMaePerTarget = [.. m.ValidationMaePerTarget!.Select((mae, k) => mae * scalers[k].Scale)] }
+            : m with { TrainLoss = m.TrainLoss * lossScale, ValidationMae = m.ValidationMae * scaler.Scale };
+        DataMatrix Matrix(FeaturizedData split) => several
+            ? new DataMatrix(split.Features, TargetScaler.TransformPerTarget(scalers, split.Targets!), split.Width, scalers.Length)
+            : new DataMatrix(split.Features, scaler.Transform(split.Targets!), split.Width);
         var sinceCheckpoint = Stopwatch.StartNew();
         TrainingResult result;
-        using (var metrics = folder.OpenMetrics(options.Loss))
+        using (var metrics = several ? folder.OpenMetrics(options.Loss, data.TargetNames) : folder.OpenMetrics(options.Loss))
         {
             foreach (var earlier in resume?.History ?? [])
             {
@@ -152,8 +221,8 @@ public static class TrainingRun
             }
             var scaledProgress = new InlineProgress(m =>
             {
-                metrics.Append(m, lossScale, scaler.Scale);
-                progress?.Report(m with { TrainLoss = m.TrainLoss * lossScale, ValidationMae = m.ValidationMae * scaler.Scale });
+                metrics.Append(several ? InTargetUnits(m) : m, lossScale, scaler.Scale);
+                progress?.Report(InTargetUnits(m));
             });
             void Checkpoint(EpochEnd end)
             {
@@ -164,8 +233,8 @@ public static class TrainingRun
                 }
             }
             result = trainer.Fit(
-                new DataMatrix(data.Train.Features, scaler.Transform(data.Train.Targets!), data.Train.Width),
-                new DataMatrix(data.Validation.Features, scaler.Transform(data.Validation.Targets!), data.Validation.Width),
+                Matrix(data.Train),
+                Matrix(data.Validation),
                 scaledProgress,
                 resume: resume,
                 epochCompleted: options.CheckpointEvery > 0 ? Checkpoint : null,
@@ -174,13 +243,30 @@ public static class TrainingRun
         return result with
         {
             BestValidationMae = result.BestValidationMae * scaler.Scale,
-            History = result.History.Select(m => m with { TrainLoss = m.TrainLoss * lossScale, ValidationMae = m.ValidationMae * scaler.Scale }).ToList(),
+            History = result.History.Select(InTargetUnits).ToList(),
         };
     }
 
-    // predictions_<split>.csv for each split, and their metrics beside the mean predictor's.
-    private static List<RegressionMetrics> WritePredictions(RunFolder folder, ModelManifest manifest, Sequential sequential, TargetScaler scaler, RunData data)
+    // predictions_<split>.csv for each split, and their metrics beside the mean predictor's (with
+    // several targets, one entry per split and target, over the rows labelled for it).
+    private static List<RegressionMetrics> WritePredictions(RunFolder folder, ModelManifest manifest, Sequential sequential, TargetScaler[] scalers, RunData data)
     {
+        if (scalers.Length > 1)
+        {
+            var all = new List<RegressionMetrics>();
+            foreach (var (name, split) in new[] { ("train", data.Train), ("validation", data.Validation), ("test", data.Test) })
+            {
+                if (split is null)
+                {
+                    continue;
+                }
+                var predictions = TargetScaler.PredictPerTarget(scalers, sequential, split.Features, split.Count);
+                folder.WritePredictions(name, split, predictions, data.TargetNames);
+                all.AddRange(RegressionMetrics.ComputePerTarget(name, split.Targets!, predictions, manifest.TargetList()));
+            }
+            return all;
+        }
+        var scaler = scalers[0];
         var metrics = new List<RegressionMetrics>();
         foreach (var (name, split) in new[] { ("train", data.Train), ("validation", data.Validation), ("test", data.Test) })
         {

@@ -126,6 +126,10 @@ public sealed class ComputeBackendValidationTests(string backendName)
         var empty = Zeros(Target, 1).Slice(0, 0);
         Assert.Throws<ArgumentException>(() => Target.Loss(LossKind.Mse, empty, empty, empty, Zeros(Target, 1)));
         Assert.Throws<ArgumentOutOfRangeException>(() => Target.Loss((LossKind)7, Zeros(Target, 4), Zeros(Target, 4), Zeros(Target, 4), Zeros(Target, 1)));
+        // Several outputs: whole rows, one accumulator per output.
+        Assert.Throws<ArgumentOutOfRangeException>(() => Target.Loss(LossKind.Mae, Zeros(Target, 4), Zeros(Target, 4), Zeros(Target, 4), Zeros(Target, 1), outputs: 0));
+        Assert.Throws<ArgumentException>(() => Target.Loss(LossKind.Mae, Zeros(Target, 6), Zeros(Target, 6), Zeros(Target, 6), Zeros(Target, 4), outputs: 4));
+        Assert.Throws<ArgumentException>(() => Target.Loss(LossKind.Mae, Zeros(Target, 6), Zeros(Target, 6), Zeros(Target, 6), Zeros(Target, 1), outputs: 3));
     }
 
     [Test]
