@@ -125,7 +125,9 @@ public static class CliApp
         }
         catch (TrainingDivergedException e)
         {
-            var wayOn = e.RunFolder is { } folder ? $" Try a smaller --lr ('--resume {folder} --lr X' continues from the checkpoint)." : "";
+            var wayOn = e.RunFolder is { } folder
+                ? $" Try a smaller --lr ('--resume {folder} --lr X' continues from the checkpoint)."
+                : " Try a smaller --lr in a new run (no epoch was checkpointed, so there is nothing to resume).";
             error.WriteLine($"error: {e.Message}{wayOn}");
             return Diverged;
         }

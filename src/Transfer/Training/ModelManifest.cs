@@ -232,7 +232,7 @@ public sealed record TrainingSummary
 }
 
 /// <summary>Source-generated JSON for the run folder's files (snake_case, indented).</summary>
-[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 [JsonSerializable(typeof(ModelManifest))]
 [JsonSerializable(typeof(RunConfig))]
 [JsonSerializable(typeof(SplitsFile))]

@@ -202,4 +202,10 @@ public sealed record SplitRows
 
     /// <summary>Formulas, same order.</summary>
     public string[] Formulas { get; init; } = [];
+
+    /// <summary>
+    /// The targets as read, same order (row-major rows × targets; NaN = unlabelled), so a resumed
+    /// run can tell that its data changed. Null in splits files written before they were recorded.
+    /// </summary>
+    public float[]? Targets { get; init; }
 }

@@ -8,8 +8,8 @@ namespace CrossPropertyILGPU.Transfer.Training;
 /// </summary>
 public sealed class TrainingDivergedException : Exception
 {
-    /// <summary>Creates the exception for the run in <paramref name="runFolder"/>, which can be resumed at a lower rate.</summary>
-    public TrainingDivergedException(string runFolder, string message)
+    /// <summary>Creates the exception for the run in <paramref name="runFolder"/>, which can be resumed at a lower rate (null: it cannot, as no checkpoint exists).</summary>
+    public TrainingDivergedException(string? runFolder, string message)
         : base(message)
     {
         RunFolder = runFolder;

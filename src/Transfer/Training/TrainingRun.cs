@@ -61,6 +61,10 @@ public static class TrainingRun
         // A resumed run holds its folder from the start; a new one from its creation below.
         using var resumeLock = options.Resume ? folder.Lock() : null;
         var resume = options.Resume ? folder.LoadCheckpoint() : default((TrainingState State, TargetScaler Scaler)?);
+        if (resume is not null && File.Exists(folder.SplitsPath))
+        {
+            ValidationSplit.CheckUnchanged(folder.ReadSplits(), data.Split.ToFile(options, data.Test), folder.SplitsPath);
+        }
         if (!options.Resume)
         {
             RunFolder.CheckNew(folder.Path);
@@ -95,14 +99,14 @@ public static class TrainingRun
         if (diverged && result.BestEpoch == 0)
         {
             // No epoch ended sound: the network holds only its starting weights, not a model.
-            throw new TrainingDivergedException(folder.Path, DivergenceMessage(folder, result, modelWritten: false));
+            throw new TrainingDivergedException(ResumableFrom(folder), DivergenceMessage(folder, result, modelWritten: false));
         }
         var manifest = RunRecords.Manifest(options, source, network, features, data, scalers, result, backend.Device);
         folder.SaveModel(manifest, sequential);
         var metrics = WritePredictions(folder, manifest, sequential, scalers, data);
         Reports.RunPlots.TryWrite(folder.Path, log);
         return diverged
-            ? throw new TrainingDivergedException(folder.Path, DivergenceMessage(folder, result, modelWritten: true))
+            ? throw new TrainingDivergedException(ResumableFrom(folder), DivergenceMessage(folder, result, modelWritten: true))
             : new TrainRunSummary(folder.Path, backend.Device, result, metrics, config);
     }
 
@@ -178,6 +182,9 @@ public static class TrainingRun
         }
         return options.TargetScaling == Training.TargetScaling.Standard ? TargetScaler.Fit(data.Train.Targets!) : TargetScaler.Identity;
     }
+
+    // Where a resume at a lower rate can continue from: only a folder that holds a checkpoint.
+    private static string? ResumableFrom(RunFolder folder) => folder.HasCheckpoint ? folder.Path : null;
 
     // "epoch 4: train loss NaN, validation MAE NaN, last gradient norm ∞, weight norm ∞ …" and what
     // the run folder still holds; the way on (a lower rate on resume) is the caller's to word.

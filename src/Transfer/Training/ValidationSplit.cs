@@ -95,6 +95,7 @@ internal sealed record ValidationSplit(FeaturizedData Train, FeaturizedData Vali
             FileIndex = fileIndex,
             Lines = [.. data.Records.Select(r => r.Line)],
             Formulas = [.. data.Records.Select(r => r.Formula)],
+            Targets = data.Targets is null ? null : [.. data.Targets],
         };
         return new SplitsFile
         {
@@ -106,5 +107,51 @@ internal sealed record ValidationSplit(FeaturizedData Train, FeaturizedData Vali
                 : Rows([.. options.TrainPaths], Validation, ValidationFileIndex),
             Test = test is null ? null : Rows([options.TestPath!], test, new int[test.Count]),
         };
+    }
+
+    /// <summary>
+    /// Checks that the data a run resumes on are the data it started on: every split's rows, in
+    /// order, with the same formulas and — where <paramref name="recorded"/> holds them — the same
+    /// targets (an edited target value would otherwise be trained on silently).
+    /// </summary>
+    /// <exception cref="UsageException">The first row that differs, with its file, line and both values.</exception>
+    public static void CheckUnchanged(SplitsFile recorded, SplitsFile now, string recordedPath)
+    {
+        ArgumentNullException.ThrowIfNull(recorded);
+        ArgumentNullException.ThrowIfNull(now);
+        foreach (var (name, before, after) in new[] { ("train", recorded.Train, now.Train), ("validation", recorded.Validation, now.Validation), ("test", recorded.Test, now.Test) })
+        {
+            if (before is null || after is null)
+            {
+                continue;
+            }
+            if (before.Lines.Length != after.Lines.Length)
+            {
+                throw new UsageException($"{recordedPath}: the {name} split had {before.Lines.Length} rows when the run started; the files now give {after.Lines.Length}. Resume only on the data the run started with.");
+            }
+            for (var j = 0; j < before.Lines.Length; j++)
+            {
+                var where = $"{after.Files[after.FileIndex[j]]} line {after.Lines[j]}";
+                if (before.Lines[j] != after.Lines[j] || before.Formulas[j] != after.Formulas[j])
+                {
+                    throw new UsageException($"{recordedPath}: {name} row {j + 1} was '{before.Formulas[j]}' (line {before.Lines[j]}) when the run started; {where} is now '{after.Formulas[j]}'. Resume only on the data the run started with.");
+                }
+            }
+            if (before.Targets is not { } was || after.Targets is not { } now2)
+            {
+                continue;
+            }
+            var perRow = Math.Max(1, was.Length / Math.Max(1, before.Lines.Length));
+            for (var k = 0; k < Math.Min(was.Length, now2.Length); k++)
+            {
+                // Bitwise, so NaN (unlabelled) equals NaN and nothing else.
+                if (BitConverter.SingleToInt32Bits(was[k]) != BitConverter.SingleToInt32Bits(now2[k]))
+                {
+                    var j = k / perRow;
+                    throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                        $"{after.Files[after.FileIndex[j]]} line {after.Lines[j]} ('{after.Formulas[j]}'): its target is {now2[k]:R} now but was {was[k]:R} when the run started ({recordedPath}); a resumed run must train on the data it started with."));
+                }
+            }
+        }
     }
 }

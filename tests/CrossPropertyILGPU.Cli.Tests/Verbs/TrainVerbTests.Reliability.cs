@@ -104,6 +104,7 @@ public sealed partial class TrainVerbTests
         var (code, _, error) = CliRunner.Run([.. SmallRun(run, 5), "--lr", "1e30"]);
         Assert.That(code, Is.EqualTo(CliApp.Diverged), error);
         AssertOneErrorLine(error, ["training diverged at epoch 1", "learning rate 1E+30", "no model was written", "smaller --lr"]);
+        Assert.That(error, Does.Not.Contain("--resume"), "nothing was checkpointed, so a resume would fail");
         Assert.That(File.Exists(Path.Combine(run, "model.safetensors")), Is.False);
         Assert.That(File.Exists(Path.Combine(run, "checkpoint.safetensors")), Is.False, "no checkpoint of a non-finite epoch");
         var metrics = File.ReadAllLines(Path.Combine(run, "metrics.csv"));

@@ -27,6 +27,26 @@ public sealed class TrainingRunTests : ScratchTests
     };
 
     [Test]
+    public void Resume_AfterATargetWasEdited_RefusesNamingTheLineAndBothValues()
+    {
+        // A copy of the training file whose one target is changed between the start and the resume.
+        var train = Path.Combine(Scratch.FullName, "train.csv");
+        File.Copy(Train, train);
+        var options = Options("edited") with { TrainPaths = [train], MaxEpochs = 1 };
+        TrainingRun.Run(options, TextWriter.Null);
+        var lines = File.ReadAllLines(train);
+        var cells = lines[7].Split(',');
+        cells[^1] = "12345.5";
+        lines[7] = string.Join(',', cells);
+        File.WriteAllLines(train, lines);
+
+        var resumed = TrainRunOptions.FromRunFolder(options.OutputDirectory) with { MaxEpochs = 2 };
+        var error = Assert.Catch<UsageException>(() => TrainingRun.Run(resumed, TextWriter.Null))!;
+        Assert.That(error.Message, Does.Contain("line 8").And.Contain("12345.5").And.Contain("when the run started"));
+        Assert.That(File.ReadAllLines(Path.Combine(options.OutputDirectory, "metrics.csv")), Has.Length.EqualTo(2), "nothing trained on the changed data");
+    }
+
+    [Test]
     public void Run_WritesTheWholeRunFolder()
     {
         var summary = TrainingRun.Run(Options("run"), TextWriter.Null);
