@@ -24,14 +24,22 @@ public sealed partial class TrainVerbTests
     public void ModelFiles_ArchitectureTooLargeForTheWeights_ExitWithCode2AndOneLine(string architecture, string reason)
     {
         var run = CopyWithArchitecture("large", architecture);
-        foreach (var args in new[] { new[] { "evaluate", "--model", run, "--data", Test }, ["predict", "--model", run, "--input", Test] })
+        var onnx = Path.Combine(_scratch, "never.onnx");
+        foreach (var args in new[]
         {
-            var (code, output, error) = CliRunner.Run([.. args, "--device", "cpu"]);
+            new[] { "evaluate", "--model", run, "--data", Test, "--device", "cpu" },
+            ["predict", "--model", run, "--input", Test, "--device", "cpu"],
+            ["extract", "--source", run, "--layer", "1", "--input", Test, "--output", Path.Combine(_scratch, "never.csv"), "--device", "cpu"],
+            ["export", "--model", run, "--format", "onnx", "--output", onnx],
+        })
+        {
+            var (code, output, error) = CliRunner.Run(args);
             Assert.That(code, Is.EqualTo(CliApp.InvalidInput), string.Join(' ', args) + "\n" + error);
             Assert.That(output, Is.Empty);
             Assert.That(error, Does.Not.Contain(" at ").And.Not.Contain("Exception"), "no stack trace");
             AssertOneErrorLine(error, [Path.Combine(run, "model.json"), architecture, reason]);
         }
+        Assert.That(File.Exists(onnx), Is.False);
     }
 
     [Test]
