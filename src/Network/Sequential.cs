@@ -88,13 +88,39 @@ public sealed class Sequential : IDisposable
     /// <summary>
     /// The size of the stack on <paramref name="inputWidth"/> inputs without building it: its
     /// parameter count and the activation floats one row needs (every layer's output). Memory
-    /// estimates use it, so they count exactly what the constructor allocates.
+    /// estimates use it, so they count exactly what the constructor allocates. Counted in checked
+    /// long arithmetic: a stack read from a file can claim more than any buffer holds, and that is
+    /// an <see cref="OverflowException"/> here, never a wrapped count.
     /// </summary>
+    /// <exception cref="OverflowException">The count does not fit in a long.</exception>
     public static (long Parameters, long ActivationsPerRow) Measure(int inputWidth, IReadOnlyList<LayerSpec> layers)
     {
         ArgumentNullException.ThrowIfNull(layers);
         var (widths, shapes) = LayOut(inputWidth, layers);
-        return (shapes.Sum(s => (long)s.Rows * s.Columns), widths.Sum(w => (long)w));
+        long parameters = 0;
+        long activations = 0;
+        checked
+        {
+            foreach (var (_, rows, columns) in shapes)
+            {
+                parameters += (long)rows * columns;
+            }
+            foreach (var width in widths)
+            {
+                activations += width;
+            }
+        }
+        return (parameters, activations);
+    }
+
+    /// <summary>
+    /// The parameter tensors the stack on <paramref name="inputWidth"/> inputs has, in layout order
+    /// (name, rows, columns), without building it: what a weights file must hold.
+    /// </summary>
+    public static IReadOnlyList<(string Name, int Rows, int Columns)> ParameterShapes(int inputWidth, IReadOnlyList<LayerSpec> layers)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        return LayOut(inputWidth, layers).Shapes;
     }
 
     // Each layer's output width and the parameter shapes (name, rows, columns), walking the stack once.

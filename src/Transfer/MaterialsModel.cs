@@ -63,10 +63,12 @@ public sealed class MaterialsModel : IDisposable
     {
         var manifestPath = ResolveManifest(path);
         var manifest = ModelManifest.Load(manifestPath);
+        // The files are checked against each other before a backend is even rented.
+        var files = ModelFiles.Check(manifestPath, manifest);
         var lease = BackendPool.Rent(device);
         try
         {
-            return Load(manifestPath, manifest, lease.Backend, lease);
+            return Load(manifestPath, manifest, files, lease.Backend, lease);
         }
         catch
         {
@@ -79,7 +81,8 @@ public sealed class MaterialsModel : IDisposable
     public static MaterialsModel Load(string path, IComputeBackend backend)
     {
         var manifestPath = ResolveManifest(path);
-        return Load(manifestPath, ModelManifest.Load(manifestPath), backend, lease: null);
+        var manifest = ModelManifest.Load(manifestPath);
+        return Load(manifestPath, manifest, ModelFiles.Check(manifestPath, manifest), backend, lease: null);
     }
 
     /// <summary>The layer stack a manifest describes.</summary>
@@ -193,7 +196,7 @@ public sealed class MaterialsModel : IDisposable
         _lease?.Dispose();
     }
 
-    private static MaterialsModel Load(string manifestPath, ModelManifest manifest, IComputeBackend backend, BackendLease? lease)
+    private static MaterialsModel Load(string manifestPath, ModelManifest manifest, CheckedModel files, IComputeBackend backend, BackendLease? lease)
     {
         FeatureSource features;
         if (manifest.FeatureKind == FeatureKind.ElementalFractions && manifest.InputWidth == ElementalFractions.Width)
@@ -232,16 +235,9 @@ public sealed class MaterialsModel : IDisposable
         {
             features = features.WithScaling(scaler);
         }
-        IReadOnlyList<LayerSpec> layers;
-        try
-        {
-            layers = Layers(manifest);
-        }
-        catch (Exception e) when (e is SpecFormatException or ArgumentException)
-        {
-            throw new UsageException($"{manifestPath}: {e.Message}", e);
-        }
-        var network = new Sequential(backend, manifest.InputWidth, layers, InferenceRows);
+        // Sizes, shapes and the weights' hash were checked by ModelFiles.Check; what is left is whether the network fits here.
+        ModelFiles.CheckMemory(manifestPath, files, manifest.InputWidth, backend.Device, InferenceRows);
+        var network = new Sequential(backend, manifest.InputWidth, files.Layers, InferenceRows);
         try
         {
             if (manifest.TargetList().Count != network.OutputWidth)
@@ -249,7 +245,7 @@ public sealed class MaterialsModel : IDisposable
                 throw new UsageException(
                     $"{manifestPath}: the network has {network.OutputWidth} outputs but the file describes {manifest.TargetList().Count} targets.");
             }
-            var weights = manifest.WeightsPath(manifestPath);
+            var weights = files.WeightsPath;
             try
             {
                 ModelWeights.Load(network, weights);

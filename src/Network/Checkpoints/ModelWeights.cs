@@ -1,3 +1,5 @@
+using CrossPropertyILGPU.Network.Spec;
+
 namespace CrossPropertyILGPU.Network.Checkpoints;
 
 /// <summary>
@@ -50,26 +52,67 @@ public static class ModelWeights
     {
         ArgumentNullException.ThrowIfNull(model);
         var (tensors, metadata) = SafeTensors.Read(path);
-        var byName = tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var byName = Match(path, model.Parameters.Entries.Select(e => (e.Name, e.Rows, e.Columns)), tensors, t => t.Name, t => t.Shape);
         var values = new float[model.Parameters.Count];
         foreach (var entry in model.Parameters.Entries)
         {
-            if (!byName.Remove(entry.Name, out var tensor))
+            byName[entry.Name].Data.CopyTo(values, entry.Offset);
+        }
+        model.Parameters.UploadValues(values);
+        return metadata;
+    }
+
+    /// <summary>
+    /// Checks, from the header alone, that <paramref name="path"/> holds exactly the parameters of
+    /// <paramref name="layers"/> on <paramref name="inputWidth"/> inputs, with the shapes
+    /// <see cref="Load"/> needs: nothing is allocated for the tensors, so a file or an architecture
+    /// claiming gigabytes is refused before any memory is spent on it.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is damaged or does not match the architecture.</exception>
+    public static SafeTensorsHeader Check(string path, int inputWidth, IReadOnlyList<LayerSpec> layers)
+    {
+        var header = SafeTensors.ReadHeader(path);
+        Check(path, header, inputWidth, layers);
+        return header;
+    }
+
+    /// <summary>Checks an already read <paramref name="header"/> of <paramref name="path"/> as <see cref="Check(string, int, IReadOnlyList{LayerSpec})"/> does.</summary>
+    /// <exception cref="InvalidDataException">The header does not match the architecture.</exception>
+    public static void Check(string path, SafeTensorsHeader header, int inputWidth, IReadOnlyList<LayerSpec> layers)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        Match(path, Sequential.ParameterShapes(inputWidth, layers), header.Tensors, t => t.Name, t => t.Shape);
+    }
+
+    // Every parameter must be present with its exact shape, and no other tensor: the tensors by name, or the first mismatch named.
+    private static Dictionary<string, T> Match<T>(
+        string path, IEnumerable<(string Name, int Rows, int Columns)> parameters, IEnumerable<T> tensors, Func<T, string> name, Func<T, int[]> shape)
+    {
+        var byName = new Dictionary<string, T>(StringComparer.Ordinal);
+        foreach (var tensor in tensors)
+        {
+            byName[name(tensor)] = tensor;
+        }
+        var matched = new Dictionary<string, T>(StringComparer.Ordinal);
+        foreach (var (parameter, rows, columns) in parameters)
+        {
+            if (!byName.Remove(parameter, out var tensor))
             {
-                throw new InvalidDataException($"{path}: has no tensor '{entry.Name}' [{entry.Rows}×{entry.Columns}] — it was saved from another architecture.");
+                throw new InvalidDataException($"{path}: has no tensor '{parameter}' [{rows}×{columns}] — it was saved from another architecture.");
             }
-            if (tensor.Data.Length != entry.Length || tensor.Shape[^1] != entry.Columns)
+            var dimensions = shape(tensor);
+            var count = dimensions.Aggregate(1L, (a, d) => a * d);
+            if (count != (long)rows * columns || dimensions.Length == 0 || dimensions[^1] != columns)
             {
                 throw new InvalidDataException(
-                    $"{path}: tensor '{entry.Name}' is [{string.Join("×", tensor.Shape)}] but the model needs [{entry.Rows}×{entry.Columns}] — another architecture or input width.");
+                    $"{path}: tensor '{parameter}' is [{string.Join("×", dimensions)}] but the model needs [{rows}×{columns}] — another architecture or input width.");
             }
-            tensor.Data.CopyTo(values, entry.Offset);
+            matched[parameter] = tensor;
         }
         if (byName.Count > 0)
         {
             throw new InvalidDataException($"{path}: holds tensors the model lacks ({string.Join(", ", byName.Keys.Take(3))}) — it was saved from another architecture.");
         }
-        model.Parameters.UploadValues(values);
-        return metadata;
+        return matched;
     }
 }

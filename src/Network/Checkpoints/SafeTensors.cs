@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
@@ -9,6 +10,23 @@ namespace CrossPropertyILGPU.Network.Checkpoints;
 /// <param name="Shape">Dimensions, outermost first.</param>
 /// <param name="Data">Row-major values.</param>
 public sealed record NamedTensor(string Name, int[] Shape, float[] Data);
+
+/// <summary>One F32 tensor's entry in a safetensors header: where its bytes are, not the bytes.</summary>
+/// <param name="Name">Tensor name.</param>
+/// <param name="Shape">Dimensions, outermost first.</param>
+/// <param name="Begin">First byte of its data, relative to the end of the header.</param>
+/// <param name="End">One past its last byte, relative to the end of the header.</param>
+public sealed record TensorEntry(string Name, int[] Shape, long Begin, long End)
+{
+    /// <summary>Values the tensor holds (the product of <see cref="Shape"/>).</summary>
+    public long Count => (End - Begin) / 4;
+}
+
+/// <summary>A safetensors file's header, checked against the file's length.</summary>
+/// <param name="Tensors">The tensors in data order.</param>
+/// <param name="Metadata">The <c>__metadata__</c> strings.</param>
+/// <param name="DataStart">Byte offset in the file where the tensor data begins.</param>
+public sealed record SafeTensorsHeader(IReadOnlyList<TensorEntry> Tensors, IReadOnlyDictionary<string, string> Metadata, long DataStart);
 
 /// <summary>
 /// The safetensors format (huggingface/safetensors), F32 only: an 8-byte little-endian header
@@ -90,27 +108,48 @@ public static class SafeTensors
         file.Flush(flushToDisk: true);
     }
 
-    /// <summary>Reads every tensor and the metadata of <paramref name="path"/>.</summary>
+    /// <summary>Headers longer than this are refused unread (the reference implementation's limit is 100 MB).</summary>
+    public const int MaxHeaderBytes = 100_000_000;
+
+    /// <summary>
+    /// Reads and checks only the header of <paramref name="path"/>: every tensor's name, dtype, shape
+    /// and byte range, each range inside the file. No tensor data is read, so a file claiming a huge
+    /// tensor costs no more memory than its header.
+    /// </summary>
     /// <exception cref="InvalidDataException">The file is truncated, not safetensors, or holds a non-F32 tensor.</exception>
-    public static (IReadOnlyList<NamedTensor> Tensors, IReadOnlyDictionary<string, string> Metadata) Read(string path)
+    public static SafeTensorsHeader ReadHeader(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var bytes = File.ReadAllBytes(path);
-        if (bytes.Length < 8)
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        return ReadHeader(path, file);
+    }
+
+    private static SafeTensorsHeader ReadHeader(string path, FileStream file)
+    {
+        var fileLength = file.Length;
+        if (fileLength < 8)
         {
-            throw new InvalidDataException($"{path}: {bytes.Length} bytes is too short for a safetensors file (truncated?).");
+            throw new InvalidDataException($"{path}: {fileLength} bytes is too short for a safetensors file (truncated?).");
         }
-        var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        if (headerLength > (ulong)(bytes.Length - 8))
+        Span<byte> lengthBytes = stackalloc byte[8];
+        file.ReadExactly(lengthBytes);
+        var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
+        if (headerLength > (ulong)(fileLength - 8))
         {
-            throw new InvalidDataException($"{path}: header length {headerLength} exceeds the file's {bytes.Length - 8} remaining bytes (truncated or not a safetensors file).");
+            throw new InvalidDataException($"{path}: header length {headerLength} exceeds the file's {fileLength - 8} remaining bytes (truncated or not a safetensors file).");
         }
-        var dataStart = 8 + (int)headerLength;
-        var dataLength = bytes.Length - dataStart;
+        if (headerLength > MaxHeaderBytes)
+        {
+            throw new InvalidDataException($"{path}: header length {headerLength} is over the {MaxHeaderBytes} bytes a safetensors header may have (not a safetensors file?).");
+        }
+        var header = new byte[(int)headerLength];
+        file.ReadExactly(header);
+        var dataStart = 8 + (long)headerLength;
+        var dataLength = fileLength - dataStart;
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(bytes.AsMemory(8, (int)headerLength));
+            document = JsonDocument.Parse(header);
         }
         catch (JsonException e)
         {
@@ -118,7 +157,11 @@ public static class SafeTensors
         }
         using (document)
         {
-            var tensors = new List<(long Begin, NamedTensor Tensor)>();
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new InvalidDataException($"{path}: the header is not a JSON object (not a safetensors file?).");
+            }
+            var tensors = new List<TensorEntry>();
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var property in document.RootElement.EnumerateObject())
             {
@@ -130,13 +173,50 @@ public static class SafeTensors
                     }
                     continue;
                 }
-                tensors.Add(ReadTensor(path, property, bytes.AsSpan(dataStart), dataLength));
+                tensors.Add(ReadEntry(path, property, dataLength));
             }
-            return (tensors.OrderBy(t => t.Begin).Select(t => t.Tensor).ToList(), metadata);
+            return new SafeTensorsHeader([.. tensors.OrderBy(t => t.Begin)], metadata, dataStart);
         }
     }
 
-    private static (long, NamedTensor) ReadTensor(string path, JsonProperty property, ReadOnlySpan<byte> data, int dataLength)
+    /// <summary>Reads every tensor and the metadata of <paramref name="path"/>: the header first, then each tensor's bytes straight into its array.</summary>
+    /// <exception cref="InvalidDataException">The file is truncated, not safetensors, holds a non-F32 tensor, or a tensor too large for one array.</exception>
+    public static (IReadOnlyList<NamedTensor> Tensors, IReadOnlyDictionary<string, string> Metadata) Read(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        var header = ReadHeader(path, file);
+        var tensors = new List<NamedTensor>(header.Tensors.Count);
+        foreach (var entry in header.Tensors)
+        {
+            if (entry.Count > Array.MaxLength)
+            {
+                throw new InvalidDataException($"{path}: tensor '{entry.Name}' [{string.Join(", ", entry.Shape)}] has {entry.Count} values, more than one array can hold.");
+            }
+            var values = new float[entry.Count];
+            var bytes = MemoryMarshal.AsBytes(values.AsSpan());
+            var position = header.DataStart + entry.Begin;
+            while (bytes.Length > 0)
+            {
+                var read = RandomAccess.Read(file.SafeFileHandle, bytes, position);
+                if (read == 0)
+                {
+                    throw new InvalidDataException($"{path}: tensor '{entry.Name}' ends past the end of the file (truncated while reading?).");
+                }
+                bytes = bytes[read..];
+                position += read;
+            }
+            if (!BitConverter.IsLittleEndian)
+            {
+                var raw = MemoryMarshal.Cast<float, int>(values.AsSpan());
+                BinaryPrimitives.ReverseEndianness(raw, raw);
+            }
+            tensors.Add(new NamedTensor(entry.Name, entry.Shape, values));
+        }
+        return (tensors, header.Metadata);
+    }
+
+    private static TensorEntry ReadEntry(string path, JsonProperty property, long dataLength)
     {
         var name = property.Name;
         try
@@ -148,19 +228,25 @@ public static class SafeTensors
             }
             var shape = property.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
             var offsets = property.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-            var count = shape.Aggregate(1L, (a, d) => a * d);
-            if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataLength || offsets[1] - offsets[0] != 4 * count)
+            if (shape.Any(d => d < 0))
+            {
+                throw new InvalidDataException($"{path}: tensor '{name}' has a negative dimension in [{string.Join(", ", shape)}].");
+            }
+            long bytes;
+            try
+            {
+                bytes = checked(4 * shape.Aggregate(1L, (a, d) => checked(a * d)));
+            }
+            catch (OverflowException e)
+            {
+                throw new InvalidDataException($"{path}: tensor '{name}' [{string.Join(", ", shape)}] claims more values than a file can hold.", e);
+            }
+            if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataLength || offsets[1] - offsets[0] != bytes)
             {
                 throw new InvalidDataException(
                     $"{path}: tensor '{name}' [{string.Join(", ", shape)}] has data_offsets [{string.Join(", ", offsets)}] outside the {dataLength} data bytes (truncated?).");
             }
-            var values = new float[count];
-            var source = data.Slice((int)offsets[0], (int)(offsets[1] - offsets[0]));
-            for (var i = 0; i < values.Length; i++)
-            {
-                values[i] = BinaryPrimitives.ReadSingleLittleEndian(source.Slice(4 * i));
-            }
-            return (offsets[0], new NamedTensor(name, shape, values));
+            return new TensorEntry(name, shape, offsets[0], offsets[1]);
         }
         catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
         {

@@ -42,8 +42,11 @@ public static class OnnxExport
             throw new OptionException("Model", modelPath, $"no model.json at {manifestPath}.");
         }
         var manifest = ModelManifest.Load(manifestPath);
-        var layers = MaterialsModel.Layers(manifest);
-        var (tensors, _) = SafeTensors.Read(manifest.WeightsPath(manifestPath));
+        // Sizes, shapes and hash first; then the weights are read once on the host (the graph is written from them).
+        var files = ModelFiles.Check(manifestPath, manifest);
+        Data.MemoryBudget.EnsureHost(files.WeightsPath, checked(4 * 3 * files.Parameters), $"exporting {manifest.Architecture}");
+        var layers = files.Layers;
+        var (tensors, _) = SafeTensors.Read(files.WeightsPath);
         var byName = tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
 
         var graph = new Message();

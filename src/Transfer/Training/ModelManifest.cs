@@ -86,6 +86,16 @@ public sealed record ModelManifest
     /// <summary>Weights file name, beside this file.</summary>
     public string Weights { get; init; } = RunFolder.WeightsFileName;
 
+    /// <summary>
+    /// SHA-256 (lower-case hex) of the weights file as it was written, checked on load so weights
+    /// from another run with the same architecture are refused instead of predicting with this
+    /// file's scaling. Manifests written before this field existed — the shipped
+    /// <c>models/elemnet-oqmd/model.json</c> among them — lack it (null, and not written when null);
+    /// they load as before, with the weights checked by shape only.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? WeightsSha256 { get; init; }
+
     /// <summary>How the model was trained.</summary>
     public TrainingSummary? Training { get; init; }
 

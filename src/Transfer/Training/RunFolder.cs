@@ -362,13 +362,15 @@ public sealed class RunFolder
     public void SaveModel(ModelManifest manifest, Sequential network)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        ModelWeights.Save(network, Combine(manifest.Weights), new Dictionary<string, string>
+        var weights = Combine(manifest.Weights);
+        ModelWeights.Save(network, weights, new Dictionary<string, string>
         {
             ["architecture"] = manifest.Architecture,
             ["feature_kind"] = manifest.FeatureKind.ToName(),
             ["target"] = manifest.TargetName,
         });
-        manifest.Save(ManifestPath);
+        // The hash of the file as written ties the weights to this manifest (ModelFiles.Check).
+        (manifest with { WeightsSha256 = ModelFiles.Sha256(weights) }).Save(ManifestPath);
     }
 
     /// <summary>Reads <c>model.json</c>.</summary>

@@ -28,6 +28,7 @@ internal sealed record SourceModel(string ManifestPath, string WeightsPath, Mode
         {
             throw new UsageException($"The source model {manifestPath} has {manifest.InputWidth} inputs; elemental fractions have {ElementalFractions.Width}.");
         }
-        return new SourceModel(manifestPath, manifest.WeightsPath(manifestPath), manifest);
+        // Sizes, tensor shapes and the weights' hash, from the header only; the memory training needs is NetworkDesign.CheckMemory's.
+        return new SourceModel(manifestPath, ModelFiles.Check(manifestPath, manifest).WeightsPath, manifest);
     }
 }
