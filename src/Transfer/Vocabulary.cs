@@ -16,48 +16,25 @@ namespace CrossPropertyILGPU.Transfer;
 public sealed class OptionVocabulary<T>
     where T : struct, Enum
 {
-    private readonly (T Value, string Name)[] _entries;
+    private readonly NameTable<T> _table;
 
     internal OptionVocabulary(string option, params (T Value, string Name)[] entries)
     {
         Option = option;
-        _entries = entries;
-        Names = [.. entries.Select(e => e.Name)];
+        _table = new NameTable<T>(ignoreCase: false, entries);
     }
 
     /// <summary>The option's property name (e.g. <c>Loss</c>), for errors.</summary>
     public string Option { get; }
 
     /// <summary>Every accepted name, in the order help texts list them.</summary>
-    public IReadOnlyList<string> Names { get; }
+    public IReadOnlyList<string> Names => _table.Names;
 
     /// <summary>The name of <paramref name="value"/>.</summary>
-    public string ToName(T value)
-    {
-        foreach (var (v, name) in _entries)
-        {
-            if (EqualityComparer<T>.Default.Equals(v, value))
-            {
-                return name;
-            }
-        }
-        throw new ArgumentOutOfRangeException(nameof(value), value, $"No name for {Option} {value}.");
-    }
+    public string ToName(T value) => _table.ToName(value);
 
     /// <summary>The value named <paramref name="text"/> (exact, lower case); false for anything else.</summary>
-    public bool TryParse(string? text, out T value)
-    {
-        foreach (var (v, name) in _entries)
-        {
-            if (string.Equals(name, text, StringComparison.Ordinal))
-            {
-                value = v;
-                return true;
-            }
-        }
-        value = default;
-        return false;
-    }
+    public bool TryParse(string? text, out T value) => _table.TryParse(text, out value);
 
     /// <summary>The value named <paramref name="text"/>.</summary>
     /// <exception cref="OptionException">The text names none of <see cref="Names"/>.</exception>
@@ -65,7 +42,7 @@ public sealed class OptionVocabulary<T>
         TryParse(text, out var value) ? value : throw new OptionException(Option, text, $"use {Listing}.");
 
     /// <summary>"<c>a, b or c</c>".</summary>
-    public string Listing => Names.Count == 1 ? Names[0] : $"{string.Join(", ", Names.Take(Names.Count - 1))} or {Names[^1]}";
+    public string Listing => _table.Listing;
 }
 
 /// <summary>The vocabularies of the enum-valued options of training runs, and their names as extension methods.</summary>

@@ -16,25 +16,15 @@ public enum GemmEngine
 /// <summary>Parsing and printing of <see cref="GemmEngine"/> as the CLI spells it.</summary>
 public static class GemmEngines
 {
+    /// <summary>The names, case-insensitive.</summary>
+    public static NameTable<GemmEngine> Table { get; } = new(ignoreCase: true, (GemmEngine.Custom, "custom"), (GemmEngine.CuBlas, "cublas"));
+
     /// <summary>The accepted spellings.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["custom", "cublas"];
+    public static IReadOnlyList<string> Names => Table.Names;
 
     /// <summary>The CLI spelling of <paramref name="engine"/>.</summary>
-    public static string ToName(this GemmEngine engine) => engine switch
-    {
-        GemmEngine.Custom => "custom",
-        GemmEngine.CuBlas => "cublas",
-        _ => throw new ArgumentOutOfRangeException(nameof(engine), engine, "Unknown GEMM engine."),
-    };
+    public static string ToName(this GemmEngine engine) => Table.ToName(engine);
 
     /// <summary>Parses a CLI spelling (case-insensitive); false when it names no engine.</summary>
-    public static bool TryParse(string? text, out GemmEngine engine)
-    {
-        switch (text?.Trim().ToLowerInvariant())
-        {
-            case "custom": engine = GemmEngine.Custom; return true;
-            case "cublas": engine = GemmEngine.CuBlas; return true;
-            default: engine = GemmEngine.Custom; return false;
-        }
-    }
+    public static bool TryParse(string? text, out GemmEngine engine) => Table.TryParse(text, out engine);
 }

@@ -22,19 +22,15 @@ public enum DeviceKind
 /// <summary>Parsing and printing of <see cref="DeviceKind"/> as the CLI spells it.</summary>
 public static class DeviceKinds
 {
+    /// <summary>The names, case-insensitive, in the order the CLI lists them.</summary>
+    public static Backends.NameTable<DeviceKind> Table { get; } = new(ignoreCase: true,
+        (DeviceKind.Auto, "auto"), (DeviceKind.Cpu, "cpu"), (DeviceKind.IlgpuCpu, "ilgpu-cpu"), (DeviceKind.Cuda, "cuda"), (DeviceKind.OpenCL, "opencl"));
+
     /// <summary>The accepted spellings, in the order the CLI lists them.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["auto", "cpu", "ilgpu-cpu", "cuda", "opencl"];
+    public static IReadOnlyList<string> Names => Table.Names;
 
     /// <summary>The CLI spelling of <paramref name="kind"/>.</summary>
-    public static string ToName(this DeviceKind kind) => kind switch
-    {
-        DeviceKind.Auto => "auto",
-        DeviceKind.Cpu => "cpu",
-        DeviceKind.IlgpuCpu => "ilgpu-cpu",
-        DeviceKind.Cuda => "cuda",
-        DeviceKind.OpenCL => "opencl",
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown device kind."),
-    };
+    public static string ToName(this DeviceKind kind) => Table.ToName(kind);
 
     /// <summary>Parses a CLI spelling (case-insensitive).</summary>
     /// <exception cref="ArgumentException">The text names no device kind; the message lists the valid ones.</exception>
@@ -48,16 +44,5 @@ public static class DeviceKinds
     }
 
     /// <summary>Parses a CLI spelling (case-insensitive); false when it names no device kind.</summary>
-    public static bool TryParse(string? text, out DeviceKind kind)
-    {
-        switch (text?.Trim().ToLowerInvariant())
-        {
-            case "auto": kind = DeviceKind.Auto; return true;
-            case "cpu": kind = DeviceKind.Cpu; return true;
-            case "ilgpu-cpu": kind = DeviceKind.IlgpuCpu; return true;
-            case "cuda": kind = DeviceKind.Cuda; return true;
-            case "opencl": kind = DeviceKind.OpenCL; return true;
-            default: kind = DeviceKind.Auto; return false;
-        }
-    }
+    public static bool TryParse(string? text, out DeviceKind kind) => Table.TryParse(text, out kind);
 }
