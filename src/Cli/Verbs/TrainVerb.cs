@@ -58,7 +58,7 @@ internal static class TrainVerb
         var lr = new Option<float>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1e-4f };
         var maxEpochs = new Option<int>("--max-epochs") { Description = "Epoch limit.", DefaultValueFactory = _ => defaults.MaxEpochs };
         var patience = new Option<int>("--patience") { Description = "Stop after this many epochs without a better validation MAE.", DefaultValueFactory = _ => defaults.Patience };
-        var timeLimit = new Option<double?>("--time-limit") { Description = "Wall-time limit in seconds. Default: none." };
+        var timeLimit = new Option<double?>("--time-limit") { Description = "Wall-time limit in seconds; an epoch it cuts short is discarded, and --resume redoes it. Default: none." };
         var loss = new Option<string>("--loss") { Description = $"Training loss: {Vocabulary.Loss.Listing}.", DefaultValueFactory = _ => LossKind.Mae.ToName() };
         var scaling = new Option<string>("--target-scaling") { Description = "standard (train on standardised targets) or none (raw targets, as ElemNet). FineTune without --reinit-last keeps the source model's scaling with its output layer (recorded as source).", DefaultValueFactory = _ => TargetScaling.Standard.ToName() };
         var ensemble = new Option<int>("--ensemble") { Description = "Train N models with seeds seed, seed+1, … on the same split (in --out/member-k); predictions get the members' mean and a std column. 1 = a single model.", DefaultValueFactory = _ => 1 };

@@ -33,6 +33,12 @@ namespace CrossPropertyILGPU.Network.Training;
 /// there or in the losses stops the run (<see cref="NonFiniteStop"/>) before the epoch is handed
 /// to the checkpoint callback.
 /// </para>
+/// <para>
+/// A cancellation or the time limit ends the run after the current step. An epoch left mid-way is
+/// discarded whole (<see cref="TrainingResult.InterruptedEpoch"/>): it is not validated, recorded or
+/// checkpointed and cannot become best, so every recorded epoch, checkpoint and model is one an
+/// uninterrupted run also has, and a resumed run redoes the epoch from its start.
+/// </para>
 /// </summary>
 public sealed class Trainer
 {
@@ -60,7 +66,8 @@ public sealed class Trainer
     /// <param name="resume">A state saved by <paramref name="epochCompleted"/> to continue from.</param>
     /// <param name="epochCompleted">Called after every epoch that ends with finite metrics; its
     /// <see cref="EpochEnd.Capture"/> reads the full state back only when the caller asks.</param>
-    /// <param name="cancellation">Stops after the current step; the best weights are still restored.</param>
+    /// <param name="cancellation">Stops after the current step. An epoch left mid-way is discarded
+    /// (<see cref="TrainingResult.InterruptedEpoch"/>); the best weights of the completed epochs are restored.</param>
     public TrainingResult Fit(
         DataMatrix train, DataMatrix validation, IProgress<EpochMetrics>? progress = null,
         TrainingState? resume = null, Action<EpochEnd>? epochCompleted = null, CancellationToken cancellation = default)
@@ -104,11 +111,29 @@ public sealed class Trainer
             history.AddRange(resume.History);
         }
         var stopReason = "max-epochs";
+        int? interruptedEpoch = null;
         for (var epoch = firstEpoch; epoch <= _options.MaxEpochs; epoch++)
         {
             // A pure function of the epoch and the history so far: a resumed run repeats it exactly.
+            if (cancellation.IsCancellationRequested)
+            {
+                // Requested after the last epoch's check: stop before starting another.
+                stopReason = "cancelled";
+                break;
+            }
             var rate = _options.Schedule.RateFor(epoch, _options.LearningRate, _options.MaxEpochs, history);
-            var (trainLoss, outOfTime) = TrainEpoch(step, trainSet, epoch, rate, trainLossSum, clock, cancellation);
+            var (trainLoss, interrupted) = TrainEpoch(step, trainSet, epoch, rate, trainLossSum, clock, cancellation);
+            if (interrupted is not null)
+            {
+                // Left mid-way: the partial epoch is discarded — not validated, not in the history,
+                // not handed to epochCompleted (so never checkpointed) and never best. Its Adam steps
+                // live only in the buffers, which are overwritten by the best weights below; a
+                // resumed run redoes the epoch from its start.
+                stopReason = interrupted;
+                interruptedEpoch = epoch;
+                break;
+            }
+            var outOfTime = _options.TimeLimit is { } limit && clock.Elapsed >= limit;
             var perTarget = outputs == 1 ? null : new double[outputs];
             var validationMae = MeanAbsoluteError(
                 validationFeatures.View, validationTargets.View, validation.Count, validationLossSum, validationSums, validationLabelled, perTarget);
@@ -167,39 +192,54 @@ public sealed class Trainer
 
         backend.Copy(bestValues.View, parameters.Values.View);
         return new TrainingResult(history.Count, earlyStopping.BestEpoch, earlyStopping.Best, stopReason,
-            clock.Elapsed + TimeSpan.FromSeconds(secondsBefore), history);
+            clock.Elapsed + TimeSpan.FromSeconds(secondsBefore), history)
+        {
+            InterruptedEpoch = interruptedEpoch,
+        };
     }
+
+    /// <summary>Test hook: called after each step with (epoch, steps done in that epoch), before the
+    /// time limit and the cancellation are checked.</summary>
+    internal Action<int, int>? StepCompleted { get; set; }
 
     /// <summary>
     /// One pass over the training set in this epoch's order, a <see cref="TrainingStep"/> per
-    /// minibatch (the last one may be short); returns the mean training loss over the samples seen
-    /// (with K targets: the mean over targets of each target's mean over its labelled rows seen) and whether the time limit cut the epoch short. Cancellation also ends it after a step.
+    /// minibatch (the last one may be short); returns the mean training loss over the epoch
+    /// (with K targets: the mean over targets of each target's mean over its labelled rows), or,
+    /// when the time limit or a cancellation ends it after a step before its last, the stop reason
+    /// ("time-limit", "cancelled") instead: that partial epoch is not to be recorded.
     /// </summary>
-    private (double TrainLoss, bool OutOfTime) TrainEpoch(
+    private (double TrainLoss, string? Interrupted) TrainEpoch(
         TrainingStep step, ShuffledTrainingSet trainSet, int epoch, float learningRate, BufferView lossSum, Stopwatch clock, CancellationToken cancellation)
     {
         trainSet.Shuffle(_options.Seed, epoch);
         _model.Backend.Fill(lossSum, 0f);
         var seen = 0;
-        var outOfTime = false;
+        var steps = 0;
         for (var start = 0; start < trainSet.Count; start += _options.BatchSize)
         {
             var rows = Math.Min(_options.BatchSize, trainSet.Count - start);
             var (features, targets) = trainSet.Batch(start, rows);
             step.Step(features, targets, rows, lossSum, learningRate);
             seen += rows;
+            StepCompleted?.Invoke(epoch, ++steps);
+            if (seen == trainSet.Count)
+            {
+                // The last step: the epoch is whole whatever the clock or the token say now; the
+                // caller stops after recording it.
+                break;
+            }
             if (_options.TimeLimit is { } limit && clock.Elapsed >= limit)
             {
-                outOfTime = true;
-                break;
+                return (double.NaN, "time-limit");
             }
             if (cancellation.IsCancellationRequested)
             {
-                break;
+                return (double.NaN, "cancelled");
             }
         }
         // The loss is accumulated on the device: one read-back per epoch.
-        return (trainSet.MeanLoss(lossSum, seen), outOfTime);
+        return (trainSet.MeanLoss(lossSum, seen), null);
     }
 
     /// <summary>

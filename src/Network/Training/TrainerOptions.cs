@@ -14,7 +14,9 @@ public sealed record TrainerOptions
     /// <summary>Epochs without a validation improvement before stopping (ElemNet: 200).</summary>
     public int Patience { get; init; } = 200;
 
-    /// <summary>Wall-clock limit; the run stops after the step that crosses it. Null = none.</summary>
+    /// <summary>Wall-clock limit, checked after every step; the run stops at the step that crosses it.
+    /// Crossed before an epoch's last step, that partial epoch is discarded, as on cancellation
+    /// (<see cref="TrainingResult.InterruptedEpoch"/>). Null = none.</summary>
     public TimeSpan? TimeLimit { get; init; }
 
     /// <summary>Training loss (ElemNet: MAE).</summary>
@@ -93,10 +95,19 @@ public sealed record EpochMetrics(int Epoch, double TrainLoss, double Validation
 }
 
 /// <summary>How a training run ended.</summary>
-/// <param name="Epochs">Epochs run.</param>
+/// <param name="Epochs">Epochs completed (an interrupted partial epoch is not counted).</param>
 /// <param name="BestEpoch">Epoch of the best validation MAE, whose weights the model now holds.</param>
 /// <param name="BestValidationMae">That MAE.</param>
 /// <param name="StopReason">max-epochs, early-stopping, time-limit, cancelled or non-finite (<see cref="Trainer.NonFiniteStop"/>).</param>
 /// <param name="Elapsed">Wall time.</param>
 /// <param name="History">Every epoch's metrics.</param>
-public sealed record TrainingResult(int Epochs, int BestEpoch, double BestValidationMae, string StopReason, TimeSpan Elapsed, IReadOnlyList<EpochMetrics> History);
+public sealed record TrainingResult(int Epochs, int BestEpoch, double BestValidationMae, string StopReason, TimeSpan Elapsed, IReadOnlyList<EpochMetrics> History)
+{
+    /// <summary>
+    /// The epoch that a cancellation or the time limit left mid-way (StopReason cancelled or
+    /// time-limit), or null when the run stopped between epochs. That epoch was discarded: it is not
+    /// in <see cref="History"/> or <see cref="Epochs"/>, was not validated or handed to the checkpoint
+    /// callback and cannot be the best; a resumed run trains it again from its start.
+    /// </summary>
+    public int? InterruptedEpoch { get; init; }
+}

@@ -95,6 +95,22 @@ public static class TrainingRun
         }
 
         var result = Train(options, folder, sequential, network.Trainer, data, scalers, resume?.State, progress, cancellation);
+        if (result.History.Count == 0 && result.StopReason is "cancelled" or "time-limit")
+        {
+            // Stopped before any epoch was complete (inside the first, or before it began).
+            var what = result.StopReason == "cancelled" ? "interrupted" : "time limit reached";
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{what} during epoch {result.InterruptedEpoch ?? 1}: no epoch was completed, so no model or checkpoint was written"));
+            cancellation.ThrowIfCancellationRequested();
+            throw new OptionException(nameof(TrainRunOptions.TimeLimit), options.TimeLimit?.TotalSeconds.ToString(CultureInfo.InvariantCulture),
+                $"ran out during epoch {result.InterruptedEpoch ?? 1}, before any epoch was complete; no model or checkpoint was written.");
+        }
+        if (result.InterruptedEpoch is { } partial)
+        {
+            var what = result.StopReason == "cancelled" ? "interrupted" : "time limit reached";
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{what} during epoch {partial}: that partial epoch is discarded; the model is the best completed epoch's ({result.BestEpoch}), and --resume trains epoch {partial} again from its start"));
+        }
         var diverged = result.StopReason == Trainer.NonFiniteStop;
         if (diverged && result.BestEpoch == 0)
         {

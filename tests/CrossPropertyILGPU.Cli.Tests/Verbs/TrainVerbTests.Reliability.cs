@@ -63,6 +63,121 @@ public sealed partial class TrainVerbTests
         Assert.That(MetricsWithoutSeconds(killed), Is.EqualTo(MetricsWithoutSeconds(straight)).AsCollection);
     }
 
+    /// <summary>
+    /// The real command line in a child process, sent SIGINT (Ctrl+C) or SIGTERM half an epoch into
+    /// epoch 3 (an epoch of ~0.5 s on 22,767 rows): it exits with 130, discarding the partial epoch —
+    /// metrics.csv holds epochs 1 and 2 only, the model is the best of them — and --resume redoes
+    /// epoch 3 from its start, ending byte-identical to an uninterrupted run (model, metrics.csv
+    /// without its seconds column, predictions).
+    /// </summary>
+    [Test]
+    public void Resume_AfterSigintOrSigtermMidEpoch_EndsByteIdenticalToAnUninterruptedRun()
+    {
+        const int epochs = 5;
+        var data = CliRunner.Jarvis("deltae", "deltae_training_set.csv");
+        string[] Args(string run) =>
+            ["train", "--train", data, "--arch", "512x2D-1", "--max-epochs", epochs.ToString(System.Globalization.CultureInfo.InvariantCulture), "--patience", "1000", "--device", "cpu", "--out", run];
+        string[] Files(string run) =>
+            [.. new[] { "model.safetensors", "predictions_train.csv", "predictions_validation.csv" }.Select(f => Path.Combine(run, f))];
+
+        var straight = Path.Combine(_scratch, "straight");
+        var (code, _, error) = CliRunner.Run(Args(straight));
+        Assert.That(code, Is.Zero, error);
+
+        foreach (var signal in new[] { "INT", "TERM" })
+        {
+            var run = Path.Combine(_scratch, signal);
+            var (exit, log) = RunAndSignalMidEpoch(Args(run), signal, afterEpochLines: 2);
+            Assert.That(exit, Is.EqualTo(CliApp.Interrupted), log);
+            Assert.That(log, Does.Contain("during epoch 3: that partial epoch is discarded"), "the signal landed mid-epoch: " + log);
+            Assert.That(MetricsWithoutSeconds(run), Is.EqualTo(MetricsWithoutSeconds(straight)[..3]).AsCollection, "only the two whole epochs");
+            Assert.That(File.Exists(Path.Combine(run, "model.safetensors")), Is.True, "the model of the best whole epoch");
+
+            (code, _, error) = CliRunner.Run("train", "--resume", run);
+            Assert.That(code, Is.Zero, error);
+            Assert.That(error, Does.Contain("resuming").And.Contain("after epoch 2"));
+            Assert.That(MetricsWithoutSeconds(run), Is.EqualTo(MetricsWithoutSeconds(straight)).AsCollection, signal);
+            foreach (var (resumed, uninterrupted) in Files(run).Zip(Files(straight)))
+            {
+                Assert.That(File.ReadAllBytes(resumed), Is.EqualTo(File.ReadAllBytes(uninterrupted)).AsCollection, $"{signal}: {Path.GetFileName(resumed)}");
+            }
+        }
+    }
+
+    /// <summary>A time limit that runs out inside the first epoch leaves no whole epoch: exit code 2,
+    /// one line saying so, and neither a model nor a checkpoint of the partial epoch.</summary>
+    [Test]
+    public void Train_TimeLimitEndingInsideTheFirstEpoch_ExitsWithCode2AndWritesNoModel()
+    {
+        var run = Path.Combine(_scratch, "short");
+        var (code, _, error) = CliRunner.Run([.. SmallRun(run, 5), "--batch-size", "8", "--time-limit", "0.000001"]);
+        Assert.That(code, Is.EqualTo(CliApp.InvalidInput), error);
+        Assert.That(error, Does.Contain("time limit reached during epoch 1: no epoch was completed, so no model or checkpoint was written"));
+        Assert.That(error, Does.Contain("--time-limit").And.Contain("before any epoch was complete"));
+        Assert.That(File.Exists(Path.Combine(run, "model.safetensors")), Is.False);
+        Assert.That(File.Exists(Path.Combine(run, "checkpoint.safetensors")), Is.False);
+        Assert.That(File.ReadAllLines(Path.Combine(run, "metrics.csv")), Has.Length.EqualTo(1), "the header only");
+    }
+
+    // Starts the command line in a child process and, once `afterEpochLines` epoch lines are on its
+    // stderr, waits half the last epoch's duration and sends it the signal; returns its exit code and stderr.
+    private static (int Code, string Error) RunAndSignalMidEpoch(string[] args, string signal, int afterEpochLines)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in new[] { Path.Combine(TestContext.CurrentContext.TestDirectory, "cpilgpu.dll") }.Concat(args))
+        {
+            start.ArgumentList.Add(argument);
+        }
+        var error = new System.Text.StringBuilder();
+        var epochLines = new List<TimeSpan>();
+        var clock = Stopwatch.StartNew();
+        using var child = Process.Start(start)!;
+        child.OutputDataReceived += (_, _) => { };
+        child.ErrorDataReceived += (_, e) =>
+        {
+            lock (error)
+            {
+                error.AppendLine(e.Data);
+                if (e.Data?.StartsWith("epoch ", StringComparison.Ordinal) == true)
+                {
+                    epochLines.Add(clock.Elapsed);
+                }
+            }
+        };
+        child.BeginOutputReadLine();
+        child.BeginErrorReadLine();
+        TimeSpan epoch;
+        while (true)
+        {
+            lock (error)
+            {
+                if (epochLines.Count >= afterEpochLines)
+                {
+                    epoch = epochLines[^1] - epochLines[^2];
+                    break;
+                }
+            }
+            Assert.That(child.HasExited, Is.False, "the child ended before it could be signalled: " + error);
+            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromMinutes(2)), "no epoch line appeared");
+            Thread.Sleep(5);
+        }
+        Thread.Sleep(epoch / 2);
+        using (var kill = Process.Start("kill", ["-s", signal, child.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            kill.WaitForExit();
+        }
+        Assert.That(child.WaitForExit(TimeSpan.FromMinutes(1)), Is.True, "the child did not stop");
+        child.WaitForExit();
+        lock (error)
+        {
+            return (child.ExitCode, error.ToString());
+        }
+    }
+
     // Lines of metrics.csv after the header; shared for reading while the child appends.
     private static int EpochsLogged(string metrics)
     {

@@ -160,6 +160,126 @@ public sealed class TrainerTests : NetworkTestBase
     }
 
     /// <summary>
+    /// Cancelled after step 3 of epoch 4's 7, or with the time limit crossed there (a hook sleeps
+    /// past it): epoch 4 is discarded whole — only epochs 1–3 are in the history, reported and
+    /// handed to the checkpoint callback, the model holds the best of them — and resuming from
+    /// epoch 3's state redoes epoch 4 from its start, ending bit-identical to an uninterrupted run.
+    /// </summary>
+    [TestCase("cancelled")]
+    [TestCase("time-limit")]
+    public void Fit_InterruptedMidEpoch_DiscardsThePartialEpochAndResumesBitIdentical(string how)
+    {
+        LayerSpec[] layers = [new DenseSpec(8, true), new DropoutSpec(0.8f), new DenseSpec(1, false)];
+        // 100 rows in batches of 16: 7 steps per epoch.
+        var options = new TrainerOptions { MaxEpochs = 6, Patience = 100, LearningRate = 1e-2f, Seed = 4, BatchSize = 16 };
+        var (train, validation) = (Synthetic(100, 4, seed: 70), Synthetic(20, 4, seed: 71));
+
+        float[] straight;
+        TrainingResult straightResult;
+        using (var model = new Sequential(Backend, 4, layers, maxRows: 32))
+        {
+            model.InitializeGlorotUniform(seed: 6);
+            straightResult = new Trainer(model, options).Fit(train, validation);
+            straight = model.Parameters.DownloadValues();
+        }
+
+        var limit = TimeSpan.FromSeconds(3);
+        var states = new List<TrainingState>();
+        var reported = new List<EpochMetrics>();
+        TrainingResult result;
+        using (var model = new Sequential(Backend, 4, layers, maxRows: 32))
+        using (var cancel = new CancellationTokenSource())
+        {
+            model.InitializeGlorotUniform(seed: 6);
+            var trainer = new Trainer(model, how == "time-limit" ? options with { TimeLimit = limit } : options)
+            {
+                StepCompleted = (epoch, step) =>
+                {
+                    if ((epoch, step) == (4, 3))
+                    {
+                        if (how == "time-limit")
+                        {
+                            Thread.Sleep(limit);
+                        }
+                        else
+                        {
+                            cancel.Cancel();
+                        }
+                    }
+                },
+            };
+            result = trainer.Fit(train, validation, new SynchronousProgress(reported.Add),
+                epochCompleted: e => states.Add(e.Capture()), cancellation: cancel.Token);
+            Assert.That(model.Parameters.DownloadValues(), Is.EqualTo(states[^1].BestParameters).AsCollection, "best weights of the completed epochs");
+        }
+
+        Assert.That((result.StopReason, result.InterruptedEpoch, result.Epochs), Is.EqualTo((how, (int?)4, 3)));
+        Assert.That(result.History.Select(h => (h.Epoch, h.TrainLoss, h.ValidationMae)),
+            Is.EqualTo(straightResult.History.Take(3).Select(h => (h.Epoch, h.TrainLoss, h.ValidationMae))).AsCollection, "only whole epochs, as the uninterrupted run has them");
+        Assert.That(reported.Select(m => m.Epoch), Is.EqualTo(new[] { 1, 2, 3 }).AsCollection);
+        Assert.That(states.Select(s => s.Epoch), Is.EqualTo(new[] { 1, 2, 3 }).AsCollection, "no state of the partial epoch");
+        Assert.That(result.BestEpoch, Is.LessThanOrEqualTo(3));
+
+        using var resumed = new Sequential(Backend, 4, layers, maxRows: 32);
+        var continued = new Trainer(resumed, options).Fit(train, validation, resume: states[^1]);
+        Assert.That(resumed.Parameters.DownloadValues(), Is.EqualTo(straight).AsCollection);
+        Assert.That(continued.History.Select(h => (h.TrainLoss, h.ValidationMae)),
+            Is.EqualTo(straightResult.History.Select(h => (h.TrainLoss, h.ValidationMae))).AsCollection);
+        Assert.That((continued.Epochs, continued.BestEpoch), Is.EqualTo((straightResult.Epochs, straightResult.BestEpoch)));
+    }
+
+    [Test]
+    public void Fit_CancelledDuringTheFirstEpoch_RecordsNothingAndKeepsTheStartingWeights()
+    {
+        using var model = new Sequential(Backend, 4, [new DenseSpec(8, true), new DenseSpec(1, false)], maxRows: 32);
+        model.InitializeGlorotUniform(seed: 6);
+        var initial = model.Parameters.DownloadValues();
+        using var cancel = new CancellationTokenSource();
+        var ends = new List<EpochEnd>();
+        var trainer = new Trainer(model, new TrainerOptions { MaxEpochs = 5, LearningRate = 1e-2f, BatchSize = 16 })
+        {
+            StepCompleted = (_, step) =>
+            {
+                if (step == 2)
+                {
+                    cancel.Cancel();
+                }
+            },
+        };
+        var result = trainer.Fit(Synthetic(100, 4, seed: 60), Synthetic(20, 4, seed: 61), epochCompleted: ends.Add, cancellation: cancel.Token);
+
+        Assert.That((result.StopReason, result.InterruptedEpoch, result.Epochs, result.BestEpoch), Is.EqualTo(("cancelled", (int?)1, 0, 0)));
+        Assert.That(result.History, Is.Empty);
+        Assert.That(ends, Is.Empty);
+        Assert.That(model.Parameters.DownloadValues(), Is.EqualTo(initial).AsCollection, "the partial epoch's steps are undone");
+    }
+
+    /// <summary>A cancellation that lands after an epoch's last step leaves that epoch whole: it is
+    /// recorded and handed to the checkpoint callback as the last one.</summary>
+    [Test]
+    public void Fit_CancelledAtAnEpochsLastStep_KeepsThatEpochAsTheLast()
+    {
+        using var model = new Sequential(Backend, 4, [new DenseSpec(8, true), new DenseSpec(1, false)], maxRows: 32);
+        model.InitializeGlorotUniform(seed: 6);
+        using var cancel = new CancellationTokenSource();
+        var ends = new List<(int Epoch, string? StopReason)>();
+        var trainer = new Trainer(model, new TrainerOptions { MaxEpochs = 5, LearningRate = 1e-2f, BatchSize = 16 })
+        {
+            StepCompleted = (epoch, step) =>
+            {
+                if ((epoch, step) == (2, 7))
+                {
+                    cancel.Cancel();
+                }
+            },
+        };
+        var result = trainer.Fit(Synthetic(100, 4, seed: 60), Synthetic(20, 4, seed: 61), epochCompleted: e => ends.Add((e.Epoch, e.StopReason)), cancellation: cancel.Token);
+
+        Assert.That((result.StopReason, result.InterruptedEpoch, result.Epochs), Is.EqualTo(("cancelled", (int?)null, 2)));
+        Assert.That(ends, Is.EqualTo(new (int, string?)[] { (1, null), (2, "cancelled") }).AsCollection);
+    }
+
+    /// <summary>
     /// A schedule's rate is a pure function of the epoch and the history, so a run "killed" in the
     /// middle of a plateau count or of a cosine curve and resumed from its state repeats the
     /// uninterrupted run's rates, weights and metrics bit for bit; every epoch's metrics carry the rate it used.

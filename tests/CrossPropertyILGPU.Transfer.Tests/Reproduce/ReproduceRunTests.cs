@@ -233,20 +233,22 @@ public sealed class ReproduceRunTests
     }
 
     [Test]
-    public void Run_Interrupted_KeepsTheCheckpointAndNoResult_ThenResumesFromIt()
+    public void Run_InterruptedBeforeAnEpochCompletes_KeepsNoCheckpointNorResult_ThenStartsOver()
     {
         var options = Options("resume", ReproduceMethod.ScratchDlElementalFractions) with { Budget = new TrainingBudget(3, 5, null) };
         using var cancel = new CancellationTokenSource();
-        // Cancelled as the method starts: the trainer stops after one step of epoch 1 and checkpoints it.
+        // Cancelled as the method starts: no epoch is completed, so nothing of it is kept (a partial
+        // epoch is never checkpointed; resuming after a completed epoch is the train verb's tests').
         using var log = new CancelOnLine("(SC:DL(EF)): running", cancel);
         Assert.Throws<OperationCanceledException>(() => ReproduceRun.Run(options, log, cancel.Token));
+        Assert.That(log.ToString(), Does.Contain("no epoch was completed, so no model or checkpoint was written"));
         var folder = Path.Combine(options.WorkDirectory, "exfoliation_energy", "sc-dl-ef");
         Assert.That(File.Exists(ResultFile(options, ReproduceMethod.ScratchDlElementalFractions)), Is.False);
-        Assert.That(new RunFolder(folder).HasCheckpoint);
+        Assert.That(new RunFolder(folder).HasCheckpoint, Is.False);
 
-        using var resumed = new StringWriter();
-        var entry = ReproduceRun.Run(options, resumed).Single();
-        Assert.That(resumed.ToString(), Does.Contain("resuming"));
+        using var again = new StringWriter();
+        var entry = ReproduceRun.Run(options, again).Single();
+        Assert.That(again.ToString(), Does.Not.Contain("resuming"));
         Assert.That((entry.Outcome, entry.Result!.Epochs), Is.EqualTo((GridOutcome.Ran, 3)));
         Assert.That(File.ReadLines(Path.Combine(folder, "metrics.csv")).Skip(1).Select(l => l.Split(',')[0]), Is.EqualTo(new[] { "1", "2", "3" }).AsCollection);
     }
