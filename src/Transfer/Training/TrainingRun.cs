@@ -60,15 +60,7 @@ public static class TrainingRun
         var folder = new RunFolder(options.OutputDirectory);
         // A resumed run holds its folder from the start; a new one from its creation below.
         using var resumeLock = options.Resume ? folder.Lock() : null;
-        var resume = options.Resume ? folder.LoadCheckpoint() : default((TrainingState State, TargetScaler Scaler)?);
-        if (resume is not null && File.Exists(folder.SplitsPath))
-        {
-            ValidationSplit.CheckUnchanged(folder.ReadSplits(), data.Split.ToFile(options, data.Test), folder.SplitsPath);
-        }
-        if (!options.Resume)
-        {
-            RunFolder.CheckNew(folder.Path);
-        }
+        var resume = ResumeState(options, folder, data);
 
         using var lease = BackendPool.Rent(options.Device, options.Gemm);
         var backend = lease.Backend;
@@ -95,22 +87,7 @@ public static class TrainingRun
         }
 
         var result = Train(options, folder, sequential, network.Trainer, data, scalers, resume?.State, progress, cancellation);
-        if (result.History.Count == 0 && result.StopReason is "cancelled" or "time-limit")
-        {
-            // Stopped before any epoch was complete (inside the first, or before it began).
-            var what = result.StopReason == "cancelled" ? "interrupted" : "time limit reached";
-            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{what} during epoch {result.InterruptedEpoch ?? 1}: no epoch was completed, so no model or checkpoint was written"));
-            cancellation.ThrowIfCancellationRequested();
-            throw new OptionException(nameof(TrainRunOptions.TimeLimit), options.TimeLimit?.TotalSeconds.ToString(CultureInfo.InvariantCulture),
-                $"ran out during epoch {result.InterruptedEpoch ?? 1}, before any epoch was complete; no model or checkpoint was written.");
-        }
-        if (result.InterruptedEpoch is { } partial)
-        {
-            var what = result.StopReason == "cancelled" ? "interrupted" : "time limit reached";
-            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{what} during epoch {partial}: that partial epoch is discarded; the model is the best completed epoch's ({result.BestEpoch}), and --resume trains epoch {partial} again from its start"));
-        }
+        ReportInterruption(options, result, log, cancellation);
         var diverged = result.StopReason == Trainer.NonFiniteStop;
         if (diverged && result.BestEpoch == 0)
         {
@@ -197,6 +174,44 @@ public static class TrainingRun
             return new TargetScaler(source!.Manifest.TargetOffset, source.Manifest.TargetScale);
         }
         return options.TargetScaling == Training.TargetScaling.Standard ? TargetScaler.Fit(data.Train.Targets!) : TargetScaler.Identity;
+    }
+
+    // The checkpoint to continue from (null for a new run), after checking that the data are the
+    // ones the run started on; a new run's folder must be new.
+    private static (TrainingState State, TargetScaler Scaler)? ResumeState(TrainRunOptions options, RunFolder folder, RunData data)
+    {
+        if (!options.Resume)
+        {
+            RunFolder.CheckNew(folder.Path);
+            return null;
+        }
+        var resume = folder.LoadCheckpoint();
+        if (File.Exists(folder.SplitsPath))
+        {
+            ValidationSplit.CheckUnchanged(folder.ReadSplits(), data.Split.ToFile(options, data.Test), folder.SplitsPath);
+        }
+        return resume;
+    }
+
+    // An epoch cut short by Ctrl+C/SIGTERM or the time limit was discarded by the trainer: say so;
+    // with no epoch complete there is no model to write (interrupted: exit as interrupted; out of
+    // time: the time limit was too short).
+    private static void ReportInterruption(TrainRunOptions options, TrainingResult result, TextWriter log, CancellationToken cancellation)
+    {
+        var what = result.StopReason == "cancelled" ? "interrupted" : "time limit reached";
+        if (result.History.Count == 0 && result.StopReason is "cancelled" or "time-limit")
+        {
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{what} during epoch {result.InterruptedEpoch ?? 1}: no epoch was completed, so no model or checkpoint was written"));
+            cancellation.ThrowIfCancellationRequested();
+            throw new OptionException(nameof(TrainRunOptions.TimeLimit), options.TimeLimit?.TotalSeconds.ToString(CultureInfo.InvariantCulture),
+                $"ran out during epoch {result.InterruptedEpoch ?? 1}, before any epoch was complete; no model or checkpoint was written.");
+        }
+        if (result.InterruptedEpoch is { } partial)
+        {
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{what} during epoch {partial}: that partial epoch is discarded; the model is the best completed epoch's ({result.BestEpoch}), and a resumed run trains epoch {partial} again from its start"));
+        }
     }
 
     // Where a resume at a lower rate can continue from: only a folder that holds a checkpoint.
