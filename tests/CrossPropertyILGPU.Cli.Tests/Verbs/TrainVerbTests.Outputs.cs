@@ -65,6 +65,44 @@ public sealed partial class TrainVerbTests
     }
 
     [Test]
+    public void Train_DiskFullAtTheFirstCheckpoint_ErrorNamesTheCheckpointAndNoTemporaryIsLeft()
+    {
+        // A 300 KiB tmpfs holds the run folder's first files but not a 256x2-1 checkpoint.
+        var disk = Path.Combine(_scratch, "disk");
+        Directory.CreateDirectory(disk);
+        if (!OperatingSystem.IsLinux() || RunTool("mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", disk) != 0)
+        {
+            Assert.Ignore("Cannot mount a small tmpfs here (needs Linux and root); the full-disk case is not exercised.");
+        }
+        try
+        {
+            var run = Path.Combine(disk, "run");
+            var (code, _, error) = CliRunner.Run("train", "--train", Train, "--arch", "256x2-1", "--max-epochs", "3", "--device", "cpu", "--quiet", "--out", run);
+            Assert.That(code, Is.EqualTo(CliApp.RuntimeFailure), error);
+            AssertOneErrorLine(error, [Path.Combine(run, "checkpoint.safetensors") + ":", "could not write the checkpoint"]);
+            Assert.That(Directory.GetFiles(run, "*.tmp"), Is.Empty, "the partial temporary is removed (it would keep the disk full)");
+        }
+        finally
+        {
+            RunTool("umount", disk);
+        }
+    }
+
+    private static int RunTool(string name, params string[] args)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(name, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+            process.WaitForExit();
+            return process.ExitCode;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return -1;
+        }
+    }
+
+    [Test]
     public void UnknownVerb_OneLineNamingItAndTheVerbs_ExitsWithCode2()
     {
         var (code, _, error) = CliRunner.Run("trian", "--train", Train);
