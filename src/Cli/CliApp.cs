@@ -84,14 +84,21 @@ public static class CliApp
         }
         if (parse.Errors.Count > 0)
         {
-            ReportParseErrors(parse, configuration.Error);
+            ReportParseErrors(parse, args, configuration.Error);
             return InvalidInput;
         }
         return parse.Invoke(configuration);
     }
 
-    private static void ReportParseErrors(ParseResult parse, TextWriter error)
+    private static void ReportParseErrors(ParseResult parse, string[] args, TextWriter error)
     {
+        // No verb matched: name what was typed and the verbs there are, not System.CommandLine's
+        // "Required command was not provided." followed by the unrecognised word.
+        if (parse.CommandResult.Command is RootCommand root && args.Length > 0 && !args[0].StartsWith('-'))
+        {
+            error.WriteLine($"error: unknown verb '{args[0]}'; verbs: {string.Join(", ", root.Subcommands.Select(c => c.Name))}.");
+            return;
+        }
         var config = parse.CommandResult.Command.Options.Any(o => o.Name == ConfigFile.OptionName)
             ? parse.GetValue<string?>(ConfigFile.OptionName)
             : null;

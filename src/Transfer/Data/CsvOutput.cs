@@ -6,31 +6,98 @@ namespace CrossPropertyILGPU.Transfer.Data;
 /// <summary>The CSV files the verbs write: escaping, atomic replacement, and feature tables.</summary>
 public static class CsvOutput
 {
-    /// <summary>RFC 4180 quoting, only where a field needs it (a comma, quote or line break).</summary>
+    /// <summary>
+    /// RFC 4180 quoting, only where a field needs it (a comma, quote or line break); and a text cell
+    /// that a spreadsheet would run as a formula (one beginning with <c>=</c>, <c>+</c>, <c>-</c>,
+    /// <c>@</c>, a tab or a carriage return, and not a number) is neutralised as OWASP advises: a
+    /// single quote before it, and the whole cell quoted. Numbers such as <c>-1.5</c> stay numbers.
+    /// </summary>
     public static string Escape(string field)
     {
         ArgumentNullException.ThrowIfNull(field);
+        if (IsFormulaLike(field))
+        {
+            return $"\"'{field.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+        }
         return field.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{field.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : field;
     }
 
+    private static bool IsFormulaLike(string field) =>
+        field.Length > 0
+        && field[0] is '=' or '+' or '-' or '@' or '\t' or '\r'
+        && !double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+
     /// <summary>
     /// Writes <paramref name="path"/> through <paramref name="write"/> under a temporary name and
-    /// renames it into place, so a failure part-way never leaves half a file (or destroys the old one).
+    /// renames it into place, so a failure part-way never leaves half a file (or destroys the old
+    /// one); the temporary file is removed on any failure.
     /// </summary>
+    /// <exception cref="UsageException"><paramref name="path"/> is a folder, or no file can be created there.</exception>
+    /// <exception cref="IOException">Writing or renaming failed (a full disk); the message names <paramref name="path"/>.</exception>
     public static T WriteAtomically<T>(string path, Func<TextWriter, T> write)
     {
+        ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(write);
+        if (Directory.Exists(path))
+        {
+            throw new UsageException($"{path}: is a folder; give the name of a file to write.");
+        }
         // Named per write: two writers of the same file (grids sharing a results folder, in one
         // process or several) never write into each other's temporary file; the rename makes one
         // of them win whole.
         var temporary = string.Create(CultureInfo.InvariantCulture, $"{path}.{Environment.ProcessId}-{Guid.NewGuid():N}.tmp");
-        T result;
-        using (var writer = new StreamWriter(temporary))
+        StreamWriter writer;
+        try
         {
-            result = write(writer);
+            writer = new StreamWriter(temporary);
         }
-        File.Move(temporary, path, overwrite: true);
-        return result;
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new UsageException($"{path}: cannot be created there ({CannotCreateReason(e)}).", e);
+        }
+        try
+        {
+            T result;
+            using (writer)
+            {
+                result = write(writer);
+            }
+            File.Move(temporary, path, overwrite: true);
+            return result;
+        }
+        catch (Exception e)
+        {
+            DeleteQuietly(temporary);
+            if (e.GetType() == typeof(IOException) || e is UnauthorizedAccessException)
+            {
+                throw new IOException($"{path}: could not be written ({e.Message}).", e);
+            }
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Why a file could not be created, in the user's words: .NET reads a missing or read-only
+    /// folder (such as one under <c>/proc</c>) as "Could not find file".
+    /// </summary>
+    public static string CannotCreateReason(Exception e) => e switch
+    {
+        DirectoryNotFoundException or FileNotFoundException => "the folder does not exist or does not accept new files",
+        UnauthorizedAccessException => "permission denied",
+        _ => e.Message,
+    };
+
+    /// <summary>Deletes <paramref name="path"/> if it can; a temporary left over is the lesser harm than hiding the failure that led here.</summary>
+    public static void DeleteQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The original failure is the one to report.
+        }
     }
 
     /// <summary>

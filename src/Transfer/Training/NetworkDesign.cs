@@ -108,20 +108,33 @@ internal sealed record NetworkDesign(ElemNetSpec Spec, IReadOnlyList<float> Keep
         var (parameters, activations) = Sequential.Measure(data.Train.Width, Layers);
         long maxRows = MaxRows(options);
         long rows = data.Train.Count + data.Validation.Count;
-        var deviceBytes = 4 * (5 * parameters + 2 * maxRows * activations + rows * (data.Train.Width + 1));
+        // What the network takes (weights, Adam's moments, gradients, activations of a batch)
+        // against what the data takes: the advice names the larger.
+        var networkBytes = 4 * (5 * parameters + 2 * maxRows * activations);
+        var dataBytes = 4 * rows * (data.Train.Width + 1);
+        var deviceBytes = networkBytes + dataBytes;
         var hostBytes = 4 * ((long)data.Train.Count * data.Train.Width + 5 * parameters) + (device.IsGpu ? 0 : deviceBytes);
         if (device.IsGpu && device.MemoryBytes > 0 && deviceBytes > device.MemoryBytes)
         {
             throw new OptionException(nameof(TrainRunOptions.Device), device.ToString(), string.Create(CultureInfo.InvariantCulture,
-                $"training {Spec} on {rows:N0} rows needs about {MemoryBudget.Gib(deviceBytes)} of device memory, but it has {MemoryBudget.Gib(device.MemoryBytes)}; use fewer rows or the cpu device."));
+                $"training {Spec} on {rows:N0} rows needs about {MemoryBudget.Gib(deviceBytes)} of device memory, but it has {MemoryBudget.Gib(device.MemoryBytes)}; {Advice(networkBytes, dataBytes, parameters)}, or use the cpu device."));
         }
         var inUse = GC.GetTotalMemory(forceFullCollection: false);
         if (hostBytes + inUse > MemoryBudget.HostBytes)
         {
+            var hostNetwork = 4 * 5 * parameters + (device.IsGpu ? 0 : networkBytes);
             throw new UsageException(string.Create(CultureInfo.InvariantCulture,
-                $"training {Spec} on {rows:N0} rows needs about {MemoryBudget.Gib(hostBytes)} of memory besides the {MemoryBudget.Gib(inUse)} the data already takes, but this machine has {MemoryBudget.Gib(MemoryBudget.HostBytes)}; use fewer rows."));
+                $"training {Spec} on {rows:N0} rows needs about {MemoryBudget.Gib(hostBytes)} of memory besides the {MemoryBudget.Gib(inUse)} the data already takes, but this machine has {MemoryBudget.Gib(MemoryBudget.HostBytes)}; {Advice(hostNetwork, hostBytes - hostNetwork, parameters)}."));
         }
     }
+
+    // The larger share decides the advice: a network too large for the machine needs a smaller
+    // architecture whatever the data; data too large needs fewer rows.
+    private static string Advice(long networkBytes, long dataBytes, long parameters) => networkBytes >= dataBytes
+        ? string.Create(CultureInfo.InvariantCulture,
+            $"the network ({parameters:N0} parameters) takes {MemoryBudget.Gib(networkBytes)} of it, the data {MemoryBudget.Gib(dataBytes)}: use a smaller architecture (--arch) or a smaller --batch-size")
+        : string.Create(CultureInfo.InvariantCulture,
+            $"the data takes {MemoryBudget.Gib(dataBytes)} of it, the network {MemoryBudget.Gib(networkBytes)}: use fewer rows");
 
     private static int MaxRows(TrainRunOptions options) => Math.Max(options.BatchSize, InferenceRows);
 

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using CrossPropertyILGPU.Network.Checkpoints;
 using CrossPropertyILGPU.Network.Training;
+using CrossPropertyILGPU.Transfer.Data;
 
 namespace CrossPropertyILGPU.Transfer.Training;
 
@@ -46,14 +47,23 @@ internal static class RunCheckpoint
         json["target_offset"] = scaler.Offset;
         json["target_scale"] = scaler.Scale;
         var temporary = path + ".tmp";
-        SafeTensors.Write(temporary,
-        [
-            new NamedTensor("parameters", [state.Parameters.Length], state.Parameters),
-            new NamedTensor("adam.first_moment", [state.FirstMoment.Length], state.FirstMoment),
-            new NamedTensor("adam.second_moment", [state.SecondMoment.Length], state.SecondMoment),
-            new NamedTensor("best_parameters", [state.BestParameters.Length], state.BestParameters),
-        ], new Dictionary<string, string> { [StateKey] = json.ToJsonString(StateJson) });
-        File.Move(temporary, path, overwrite: true);
+        try
+        {
+            SafeTensors.Write(temporary,
+            [
+                new NamedTensor("parameters", [state.Parameters.Length], state.Parameters),
+                new NamedTensor("adam.first_moment", [state.FirstMoment.Length], state.FirstMoment),
+                new NamedTensor("adam.second_moment", [state.SecondMoment.Length], state.SecondMoment),
+                new NamedTensor("best_parameters", [state.BestParameters.Length], state.BestParameters),
+            ], new Dictionary<string, string> { [StateKey] = json.ToJsonString(StateJson) });
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A partial temporary would keep a full disk full; the old checkpoint stays as it was.
+            CsvOutput.DeleteQuietly(temporary);
+            throw new IOException($"{path}: could not write the checkpoint ({e.Message}).", e);
+        }
     }
 
     /// <summary>Reads the checkpoint at <paramref name="path"/>.</summary>

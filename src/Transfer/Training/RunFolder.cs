@@ -98,7 +98,7 @@ public sealed class RunFolder
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException or NotSupportedException)
         {
-            throw new OptionException(nameof(TrainRunOptions.OutputDirectory), path, $"cannot be created ({e.Message}).", e);
+            throw new OptionException(nameof(TrainRunOptions.OutputDirectory), path, $"cannot be created there ({CsvOutput.CannotCreateReason(e)}).", e);
         }
         return new RunFolder(path);
     }

@@ -41,6 +41,18 @@ public sealed class RunFolderTests
     }
 
     [Test]
+    public void Checkpoint_WriteFails_ErrorNamesTheCheckpointAndNoTemporaryIsLeft()
+    {
+        using var scratch = new ScratchFolder();
+        var folder = new RunFolder(scratch.FullName);
+        // A folder where the checkpoint belongs: the temporary is written whole, the rename fails.
+        Directory.CreateDirectory(folder.CheckpointPath);
+        var e = Assert.Throws<IOException>(() => folder.SaveCheckpoint(State(), new TargetScaler(1.5, 0.5)));
+        Assert.That(e!.Message, Does.Contain(folder.CheckpointPath).And.Contain("checkpoint"));
+        Assert.That(File.Exists(folder.CheckpointPath + ".tmp"), Is.False, "the temporary is removed");
+    }
+
+    [Test]
     public void Checkpoint_MetadataIsOneObject_InTheFormatEarlierVersionsWrote()
     {
         // Earlier versions wrote these keys in one training_state object; their checkpoints must

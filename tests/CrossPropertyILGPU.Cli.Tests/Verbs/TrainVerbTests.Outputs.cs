@@ -1,0 +1,123 @@
+namespace CrossPropertyILGPU.Cli.Tests.Verbs;
+
+/// <summary>
+/// Output files and the messages around them: a write that fails leaves no temporary file and
+/// ends with one line naming the path (exit 2 when the path is the user's mistake); cells a
+/// spreadsheet would run are neutralised; an unknown verb and an oversized network are named as such.
+/// </summary>
+public sealed partial class TrainVerbTests
+{
+    [Test]
+    public void Predict_OutputIsAFolder_ExitsWithCode2NamingItAndLeavesNoTemporary()
+    {
+        var folder = Path.Combine(_scratch, "predictions");
+        Directory.CreateDirectory(folder);
+        var (code, _, error) = CliRunner.Run("predict", "--model", _existingRun, "--input", Test, "--output", folder, "--device", "cpu");
+        Assert.That(code, Is.EqualTo(CliApp.InvalidInput), error);
+        AssertOneErrorLine(error, [folder, "is a folder"]);
+        Assert.That(Directory.EnumerateFileSystemEntries(_scratch), Is.EqualTo(new[] { folder }), "no temporary file beside it");
+        Assert.That(Directory.EnumerateFileSystemEntries(folder), Is.Empty);
+    }
+
+    [Test]
+    public void Predict_OutputUnderProc_SaysItCannotBeCreatedThere()
+    {
+        if (!Directory.Exists("/proc/self"))
+        {
+            Assert.Ignore("No /proc on this machine.");
+        }
+        var (code, _, error) = CliRunner.Run("predict", "--model", _existingRun, "--input", Test, "--output", "/proc/cpilgpu-test.csv", "--device", "cpu");
+        Assert.That(code, Is.EqualTo(CliApp.InvalidInput), error);
+        AssertOneErrorLine(error, ["/proc/cpilgpu-test.csv", "cannot be created there"]);
+        Assert.That(error, Does.Not.Contain("Could not find"));
+    }
+
+    [Test]
+    public void Train_OutUnderProc_SaysItCannotBeCreatedThere()
+    {
+        if (!Directory.Exists("/proc/self"))
+        {
+            Assert.Ignore("No /proc on this machine.");
+        }
+        var (code, _, error) = CliRunner.Run("train", "--train", Train, "--arch", "16x1-1", "--max-epochs", "1", "--device", "cpu", "--out", "/proc/cpilgpu-test/run");
+        Assert.That(code, Is.EqualTo(CliApp.InvalidInput), error);
+        AssertOneErrorLine(error, ["--out", "/proc/cpilgpu-test/run", "cannot be created there"]);
+        Assert.That(error, Does.Not.Contain("Could not find"));
+    }
+
+    [Test]
+    public void Train_TargetHeaderBeginningWithEquals_IsNeutralisedInEveryOutputCsv()
+    {
+        var file = Path.Combine(_scratch, "data.csv");
+        File.WriteAllText(file, "formula,=1+A1\nNaCl,-2.1\nMgO,-3.0\nKBr,-1.5\n" + GoodRows);
+        var run = Path.Combine(_scratch, "run");
+        var (code, _, error) = CliRunner.Run("train", "--train", file, "--target", "=1+A1", "--arch", "16x1-1", "--max-epochs", "1", "--device", "cpu", "--out", run);
+        Assert.That(code, Is.Zero, error);
+        var csvs = Directory.GetFiles(run, "predictions_*.csv");
+        Assert.That(csvs, Is.Not.Empty);
+        foreach (var csv in csvs)
+        {
+            Assert.That(File.ReadLines(csv).First(), Is.EqualTo("formula,\"'=1+A1\",prediction"), csv);
+        }
+        var rows = csvs.SelectMany(csv => File.ReadLines(csv).Skip(1)).ToArray();
+        Assert.That(rows.Any(l => l.Contains(",-", StringComparison.Ordinal)), Is.True, "negative targets are written");
+        Assert.That(rows.Where(l => l.Contains('\'', StringComparison.Ordinal)), Is.Empty, "numbers, negative ones too, stay plain numbers");
+    }
+
+    [Test]
+    public void Train_DiskFullAtTheFirstCheckpoint_ErrorNamesTheCheckpointAndNoTemporaryIsLeft()
+    {
+        // A 300 KiB tmpfs holds the run folder's first files but not a 256x2-1 checkpoint.
+        var disk = Path.Combine(_scratch, "disk");
+        Directory.CreateDirectory(disk);
+        if (!OperatingSystem.IsLinux() || RunTool("mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", disk) != 0)
+        {
+            Assert.Ignore("Cannot mount a small tmpfs here (needs Linux and root); the full-disk case is not exercised.");
+        }
+        try
+        {
+            var run = Path.Combine(disk, "run");
+            var (code, _, error) = CliRunner.Run("train", "--train", Train, "--arch", "256x2-1", "--max-epochs", "3", "--device", "cpu", "--quiet", "--out", run);
+            Assert.That(code, Is.EqualTo(CliApp.RuntimeFailure), error);
+            AssertOneErrorLine(error, [Path.Combine(run, "checkpoint.safetensors") + ":", "could not write the checkpoint"]);
+            Assert.That(Directory.GetFiles(run, "*.tmp"), Is.Empty, "the partial temporary is removed (it would keep the disk full)");
+        }
+        finally
+        {
+            RunTool("umount", disk);
+        }
+    }
+
+    private static int RunTool(string name, params string[] args)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(name, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+            process.WaitForExit();
+            return process.ExitCode;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return -1;
+        }
+    }
+
+    [Test]
+    public void UnknownVerb_OneLineNamingItAndTheVerbs_ExitsWithCode2()
+    {
+        var (code, _, error) = CliRunner.Run("trian", "--train", Train);
+        Assert.That(code, Is.EqualTo(CliApp.InvalidInput), error);
+        AssertOneErrorLine(error, ["unknown verb 'trian'", "verbs: devices, featurize, train,", "predict"]);
+        Assert.That(error, Does.Not.Contain("Required command"));
+    }
+
+    [Test]
+    public void Train_NetworkTooLargeForMemory_AdvisesASmallerArchitectureNotFewerRows()
+    {
+        var run = Path.Combine(_scratch, "run");
+        var (code, _, error) = CliRunner.Run("train", "--train", Train, "--arch", "100000x3-1", "--max-epochs", "1", "--device", "cpu", "--out", run);
+        Assert.That(code, Is.EqualTo(CliApp.InvalidInput), error);
+        AssertOneErrorLine(error, ["100000x3-1", "parameters", "smaller architecture (--arch)"]);
+        Assert.That(error, Does.Not.Contain("fewer rows"));
+    }
+}
