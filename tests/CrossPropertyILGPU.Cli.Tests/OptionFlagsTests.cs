@@ -19,6 +19,20 @@ public sealed class OptionFlagsTests
         }
     }
 
+    [TestCase("--max-epochs", "0", "error: --max-epochs 0: must be at least 1.")]
+    [TestCase("--patience", "0", "error: --patience 0: must be at least 1.")]
+    [TestCase("--batch-size", "0", "error: --batch-size 0: must be at least 1.")]
+    [TestCase("--lr", "-1", "error: --lr -1: must be a finite number, 0 or more.")]
+    [TestCase("--time-limit", "0", "error: --time-limit 0: must be a positive number of seconds.")]
+    public void Train_BadBudget_OneLineWithTheFlagValueAndRange(string flag, string value, string expected)
+    {
+        // Not the trainer's "MaxEpochs ('0') must be greater than or equal to '1'. (Parameter 'MaxEpochs')" over two lines.
+        var train = CrossPropertyILGPU.Tests.Shared.RepositoryFiles.Jarvis("exfoliation_energy", "exfoliation_energy_training_set.csv");
+        var (code, _, error) = CliRunner.Run("train", "--train", train, flag, value, "--out", Path.Combine(Path.GetTempPath(), "cpilgpu-never-" + Guid.NewGuid().ToString("N")));
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error.Trim(), Is.EqualTo(expected));
+    }
+
     [Test]
     public void Describe_AnOptionError_SpeaksInFlags()
     {

@@ -23,6 +23,7 @@ internal sealed record NetworkDesign(ElemNetSpec Spec, IReadOnlyList<float> Keep
     public static NetworkDesign Resolve(TrainRunOptions options, SourceModel? source)
     {
         var schedule = options.ToSchedule();
+        CheckBudget(options);
         TrainRunOptions.CheckSchedule(schedule, options.LearningRate);
         var trainer = new TrainerOptions
         {
@@ -76,6 +77,30 @@ internal sealed record NetworkDesign(ElemNetSpec Spec, IReadOnlyList<float> Keep
                 "only FineTune (a source model without a new output layer) keeps the source model's scaling; use standard or none.");
         }
         return new NetworkDesign(spec, keep, layers, trainer);
+    }
+
+    // The trainer's own checks would throw ArgumentOutOfRangeException in its parameter names; these
+    // name the option, the value and the allowed range, first, in the order a user reads them.
+    private static void CheckBudget(TrainRunOptions options)
+    {
+        static void AtLeastOne(string option, int value)
+        {
+            if (value < 1)
+            {
+                throw new OptionException(option, value.ToString(CultureInfo.InvariantCulture), "must be at least 1.");
+            }
+        }
+        AtLeastOne(nameof(TrainRunOptions.BatchSize), options.BatchSize);
+        AtLeastOne(nameof(TrainRunOptions.MaxEpochs), options.MaxEpochs);
+        AtLeastOne(nameof(TrainRunOptions.Patience), options.Patience);
+        if (options.TimeLimit is { } limit && !(limit > TimeSpan.Zero))
+        {
+            throw new OptionException(nameof(TrainRunOptions.TimeLimit), limit.TotalSeconds.ToString(CultureInfo.InvariantCulture), "must be a positive number of seconds.");
+        }
+        if (!(options.LearningRate >= 0 && float.IsFinite(options.LearningRate)))
+        {
+            throw new OptionException(nameof(TrainRunOptions.LearningRate), options.LearningRate.ToString(CultureInfo.InvariantCulture), "must be a finite number, 0 or more.");
+        }
     }
 
     /// <summary>
