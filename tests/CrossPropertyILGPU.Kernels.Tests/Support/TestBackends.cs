@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using CrossPropertyILGPU.Kernels.Backends;
 using CrossPropertyILGPU.Kernels.Devices;
 using CrossPropertyILGPU.Kernels.Ops;
+using CrossPropertyILGPU.Tests.Shared;
 
 namespace CrossPropertyILGPU.Kernels.Tests.Support;
 
@@ -21,11 +22,11 @@ namespace CrossPropertyILGPU.Kernels.Tests.Support;
 /// </summary>
 public static class TestBackends
 {
-    public const string Cpu = "cpu";
-    public const string IlgpuCpu = "ilgpu-cpu";
-    public const string IlgpuCpuInterleaved = "ilgpu-cpu-interleaved";
-    public const string Cuda = "cuda";
-    public const string CudaCuBlas = "cuda-cublas";
+    public const string Cpu = TestBackendFactory.Cpu;
+    public const string IlgpuCpu = TestBackendFactory.IlgpuCpu;
+    public const string IlgpuCpuInterleaved = TestBackendFactory.IlgpuCpuInterleaved;
+    public const string Cuda = TestBackendFactory.Cuda;
+    public const string CudaCuBlas = TestBackendFactory.CudaCuBlas;
 
     private static readonly ConcurrentDictionary<string, Lazy<IComputeBackend?>> Cache = new();
     private static readonly Lazy<ReferenceBackend> SharedReference = new(() => new ReferenceBackend());
@@ -34,7 +35,7 @@ public static class TestBackends
     public static ReferenceBackend Reference => SharedReference.Value;
 
     /// <summary>The backend called <paramref name="name"/>, or null when this machine lacks it.</summary>
-    public static IComputeBackend? Get(string name) => Cache.GetOrAdd(name, n => new Lazy<IComputeBackend?>(() => Create(n))).Value;
+    public static IComputeBackend? Get(string name) => Cache.GetOrAdd(name, n => new Lazy<IComputeBackend?>(() => TestBackendFactory.Create(n))).Value;
 
     internal static void DisposeAll()
     {
@@ -52,30 +53,6 @@ public static class TestBackends
         }
     }
 
-    private static IComputeBackend? Create(string name)
-    {
-        switch (name)
-        {
-            case Cpu:
-                return new ManagedCpuBackend();
-            case IlgpuCpu:
-                return BackendFactory.CreateIlgpuCpu();
-            case IlgpuCpuInterleaved:
-                return BackendFactory.CreateIlgpuCpu(new IlgpuLaunchOptions(MaxThreads: 7, GroupSize: 2, Blocked: false) { GemmTiles = [GemmTileSize.Tiny] });
-            case Cuda:
-            case CudaCuBlas:
-                try
-                {
-                    return BackendFactory.Create(DeviceKind.Cuda, gemm: name == CudaCuBlas ? GemmEngine.CuBlas : GemmEngine.Custom);
-                }
-                catch (DeviceUnavailableException)
-                {
-                    return null;
-                }
-            default:
-                throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown test backend.");
-        }
-    }
 }
 
 /// <summary>Disposes the shared backends once the whole assembly has run.</summary>

@@ -40,12 +40,12 @@ namespace CrossPropertyILGPU.Network.Tests.Reference;
 [TestFixture(CudaCuBlas, Category = "Gpu")]
 public sealed class TorchReferenceTests(string backendName)
 {
-    private const string Scalar = "reference";
-    private const string Cpu = "cpu";
-    private const string IlgpuCpu = "ilgpu-cpu";
-    private const string IlgpuCpuInterleaved = "ilgpu-cpu-interleaved";
-    private const string Cuda = "cuda";
-    private const string CudaCuBlas = "cuda-cublas";
+    private const string Scalar = TestBackendFactory.Reference;
+    private const string Cpu = TestBackendFactory.Cpu;
+    private const string IlgpuCpu = TestBackendFactory.IlgpuCpu;
+    private const string IlgpuCpuInterleaved = TestBackendFactory.IlgpuCpuInterleaved;
+    private const string Cuda = TestBackendFactory.Cuda;
+    private const string CudaCuBlas = TestBackendFactory.CudaCuBlas;
 
     /// <summary>
     /// Outputs, loss, gradients and first moments: 1e-5 of the tensor's scale (second moments, ∝ g²:
@@ -75,7 +75,7 @@ public sealed class TorchReferenceTests(string backendName)
     [OneTimeSetUp]
     public void RunTheStepOnce()
     {
-        _backend = CreateBackend(backendName);
+        _backend = TestBackendFactory.Create(backendName);
         if (_backend is null)
         {
             Assert.Ignore($"No '{backendName}' device on this machine; these tests run where one exists.");
@@ -207,33 +207,6 @@ public sealed class TorchReferenceTests(string backendName)
     /// <summary>A hyper-parameter as the engine holds it (float32), widened.</summary>
     private static double Hyperparameter(ReferenceFile file, string key) => float.Parse(file.Metadata[key], CultureInfo.InvariantCulture);
 
-    private static IComputeBackend? CreateBackend(string name)
-    {
-        switch (name)
-        {
-            case Scalar:
-                return new ReferenceBackend();
-            case Cpu:
-                return new ManagedCpuBackend();
-            case IlgpuCpu:
-                return BackendFactory.CreateIlgpuCpu();
-            case IlgpuCpuInterleaved:
-                // GPU-style launches (interleaved grid-stride, groups of 2) and the two-thread tile on the CPU accelerator.
-                return BackendFactory.CreateIlgpuCpu(new IlgpuLaunchOptions(MaxThreads: 7, GroupSize: 2, Blocked: false) { GemmTiles = [GemmTileSize.Tiny] });
-            case Cuda:
-            case CudaCuBlas:
-                try
-                {
-                    return BackendFactory.Create(DeviceKind.Cuda, gemm: name == CudaCuBlas ? GemmEngine.CuBlas : GemmEngine.Custom);
-                }
-                catch (DeviceUnavailableException)
-                {
-                    return null;
-                }
-            default:
-                throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown test backend.");
-        }
-    }
 
     /// <summary>Forward (training mode), MAE loss, backward and one Adam step from the file's parameters and batch.</summary>
     /// <param name="backend">Where to run.</param>
