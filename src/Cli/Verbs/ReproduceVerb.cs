@@ -43,13 +43,16 @@ internal static class ReproduceVerb
         var paper = new Option<string>("--paper") { Description = "With --report: folder of the paper's tables (table4.csv, table5.csv).", DefaultValueFactory = _ => PaperTables.DefaultFolder };
         var (device, seed) = (CommonOptions.Device(), CommonOptions.Seed());
         var schedule = new ScheduleOptions();
+        var regularization = new RegularizationOptions();
+        var keep = new Option<string?>("--keep-probabilities") { Description = "Dropout keep probabilities while fine-tuning (tl-finetune, tl-modfinetune), one per dropout block, e.g. 0.8,0.9,0.7,0.8 (ElemNet's). Default: the source model's (none for the shipped sources)." };
 
         var command = new Command("reproduce", "Run the paper's experiment grid (data sets × methods) into result files, resumably; --report writes docs/results.md from them.");
         foreach (var option in new Option[]
         {
             datasets, methods, results, work, data, source, arch, layers, mlModels, maxEpochs, patience, timeLimit,
             largeRows, largeMaxEpochs, largePatience, largeTimeLimit, largeMlModels, keepModels, device, seed, report, reportOutput, paper,
-        }.Concat(schedule.All))
+            keep,
+        }.Concat(schedule.All).Concat(regularization.All))
         {
             command.Options.Add(option);
         }
@@ -86,6 +89,11 @@ internal static class ReproduceVerb
                 Seed = parse.GetValue(seed),
                 KeepModels = parse.GetValue(keepModels),
                 Schedule = learningRateSchedule,
+                FineTuning = new FineTuneRecipe
+                {
+                    Regularization = regularization.Read(parse),
+                    KeepProbabilities = TrainVerb.ParseKeep(parse.GetValue(keep)),
+                },
             }, log, progress, cancellation));
             WriteTable(stdout, entries);
             // How often a device was set up: once per (device, GEMM) for the whole grid.

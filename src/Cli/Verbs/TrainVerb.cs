@@ -67,10 +67,11 @@ internal static class TrainVerb
         var (device, seed, quiet, formulaColumn, target) = (CommonOptions.Device(), CommonOptions.Seed(), CommonOptions.Quiet(), CommonOptions.FormulaColumn(), CommonOptions.Target());
         var gemm = CommonOptions.Gemm();
         var schedule = new ScheduleOptions();
+        var regularization = new RegularizationOptions();
 
         var command = new Command(defaults.Verb, defaults.Description);
         Option[] sourceOptions = defaults.FromSource ? [source, reinitLast, freeze] : [];
-        foreach (var option in new Option[] { train, val, valFraction, test, features, inputScaling, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, gemm, seed, output, formulaColumn, target, onUnsupported, minElements, splits, folds, resume, checkpointEvery, checkpointInterval, quiet, ensemble, config }.Concat(schedule.All).Concat(sourceOptions))
+        foreach (var option in new Option[] { train, val, valFraction, test, features, inputScaling, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, gemm, seed, output, formulaColumn, target, onUnsupported, minElements, splits, folds, resume, checkpointEvery, checkpointInterval, quiet, ensemble, config }.Concat(schedule.All).Concat(regularization.All).Concat(sourceOptions))
         {
             command.Options.Add(option);
         }
@@ -138,7 +139,7 @@ internal static class TrainVerb
                     SplitsPath = parse.GetValue(splits),
                     OnUnsupported = Vocabulary.OnUnsupported.Parse(parse.GetValue(onUnsupported)!),
                     MinElements = parse.GetValue(minElements) is var n and >= 1 ? n : throw new UsageException("--min-elements must be at least 1."),
-                }.WithSchedule(schedule.Read(parse));
+                }.WithSchedule(schedule.Read(parse)).WithRegularization(regularization.Read(parse));
             }
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
@@ -169,7 +170,7 @@ internal static class TrainVerb
             ? TimeSpan.FromSeconds(seconds)
             : throw new UsageException($"--checkpoint-interval {seconds}: give seconds, 0 or more.");
 
-    private static float[]? ParseKeep(string? text)
+    internal static float[]? ParseKeep(string? text)
     {
         if (text is null)
         {

@@ -202,6 +202,24 @@ public abstract class ComputeBackend : IComputeBackend
     }
 
     /// <inheritdoc />
+    public void DecayToward(BufferView parameters, BufferView anchor, float rate)
+    {
+        CheckView(parameters, nameof(parameters));
+        CheckView(anchor, nameof(anchor));
+        CheckLength(anchor, parameters.Length, nameof(anchor), "parameters");
+        CheckDisjoint(anchor, nameof(anchor), (parameters, nameof(parameters)));
+        // Above 1 the step would overshoot the anchor: a rate that large is a mistake, not a schedule.
+        if (!(rate >= 0f && rate <= 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(rate), rate, "The decay rate (learning rate × decay) must lie in [0, 1].");
+        }
+        if (parameters.Length > 0 && rate > 0f)
+        {
+            DecayTowardCore(parameters, anchor, rate);
+        }
+    }
+
+    /// <inheritdoc />
     public void Fill(BufferView destination, float value)
     {
         CheckView(destination, nameof(destination));
@@ -267,6 +285,7 @@ public abstract class ComputeBackend : IComputeBackend
     protected abstract void DropoutBackwardCore(BufferView dy, BufferView dx, float keepProbability, ulong seed, ulong trainingStep, bool accumulate);
     protected abstract void LossCore(LossKind kind, BufferView prediction, BufferView target, BufferView grad, BufferView lossSum, int outputs);
     protected abstract void AdamCore(BufferView parameters, BufferView gradients, BufferView firstMoment, BufferView secondMoment, AdamStep update);
+    protected abstract void DecayTowardCore(BufferView parameters, BufferView anchor, float rate);
     protected abstract void FillCore(BufferView destination, float value);
     protected abstract void CopyCore(BufferView source, BufferView destination);
 #pragma warning restore CS1591

@@ -102,6 +102,13 @@ public interface IComputeBackend : IDisposable
     /// </summary>
     void Adam(BufferView parameters, BufferView gradients, BufferView firstMoment, BufferView secondMoment, int offset, int count, AdamStep update);
 
+    /// <summary>
+    /// Decoupled decay of <paramref name="parameters"/> toward <paramref name="anchor"/> (same length, no overlap):
+    /// p ← p − <paramref name="rate"/>·(p − anchor). A zero anchor is AdamW's weight decay; the source
+    /// model's weights are L2-SP's. <paramref name="rate"/> (α·λ) must lie in [0, 1].
+    /// </summary>
+    void DecayToward(BufferView parameters, BufferView anchor, float rate);
+
     // ---- fill / copy -------------------------------------------------------------------
 
     /// <summary>Sets every float of <paramref name="destination"/> to <paramref name="value"/>.</summary>

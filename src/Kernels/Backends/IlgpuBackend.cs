@@ -84,6 +84,7 @@ public sealed class IlgpuBackend : ComputeBackend
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, ulong, uint, float, int> _dropoutBackward;
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> _loss;
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float> _adam;
+    private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, float> _decay;
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, float> _fill;
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>> _copy;
 
@@ -124,6 +125,7 @@ public sealed class IlgpuBackend : ComputeBackend
         _dropoutBackward = Load<WorkSplit, ArrayView<float>, ArrayView<float>, ulong, uint, float, int>(DropoutKernels.Backward);
         _loss = Load<WorkSplit, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(LossKernels.ValueAndGradient);
         _adam = Load<WorkSplit, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float>(AdamKernels.Update);
+        _decay = Load<WorkSplit, ArrayView<float>, ArrayView<float>, float>(AdamKernels.DecayToward);
         _fill = Load<WorkSplit, ArrayView<float>, float>(FillCopyKernels.Fill);
         _copy = Load<WorkSplit, ArrayView<float>, ArrayView<float>>(FillCopyKernels.Copy);
 
@@ -360,9 +362,17 @@ Launched();
     protected override void AdamCore(BufferView parameters, BufferView gradients, BufferView firstMoment, BufferView secondMoment, AdamStep update)
     {
         var split = Split(parameters.Length);
-Launched();
+        Launched();
         _adam(split.Threads, split, View(parameters), View(gradients), View(firstMoment), View(secondMoment),
             (float)update.StepSize, update.Beta1, update.Beta2, update.Epsilon);
+    }
+
+    /// <inheritdoc />
+    protected override void DecayTowardCore(BufferView parameters, BufferView anchor, float rate)
+    {
+        var split = Split(parameters.Length);
+        Launched();
+        _decay(split.Threads, split, View(parameters), View(anchor), rate);
     }
 
     /// <inheritdoc />
@@ -442,6 +452,13 @@ Launched();
     // tests can check that every kernel in Ops/ is loaded (and compiled to PTX).
     private Action<Index1D, T1, T2, T3> Load<T1, T2, T3>(Action<Index1D, T1, T2, T3> kernel)
         where T1 : struct where T2 : struct where T3 : struct
+    {
+        _loadedKernels.Add(kernel.Method);
+        return _accelerator.LoadImplicitlyGroupedStreamKernel(kernel, LaunchOptions.GroupSize);
+    }
+
+    private Action<Index1D, T1, T2, T3, T4> Load<T1, T2, T3, T4>(Action<Index1D, T1, T2, T3, T4> kernel)
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct
     {
         _loadedKernels.Add(kernel.Method);
         return _accelerator.LoadImplicitlyGroupedStreamKernel(kernel, LaunchOptions.GroupSize);

@@ -267,6 +267,13 @@ public sealed class ManagedCpuBackend : ComputeBackend
     }
 
     /// <inheritdoc />
+    protected override void DecayTowardCore(BufferView parameters, BufferView anchor, float rate)
+    {
+        _elementwise.Set(ElementwiseKind.Decay, parameters, anchor, default, default, parameters.Length, accumulate: false).Scale = rate;
+        RunElementwise(CpuOp.Adam, parameters.Length, 3, 12);
+    }
+
+    /// <inheritdoc />
     protected override void FillCore(BufferView destination, float value)
     {
         _elementwise.Set(ElementwiseKind.Fill, destination, default, default, default, destination.Length, accumulate: false).Scale = value;
@@ -373,6 +380,7 @@ public sealed class ManagedCpuBackend : ComputeBackend
         ReluBackward,
         Dropout,
         Adam,
+        Decay,
         Fill,
         Copy,
         BiasGradient,
@@ -430,6 +438,9 @@ public sealed class ManagedCpuBackend : ComputeBackend
                     break;
                 case ElementwiseKind.Adam:
                     AdamUpdate(ref At(_a, s), ref At(_b, s), ref At(_c, s), ref At(_d, s), n, Scale, Beta1, Beta2, Epsilon);
+                    break;
+                case ElementwiseKind.Decay:
+                    DecayToward(ref At(_a, s), ref At(_b, s), n, Scale);
                     break;
                 case ElementwiseKind.Fill:
                     MemoryMarshal.CreateSpan(ref At(_a, s), n).Fill(Scale);
@@ -591,6 +602,24 @@ public sealed class ManagedCpuBackend : ComputeBackend
             Unsafe.Add(ref firstMoment, j) = m;
             Unsafe.Add(ref secondMoment, j) = v;
             Unsafe.Add(ref parameters, j) -= stepSize * m / (MathF.Sqrt(v) + epsilon);
+        }
+    }
+
+    /// <summary>The kernel's decay p ← p − rate·(p − anchor), operation for operation in float.</summary>
+    private static void DecayToward(ref float parameters, ref float anchor, int count, float rate)
+    {
+        var r = new Vector<float>(rate);
+        var n = (nuint)count;
+        nuint j = 0;
+        for (; j + (nuint)Lanes <= n; j += (nuint)Lanes)
+        {
+            var p = Vector.LoadUnsafe(ref parameters, j);
+            (p - (r * (p - Vector.LoadUnsafe(ref anchor, j)))).StoreUnsafe(ref parameters, j);
+        }
+        for (; j < n; j++)
+        {
+            var p = Unsafe.Add(ref parameters, j);
+            Unsafe.Add(ref parameters, j) = p - (rate * (p - Unsafe.Add(ref anchor, j)));
         }
     }
 

@@ -88,6 +88,10 @@ public sealed class ReferenceBackend : ComputeBackend
             update.StepSize, update.Beta1, update.Beta2, update.Epsilon);
 
     /// <inheritdoc />
+    protected override void DecayTowardCore(BufferView parameters, BufferView anchor, float rate) =>
+        AdamKernels.DecayTowardReference(Span(parameters), Span(anchor), rate);
+
+    /// <inheritdoc />
     protected override void FillCore(BufferView destination, float value) => Span(destination).Fill(value);
 
     /// <inheritdoc />

@@ -44,4 +44,30 @@ public static class AdamKernels
             parameters[i] = (float)(parameters[i] - stepSize * m / (Math.Sqrt(v) + epsilon));
         }
     }
+
+    /// <summary>
+    /// Decoupled weight decay toward an anchor (AdamW's decay when the anchor is zero, L2-SP's pull
+    /// toward the source model's weights when it is those weights): p ← p − rate·(p − anchor), with
+    /// rate = α·λ computed on the host. Parameters and anchor are [count] views in the same layout.
+    /// Applied apart from Adam so its strength does not depend on the gradient's scale.
+    /// </summary>
+    public static void DecayToward(Index1D thread, WorkSplit split, ArrayView<float> parameters, ArrayView<float> anchor, float rate)
+    {
+        var end = split.End(thread);
+        for (var i = split.Start(thread); i < end; i += split.Stride)
+        {
+            var p = parameters[i];
+            parameters[i] = p - rate * (p - anchor[i]);
+        }
+    }
+
+    /// <summary>Scalar reference of <see cref="DecayToward"/> (double arithmetic, float storage).</summary>
+    public static void DecayTowardReference(Span<float> parameters, ReadOnlySpan<float> anchor, double rate)
+    {
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            double p = parameters[i];
+            parameters[i] = (float)(p - rate * (p - anchor[i]));
+        }
+    }
 }

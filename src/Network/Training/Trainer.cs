@@ -83,7 +83,30 @@ public sealed class Trainer
 
         var backend = _model.Backend;
         var parameters = _model.Parameters;
-        var step = new TrainingStep(_model, _options.Loss, _options.FrozenDenseLayers, _options.Beta1, _options.Beta2, _options.Epsilon);
+        var regularization = _options.Regularization;
+        // L2-SP's anchor (the weights training started from) and weight decay's zeros: allocated only when used.
+        using var startingValues = regularization.SourceDecay > 0f ? backend.Allocate(parameters.Count) : null;
+        using var zeros = regularization.WeightDecay > 0f ? backend.Allocate(parameters.Count) : null;
+        if (startingValues is not null)
+        {
+            if (resume is null)
+            {
+                backend.Copy(parameters.Values.View, startingValues.View);
+            }
+            else
+            {
+                var saved = resume.StartingParameters
+                    ?? throw new ArgumentException("The saved state has no starting weights, which L2-SP (source decay) needs; it was saved by a run without it.", nameof(resume));
+                CheckLength(saved, parameters.Count, "starting weights");
+                backend.Upload(startingValues.View, saved);
+            }
+        }
+        if (zeros is not null)
+        {
+            backend.Fill(zeros.View, 0f);
+        }
+        var step = new TrainingStep(_model, _options.Loss, _options.FrozenDenseLayers, regularization,
+            startingValues?.View ?? default, zeros?.View ?? default, _options.Beta1, _options.Beta2, _options.Epsilon);
         using var trainSet = new ShuffledTrainingSet(backend, train);
         using var validationFeatures = backend.Allocate(validation.Count * _model.InputWidth);
         using var validationTargets = backend.Allocate(validation.Count * outputs);
@@ -180,6 +203,7 @@ public sealed class Trainer
                     FirstMoment = Download(parameters.FirstMoment),
                     SecondMoment = Download(parameters.SecondMoment),
                     BestParameters = Download(bestValues),
+                    StartingParameters = startingValues is null ? null : Download(startingValues),
                 }));
             }
             progress?.Report(metrics);
@@ -214,13 +238,14 @@ public sealed class Trainer
     {
         trainSet.Shuffle(_options.Seed, epoch);
         _model.Backend.Fill(lossSum, 0f);
+        var trunkRate = _options.Regularization.TrunkRate(epoch, learningRate);
         var seen = 0;
         var steps = 0;
         for (var start = 0; start < trainSet.Count; start += _options.BatchSize)
         {
             var rows = Math.Min(_options.BatchSize, trainSet.Count - start);
             var (features, targets) = trainSet.Batch(start, rows);
-            step.Step(features, targets, rows, lossSum, learningRate);
+            step.Step(features, targets, rows, lossSum, learningRate, trunkRate);
             seen += rows;
             StepCompleted?.Invoke(epoch, ++steps);
             if (seen == trainSet.Count)
@@ -253,10 +278,7 @@ public sealed class Trainer
         var parameters = _model.Parameters;
         foreach (var (array, name) in new[] { (state.Parameters, "parameters"), (state.FirstMoment, "first moment"), (state.SecondMoment, "second moment"), (state.BestParameters, "best parameters") })
         {
-            if (array.Length != parameters.Count)
-            {
-                throw new ArgumentException($"The saved {name} hold {array.Length} floats; the model has {parameters.Count} parameters.", nameof(state));
-            }
+            CheckLength(array, parameters.Count, name);
         }
         if (state.Seed is { } seed && seed != _options.Seed)
         {
@@ -271,6 +293,14 @@ public sealed class Trainer
         backend.Upload(parameters.FirstMoment.View, state.FirstMoment);
         backend.Upload(parameters.SecondMoment.View, state.SecondMoment);
         backend.Upload(bestValues.View, state.BestParameters);
+    }
+
+    private static void CheckLength(float[] saved, int parameterCount, string name)
+    {
+        if (saved.Length != parameterCount)
+        {
+            throw new ArgumentException($"The saved {name} hold {saved.Length} floats; the model has {parameterCount} parameters.", nameof(saved));
+        }
     }
 
     private float[] Download(DeviceBuffer buffer)

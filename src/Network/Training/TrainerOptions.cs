@@ -49,6 +49,9 @@ public sealed record TrainerOptions
     /// <summary>Number of leading dense layers whose parameters stay fixed.</summary>
     public int FrozenDenseLayers { get; init; }
 
+    /// <summary>Decays, the trunk's rate and LP-FT (default: none, the plain Adam run).</summary>
+    public Regularization Regularization { get; init; } = Regularization.None;
+
     /// <summary>Checks the values; throws <see cref="ArgumentOutOfRangeException"/> naming the bad one.</summary>
     public void Validate()
     {
@@ -64,6 +67,8 @@ public sealed record TrainerOptions
         _ = new AdamStep(1, LearningRate, Beta1, Beta2, Epsilon);
         ArgumentNullException.ThrowIfNull(Schedule, nameof(Schedule));
         Schedule.Validate(LearningRate);
+        ArgumentNullException.ThrowIfNull(Regularization, nameof(Regularization));
+        Regularization.Validate();
     }
 }
 

@@ -48,4 +48,7 @@ public sealed record TrainingState
 
     /// <summary>Parameters of the best epoch.</summary>
     public required float[] BestParameters { get; init; }
+
+    /// <summary>The weights training started from, which L2-SP (<see cref="Regularization.SourceDecay"/>) pulls toward; null when L2-SP is off.</summary>
+    public float[]? StartingParameters { get; init; }
 }

@@ -29,6 +29,9 @@ public sealed class TrainingStep
     private readonly float _beta1;
     private readonly float _beta2;
     private readonly float _epsilon;
+    private readonly Regularization _regularization;
+    private readonly BufferView _startingWeights;
+    private readonly BufferView _zeros;
     private long _steps;
     // Guards the order of the phases, so a benchmark timing them apart cannot skip one.
     private Phase _next = Phase.Forward;
@@ -42,11 +45,43 @@ public sealed class TrainingStep
     /// <param name="epsilon">Adam ε.</param>
     /// <exception cref="ArgumentOutOfRangeException">A frozen-layer count or an Adam hyper-parameter is out of range.</exception>
     public TrainingStep(Sequential model, LossKind loss, int frozenDenseLayers = 0, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
+        : this(model, loss, frozenDenseLayers, Regularization.None, default, default, beta1, beta2, epsilon)
+    {
+    }
+
+    /// <summary>Creates the step for <paramref name="model"/> with <paramref name="regularization"/>.</summary>
+    /// <param name="model">The model; its parameter store holds the weights, gradients and Adam's moments.</param>
+    /// <param name="loss">The training loss (ElemNet: MAE).</param>
+    /// <param name="frozenDenseLayers">Leading dense layers Adam leaves untouched (their gradients are still computed).</param>
+    /// <param name="regularization">Decays, the trunk's rate and LP-FT (<see cref="Regularization"/>).</param>
+    /// <param name="startingWeights">The weights L2-SP pulls the trunk toward, in the parameter store's layout (all of them); needed when <see cref="Regularization.SourceDecay"/> &gt; 0.</param>
+    /// <param name="zeros">At least <see cref="TrainableCount"/> zeros (weight decay's anchor); needed when <see cref="Regularization.WeightDecay"/> &gt; 0.</param>
+    /// <param name="beta1">Adam β1.</param>
+    /// <param name="beta2">Adam β2.</param>
+    /// <param name="epsilon">Adam ε.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A frozen-layer count, an Adam hyper-parameter or a regularisation value is out of range.</exception>
+    /// <exception cref="ArgumentException">A decay is on but its anchor is missing or too short.</exception>
+    public TrainingStep(
+        Sequential model, LossKind loss, int frozenDenseLayers, Regularization regularization, BufferView startingWeights, BufferView zeros,
+        float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(regularization);
+        regularization.Validate();
         // Throws for bad hyper-parameters now rather than at the first update.
         _ = new AdamStep(1, 0f, beta1, beta2, epsilon);
         (TrainableOffset, TrainableCount) = model.TrainableRange(frozenDenseLayers);
+        // The head is the output layer; the trunk is whatever trains before it (empty when only the head trains).
+        HeadOffset = Math.Max(TrainableOffset, model.TrainableRange(model.DenseLayers.Count - 1).Offset);
+        if (regularization.SourceDecay > 0f && startingWeights.Length != model.Parameters.Count)
+        {
+            throw new ArgumentException($"L2-SP needs the {model.Parameters.Count} starting weights; got {startingWeights.Length}.", nameof(startingWeights));
+        }
+        if (regularization.WeightDecay > 0f && zeros.Length < TrainableCount)
+        {
+            throw new ArgumentException($"Weight decay needs {TrainableCount} zeros; got {zeros.Length}.", nameof(zeros));
+        }
+        (_regularization, _startingWeights, _zeros) = (regularization, startingWeights, zeros);
         _model = model;
         _tape = new Tape(model.Backend, capacity: model.Layers.Count + 4);
         _loss = new LossOp(loss);
@@ -71,6 +106,12 @@ public sealed class TrainingStep
 
     /// <summary>Number of parameters Adam updates.</summary>
     public int TrainableCount { get; }
+
+    /// <summary>First parameter of the head (the output layer); [<see cref="TrainableOffset"/>, HeadOffset) is the trainable trunk.</summary>
+    public int HeadOffset { get; }
+
+    /// <summary>The regularisation every update applies.</summary>
+    public Regularization Regularization => _regularization;
 
     /// <summary>
     /// Steps taken: the next step is number <see cref="Steps"/> + 1, which keys its dropout masks and
@@ -98,18 +139,27 @@ public sealed class TrainingStep
     /// <param name="lossSum">OutputWidth floats to which each target's summed batch loss is added (not cleared).</param>
     /// <param name="learningRate">Adam α for this step: a per-call input, so a schedule can change it step by step.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="learningRate"/> is negative or not finite (checked before anything runs).</exception>
-    public void Step(BufferView features, BufferView targets, int rows, BufferView lossSum, float learningRate)
+    public void Step(BufferView features, BufferView targets, int rows, BufferView lossSum, float learningRate) =>
+        Step(features, targets, rows, lossSum, learningRate, learningRate);
+
+    /// <summary>
+    /// One whole step with the head at <paramref name="headRate"/> and the trunk at
+    /// <paramref name="trunkRate"/> (<see cref="Regularization.TrunkRate"/>); equal rates are the one-rate step.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A rate is negative or not finite (checked before anything runs).</exception>
+    public void Step(BufferView features, BufferView targets, int rows, BufferView lossSum, float headRate, float trunkRate)
     {
-        var update = AdamFor(_steps + 1, learningRate);
+        var head = AdamFor(_steps + 1, headRate);
+        var trunk = AdamFor(_steps + 1, trunkRate);
         Forward(features, targets, rows, lossSum);
         Backward();
-        Apply(update);
+        Apply(head, trunk);
     }
 
     /// <summary>
     /// The first phase: advances <see cref="Steps"/>, runs the model in training mode on the tape and
     /// the loss, which seeds the prediction's gradient and adds to <paramref name="lossSum"/>.
-    /// Public so a benchmark can time the phases apart; otherwise call <see cref="Step"/>.
+    /// Public so a benchmark can time the phases apart; otherwise call <see cref="Step(BufferView, BufferView, int, BufferView, float)"/>.
     /// </summary>
     /// <param name="features">rows × InputWidth floats on the model's backend.</param>
     /// <param name="targets">rows × OutputWidth floats (row-major; NaN = unlabelled).</param>
@@ -150,21 +200,54 @@ public sealed class TrainingStep
     public void Update(float learningRate)
     {
         Expect(Phase.Update);
-        Apply(AdamFor(_steps, learningRate));
+        var update = AdamFor(_steps, learningRate);
+        Apply(update, update);
     }
 
     private AdamStep AdamFor(long step, float learningRate) => new(step, learningRate, _beta1, _beta2, _epsilon);
 
-    private void Apply(AdamStep update)
+    private void Apply(AdamStep head, AdamStep trunk)
     {
         Expect(Phase.Update);
         var parameters = _model.Parameters;
-        // parameters, m, v [offset, offset + count) ← Adam(gradients [offset, offset + count))
-        _model.Backend.Adam(parameters.Values.View, parameters.Gradients.View, parameters.FirstMoment.View, parameters.SecondMoment.View,
-            TrainableOffset, TrainableCount, update);
+        var backend = _model.Backend;
+        var (values, gradients, m, v) = (parameters.Values.View, parameters.Gradients.View, parameters.FirstMoment.View, parameters.SecondMoment.View);
+        var end = TrainableOffset + TrainableCount;
+        if (head.LearningRate == trunk.LearningRate)
+        {
+            // parameters, m, v [offset, offset + count) ← Adam(gradients [offset, offset + count)): one launch, as without regularisation
+            backend.Adam(values, gradients, m, v, TrainableOffset, TrainableCount, head);
+        }
+        else
+        {
+            // trunk [offset, head) at the trunk's rate, head [head, end) at the head's; a zero rate
+            // still moves the trunk's moments, so LP-FT's switch finds them warm.
+            backend.Adam(values, gradients, m, v, TrainableOffset, HeadOffset - TrainableOffset, trunk);
+            backend.Adam(values, gradients, m, v, HeadOffset, end - HeadOffset, head);
+        }
+        if (_regularization.WeightDecay > 0f)
+        {
+            // AdamW: p ← p − α·λ·p over each range at its own rate.
+            Decay(values.Slice(TrainableOffset, HeadOffset - TrainableOffset), _zeros, trunk.LearningRate * _regularization.WeightDecay);
+            Decay(values.Slice(HeadOffset, end - HeadOffset), _zeros, head.LearningRate * _regularization.WeightDecay);
+        }
+        if (_regularization.SourceDecay > 0f)
+        {
+            // L2-SP: trunk ← trunk − α·λ·(trunk − trunk₀); the head has no source weights to keep.
+            Decay(values.Slice(TrainableOffset, HeadOffset - TrainableOffset), _startingWeights.Slice(TrainableOffset, HeadOffset - TrainableOffset),
+                trunk.LearningRate * _regularization.SourceDecay);
+        }
         // The gradients stay in the store (the trainer's health check reads the last one); only the record goes.
         _tape.Reset();
         _next = Phase.Forward;
+    }
+
+    private void Decay(BufferView range, BufferView anchor, float rate)
+    {
+        if (range.Length > 0 && rate > 0f)
+        {
+            _model.Backend.DecayToward(range, anchor.Slice(0, range.Length), rate);
+        }
     }
 
     private void Expect(Phase phase)

@@ -149,9 +149,31 @@ public sealed record ResultCandidate(string Name, double ValidationMae, int? Epo
 /// <param name="TimeLimitSeconds">Wall-time limit per network, or null.</param>
 /// <param name="Tier"><c>standard</c>, or <c>large</c> for sets past the large-set row threshold.</param>
 /// <param name="LearningRateSchedule">The learning-rate schedule; absent (null) for the constant rate, which every result before schedules used.</param>
+/// <param name="FineTuning">The fine-tuning recipe (TL:FineTune and TL:ModFineTune only); absent (null) for the paper's plain fine-tuning.</param>
 public sealed record ResultBudget(
     int MaxEpochs, int Patience, double? TimeLimitSeconds, string Tier,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ResultSchedule? LearningRateSchedule = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ResultSchedule? LearningRateSchedule = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ResultRecipe? FineTuning = null);
+
+/// <summary>A fine-tuning recipe as a result records it: the values that differ from the paper's plain fine-tuning (the others null, left out).</summary>
+/// <param name="WeightDecay">Decoupled weight decay (<c>--weight-decay</c>).</param>
+/// <param name="L2Sp">Decay toward the source's weights (<c>--l2-sp</c>).</param>
+/// <param name="TrunkLrScale">The trunk's rate as a multiple of the output layer's (<c>--trunk-lr-scale</c>).</param>
+/// <param name="HeadEpochs">LP-FT's head-only epochs (<c>--head-epochs</c>).</param>
+/// <param name="KeepProbabilities">Dropout keep probabilities during fine-tuning, comma-separated (<c>--keep-probabilities</c>).</param>
+public sealed record ResultRecipe(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float? WeightDecay = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float? L2Sp = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float? TrunkLrScale = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? HeadEpochs = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? KeepProbabilities = null)
+{
+    /// <summary>"<c>l2-sp 10, dropout 0.8,0.9,0.7,0.8</c>".</summary>
+    public override string ToString() => string.Join(", ", new (string Name, object? Value)[]
+    {
+        ("weight decay", WeightDecay), ("l2-sp", L2Sp), ("trunk rate ×", TrunkLrScale), ("head-only epochs", HeadEpochs), ("dropout keep", KeepProbabilities),
+    }.Where(p => p.Value is not null).Select(p => $"{p.Name} {Convert.ToString(p.Value, System.Globalization.CultureInfo.InvariantCulture)}"));
+}
 
 /// <summary>A learning-rate schedule as a result records it: its name and the parameters it uses (the others null, left out).</summary>
 /// <param name="Kind"><c>plateau</c> or <c>cosine</c>.</param>

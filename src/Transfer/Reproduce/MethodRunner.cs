@@ -89,7 +89,7 @@ internal sealed class MethodRunner : IDisposable
             Seed = _options.Seed,
             Selected = fitted.Count > 1 ? best.Name : null,
             Candidates = fitted.Count > 1 ? [.. fitted.Select(f => new ResultCandidate(f.Name, f.ValidationMae, f.Epochs, f.Seconds))] : [],
-            Budget = trains ? Budget(budget, large) : null,
+            Budget = trains ? Budget(budget, large, method) : null,
             Config = Config(set, splitsPath, method, features, model),
             Run = best.Run,
             Hardware = Hardware,
@@ -108,7 +108,7 @@ internal sealed class MethodRunner : IDisposable
         Status = MethodResult.FailedStatus,
         Error = error.Message,
         Seed = _options.Seed,
-        Budget = method.TrainsNetwork() && _options.BudgetFor(trainingRows) is var (budget, large) ? Budget(budget, large) : null,
+        Budget = method.TrainsNetwork() && _options.BudgetFor(trainingRows) is var (budget, large) ? Budget(budget, large, method) : null,
         Config = Config(set, splitsPath, method, method.ScratchFeatures() ?? (method is ReproduceMethod.MlFeatureExtraction or ReproduceMethod.DlFeatureExtraction ? LayerFeatures(_options.FeatureLayers) : "ef"), ""),
         Hardware = Hardware,
         Finished = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
@@ -129,8 +129,14 @@ internal sealed class MethodRunner : IDisposable
         DeviceRequested = _options.Device.ToName(),
     };
 
-    private ResultBudget Budget(TrainingBudget budget, bool large) =>
-        new(budget.MaxEpochs, budget.Patience, budget.TimeLimit?.TotalSeconds, large ? "large" : "standard", ResultSchedule.Of(_options.Schedule));
+    private ResultBudget Budget(TrainingBudget budget, bool large, ReproduceMethod method) =>
+        new(budget.MaxEpochs, budget.Patience, budget.TimeLimit?.TotalSeconds, large ? "large" : "standard", ResultSchedule.Of(_options.Schedule),
+            IsFineTuned(method) ? _options.FineTuning.ToResult() : null);
+
+    private static bool IsFineTuned(ReproduceMethod method) => method is ReproduceMethod.FineTune or ReproduceMethod.ModFineTune;
+
+    // The recipe a network of this method trains with: the fine-tuning recipe for the fine-tuned two, the paper's otherwise.
+    private FineTuneRecipe RecipeOf(ReproduceMethod method) => IsFineTuned(method) ? _options.FineTuning : FineTuneRecipe.Paper;
 
     private static string LayerFeatures(IReadOnlyList<int> layers) =>
         $"source layer {string.Join(", ", layers.Select(k => k.ToString(CultureInfo.InvariantCulture)))}";
@@ -189,7 +195,7 @@ internal sealed class MethodRunner : IDisposable
 
     private Fitted Network(TargetDataset set, SharedSplit splits, ReproduceMethod method, string features, TrainingBudget budget, string candidate)
     {
-        var transfer = method is ReproduceMethod.FineTune or ReproduceMethod.ModFineTune;
+        var transfer = IsFineTuned(method);
         // Transfer runs depend on the source's weights: their folder names the weights, so a new
         // source model never resumes or reuses a run of the old one.
         var name = method.Name()
@@ -198,7 +204,7 @@ internal sealed class MethodRunner : IDisposable
         var folder = Path.Combine(_options.WorkDirectory, set.Name, name);
         var done = Path.Combine(folder, CandidateFile);
         // Reused only when trained with the same budget (learning-rate schedule included); otherwise trained again.
-        if (File.Exists(done) && ReadCandidate(done) is { } previous && previous.Budget == Budget(budget, large: false))
+        if (File.Exists(done) && ReadCandidate(done) is { } previous && previous.Budget == Budget(budget, large: false, method))
         {
             _log.WriteLine($"{set.Name} {method.Name()}: {folder} finished earlier; its scores are reused");
             return previous.Fitted with { SecondsBefore = previous.Fitted.Seconds };
@@ -209,8 +215,9 @@ internal sealed class MethodRunner : IDisposable
         var data = Load(set, splits, FeatureSource.Resolve(features), TextWriter.Null);
         var restricted = splits.ToRunSplits(data.Train, data.Validation, set.TrainPath);
         var run = new RunFolder(folder);
-        // An interrupted run resumes only under the schedule it started with; under another it starts afresh.
-        var resume = Directory.Exists(folder) && run.HasCheckpoint && SameSchedule(folder);
+        // An interrupted run resumes only under the schedule and recipe it started with; under others it starts afresh.
+        var recipe = RecipeOf(method);
+        var resume = Directory.Exists(folder) && run.HasCheckpoint && SameRecipe(folder, recipe);
         // The run's cumulative training seconds before this session: the last epoch metrics.csv holds.
         var secondsBefore = resume ? run.ReadMetrics() is [.., var last] ? last.Seconds : 0 : 0;
         if (!resume && Directory.Exists(folder))
@@ -243,7 +250,8 @@ internal sealed class MethodRunner : IDisposable
             // Small sets train sub-second epochs and a checkpoint of ElemNet is ~74 MB: one a
             // minute keeps the grid resumable without checkpointing dominating it.
             CheckpointInterval = TimeSpan.FromSeconds(60),
-        }.WithSchedule(_options.Schedule);
+            KeepProbabilities = recipe.KeepProbabilities,
+        }.WithSchedule(_options.Schedule).WithRegularization(recipe.Regularization);
         var clock = Stopwatch.StartNew();
         var summary = TrainingRun.Run(options, _log, new PeriodicProgress(_log, $"{set.Name} {method.Name()}{(candidate.Length > 0 ? " " + candidate : "")}"), _cancellation);
         // A cancelled run keeps its checkpoint and gets no result: the next run resumes it.
@@ -269,7 +277,7 @@ internal sealed class MethodRunner : IDisposable
         };
         CsvOutput.WriteAtomically(done, writer =>
         {
-            writer.Write(JsonSerializer.Serialize(new TrainedCandidate(fitted with { SecondsBefore = 0 }, Budget(budget, large: false)), ReproduceJson.Default.TrainedCandidate));
+            writer.Write(JsonSerializer.Serialize(new TrainedCandidate(fitted with { SecondsBefore = 0 }, Budget(budget, large: false, method)), ReproduceJson.Default.TrainedCandidate));
             return 0;
         });
         // The 74 MB checkpoint is only for resuming; the weights only for inspection.
@@ -281,11 +289,14 @@ internal sealed class MethodRunner : IDisposable
         return fitted;
     }
 
-    private bool SameSchedule(string folder)
+    private bool SameRecipe(string folder, FineTuneRecipe recipe)
     {
         try
         {
-            return TrainRunOptions.FromRunFolder(folder).ToSchedule() == _options.Schedule;
+            var saved = TrainRunOptions.FromRunFolder(folder);
+            // config.json records the dropout that ran; a recipe without its own keeps whatever the source had.
+            return saved.ToSchedule() == _options.Schedule && saved.ToRegularization() == recipe.Regularization
+                && (recipe.KeepProbabilities is null || (saved.KeepProbabilities?.SequenceEqual(recipe.KeepProbabilities) ?? false));
         }
         catch (Exception e) when (e is UsageException or DataFileException or JsonException or IOException)
         {

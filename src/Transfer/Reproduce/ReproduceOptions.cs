@@ -112,6 +112,12 @@ public sealed record ReproduceOptions
     /// </summary>
     public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
 
+    /// <summary>
+    /// Regularisation and dropout of the two fine-tuned networks (TL:FineTune, TL:ModFineTune);
+    /// recorded in their results' budgets, and a finished network fine-tuned with another recipe is trained again.
+    /// </summary>
+    public FineTuneRecipe FineTuning { get; init; } = FineTuneRecipe.Paper;
+
     /// <summary>Share of each training file carved out for validation (docs/PAPER.md §3: 81/9/10 in all).</summary>
     public double ValidationFraction { get; init; } = 0.1;
 

@@ -192,6 +192,7 @@ public static class ReproduceRun
         }
         // Named as the training options name them (the same flags); the grid trains at the default base rate.
         TrainRunOptions.CheckSchedule(options.Schedule, TrainRunOptions.DefaultLearningRate);
+        TrainRunOptions.CheckRegularization(options.FineTuning.Regularization, TrainRunOptions.DefaultLearningRate, hasSource: true);
         if (!(options.ValidationFraction > 0 && options.ValidationFraction < 1))
         {
             throw new OptionException(nameof(options.ValidationFraction), options.ValidationFraction.ToString(CultureInfo.InvariantCulture), "must lie strictly between 0 and 1.");

@@ -311,7 +311,8 @@ public static class ResultsReport
     private static string DescribeBudget(ResultBudget budget) =>
         Invariant($"{budget.Tier}: ≤{budget.MaxEpochs} epochs, patience {budget.Patience}, ")
         + (budget.TimeLimitSeconds is { } s ? Invariant($"≤{s:0.#} s per network") : "no time limit")
-        + (budget.LearningRateSchedule is { } schedule ? $", learning rate {schedule}" : "");
+        + (budget.LearningRateSchedule is { } schedule ? $", learning rate {schedule}" : "")
+        + (budget.FineTuning is { } recipe ? $", fine-tuning {recipe}" : "");
 
     /// <summary>Four significant digits without an exponent: 0.1350, 10.79, 246.3, 28056.</summary>
     public static string Number(double value)

@@ -25,6 +25,8 @@ internal sealed record NetworkDesign(ElemNetSpec Spec, IReadOnlyList<float> Keep
         var schedule = options.ToSchedule();
         CheckBudget(options);
         TrainRunOptions.CheckSchedule(schedule, options.LearningRate);
+        var regularization = options.ToRegularization();
+        TrainRunOptions.CheckRegularization(regularization, options.LearningRate, source is not null);
         var trainer = new TrainerOptions
         {
             BatchSize = options.BatchSize,
@@ -34,6 +36,7 @@ internal sealed record NetworkDesign(ElemNetSpec Spec, IReadOnlyList<float> Keep
             Loss = options.Loss,
             LearningRate = options.LearningRate,
             Schedule = schedule,
+            Regularization = regularization,
             Seed = options.Seed,
             FrozenDenseLayers = options.FreezeDenseLayers,
         };
@@ -51,7 +54,8 @@ internal sealed record NetworkDesign(ElemNetSpec Spec, IReadOnlyList<float> Keep
             throw new OptionException(nameof(TrainRunOptions.Architecture), spec.ToString(),
                 $"differs from the source model's architecture {source.Manifest.Architecture}; fine-tuning keeps the source's.");
         }
-        var keep = source?.Manifest.KeepProbabilities ?? options.ResolveKeepProbabilities(spec);
+        // A fine-tune may set its own dropout (the source may have been trained without); else it keeps the source's.
+        var keep = options.KeepProbabilities ?? source?.Manifest.KeepProbabilities ?? options.ResolveKeepProbabilities(spec);
         IReadOnlyList<LayerSpec> layers;
         try
         {

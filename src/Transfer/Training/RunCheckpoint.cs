@@ -20,6 +20,7 @@ namespace CrossPropertyILGPU.Transfer.Training;
 internal static class RunCheckpoint
 {
     private const string StateKey = "training_state";
+    private const string StartingParametersTensor = "starting_parameters";
 
     // TrainingState as JSON, its four arrays left out (they are the tensors) and not required on read.
     private static readonly JsonSerializerOptions StateJson = new()
@@ -49,13 +50,19 @@ internal static class RunCheckpoint
         var temporary = path + ".tmp";
         try
         {
-            SafeTensors.Write(temporary,
+            List<NamedTensor> tensors =
             [
                 new NamedTensor("parameters", [state.Parameters.Length], state.Parameters),
                 new NamedTensor("adam.first_moment", [state.FirstMoment.Length], state.FirstMoment),
                 new NamedTensor("adam.second_moment", [state.SecondMoment.Length], state.SecondMoment),
                 new NamedTensor("best_parameters", [state.BestParameters.Length], state.BestParameters),
-            ], new Dictionary<string, string> { [StateKey] = json.ToJsonString(StateJson) });
+            ];
+            if (state.StartingParameters is { } starting)
+            {
+                // L2-SP's anchor: without it a resumed run would pull toward different weights.
+                tensors.Add(new NamedTensor(StartingParametersTensor, [starting.Length], starting));
+            }
+            SafeTensors.Write(temporary, tensors, new Dictionary<string, string> { [StateKey] = json.ToJsonString(StateJson) });
             File.Move(temporary, path, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -89,6 +96,7 @@ internal static class RunCheckpoint
             FirstMoment = Tensor(byName, "adam.first_moment", path),
             SecondMoment = Tensor(byName, "adam.second_moment", path),
             BestParameters = Tensor(byName, "best_parameters", path),
+            StartingParameters = byName.GetValueOrDefault(StartingParametersTensor),
         };
         return (state, scaler);
     }

@@ -38,6 +38,10 @@ public sealed record RunConfig
         ["lr_floor"] = nameof(TrainRunOptions.LearningRateFloor),
         ["warmup_epochs"] = nameof(TrainRunOptions.WarmupEpochs),
         ["final_lr"] = nameof(TrainRunOptions.FinalLearningRate),
+        ["weight_decay"] = nameof(TrainRunOptions.WeightDecay),
+        ["l2_sp"] = nameof(TrainRunOptions.SourceDecay),
+        ["trunk_lr_scale"] = nameof(TrainRunOptions.TrunkRateScale),
+        ["head_epochs"] = nameof(TrainRunOptions.HeadOnlyEpochs),
         ["max_epochs"] = nameof(TrainRunOptions.MaxEpochs),
         ["patience"] = nameof(TrainRunOptions.Patience),
         ["time_limit_seconds"] = nameof(TrainRunOptions.TimeLimit),
@@ -128,6 +132,18 @@ public sealed record RunConfig
 
     /// <summary>Cosine's rate at the epoch limit; null for the other schedules.</summary>
     public float? FinalLr { get; init; }
+
+    /// <summary>Decoupled weight decay toward zero (0 when absent: runs written before regularisation existed).</summary>
+    public float? WeightDecay { get; init; }
+
+    /// <summary>L2-SP: decoupled decay of the trunk toward the source's weights (0 when absent).</summary>
+    public float? L2Sp { get; init; }
+
+    /// <summary>The trunk's rate as a multiple of the output layer's (1 when absent).</summary>
+    public float? TrunkLrScale { get; init; }
+
+    /// <summary>LP-FT's head-only epochs (0 when absent).</summary>
+    public int? HeadEpochs { get; init; }
 
     /// <summary>Epoch limit.</summary>
     public int MaxEpochs { get; init; }

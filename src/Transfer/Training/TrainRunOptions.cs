@@ -104,6 +104,18 @@ public sealed record TrainRunOptions
     /// <summary>Cosine: the rate at <see cref="MaxEpochs"/>; at most <see cref="LearningRate"/>.</summary>
     public float FinalLearningRate { get; init; }
 
+    /// <summary>Decoupled weight decay toward zero (AdamW), per unit of rate; 0 = off (<see cref="Regularization.WeightDecay"/>).</summary>
+    public float WeightDecay { get; init; }
+
+    /// <summary>L2-SP: decoupled decay of the trunk toward the source model's weights, per unit of rate; 0 = off. Needs a source model.</summary>
+    public float SourceDecay { get; init; }
+
+    /// <summary>The trunk's rate as a multiple of the output layer's; 1 = one rate (<see cref="Regularization.TrunkRateScale"/>).</summary>
+    public float TrunkRateScale { get; init; } = 1f;
+
+    /// <summary>LP-FT: the first this many epochs train the output layer only; 0 = off. Needs a source model.</summary>
+    public int HeadOnlyEpochs { get; init; }
+
     /// <summary>Epoch limit.</summary>
     public int MaxEpochs { get; init; } = 4000;
 
@@ -188,6 +200,11 @@ public sealed record TrainRunOptions
             LearningRateFloor = config.LrFloor ?? Network.Training.LearningRateSchedule.DefaultFloor,
             WarmupEpochs = config.WarmupEpochs ?? 0,
             FinalLearningRate = config.FinalLr ?? 0f,
+            // Absent before regularisation existed: those runs had none.
+            WeightDecay = config.WeightDecay ?? 0f,
+            SourceDecay = config.L2Sp ?? 0f,
+            TrunkRateScale = config.TrunkLrScale ?? 1f,
+            HeadOnlyEpochs = config.HeadEpochs ?? 0,
             MaxEpochs = config.MaxEpochs,
             Patience = config.Patience,
             TimeLimit = config.TimeLimitSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
@@ -266,6 +283,66 @@ public sealed record TrainRunOptions
         if (!(schedule.FinalRate >= 0) || schedule.FinalRate > learningRate)
         {
             throw new OptionException(nameof(FinalLearningRate), Text(schedule.FinalRate), $"must lie between 0 and the learning rate, {Text(learningRate)}.");
+        }
+    }
+
+    /// <summary>The regularisation these options ask for (unchecked; see <see cref="CheckRegularization"/>).</summary>
+    public Regularization ToRegularization() => new()
+    {
+        WeightDecay = WeightDecay,
+        SourceDecay = SourceDecay,
+        TrunkRateScale = TrunkRateScale,
+        HeadOnlyEpochs = HeadOnlyEpochs,
+    };
+
+    /// <summary>These options with <paramref name="regularization"/>'s values.</summary>
+    public TrainRunOptions WithRegularization(Regularization regularization)
+    {
+        ArgumentNullException.ThrowIfNull(regularization);
+        return this with
+        {
+            WeightDecay = regularization.WeightDecay,
+            SourceDecay = regularization.SourceDecay,
+            TrunkRateScale = regularization.TrunkRateScale,
+            HeadOnlyEpochs = regularization.HeadOnlyEpochs,
+        };
+    }
+
+    /// <summary>
+    /// Checks the regularisation: decays and the trunk's scale finite and ≥ 0, and a decay step α·λ
+    /// of at most 1 (a larger one jumps past its anchor); L2-SP and LP-FT need a source model.
+    /// </summary>
+    /// <exception cref="OptionException">A value out of range, naming its option.</exception>
+    public static void CheckRegularization(Regularization regularization, float learningRate, bool hasSource)
+    {
+        ArgumentNullException.ThrowIfNull(regularization);
+        static string Text(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);
+        foreach (var (value, option) in new[] { (regularization.WeightDecay, nameof(WeightDecay)), (regularization.SourceDecay, nameof(SourceDecay)) })
+        {
+            if (!(float.IsFinite(value) && value >= 0f))
+            {
+                throw new OptionException(option, Text(value), "must be 0 or more.");
+            }
+            if ((double)value * learningRate > 1.0)
+            {
+                throw new OptionException(option, Text(value), $"times the learning rate {Text(learningRate)} exceeds 1: each step would overshoot; use at most {(1.0 / learningRate).ToString("G6", CultureInfo.InvariantCulture)}.");
+            }
+        }
+        if (!(float.IsFinite(regularization.TrunkRateScale) && regularization.TrunkRateScale >= 0f))
+        {
+            throw new OptionException(nameof(TrunkRateScale), Text(regularization.TrunkRateScale), "must be 0 or more.");
+        }
+        if (regularization.HeadOnlyEpochs < 0)
+        {
+            throw new OptionException(nameof(HeadOnlyEpochs), Text(regularization.HeadOnlyEpochs), "must be 0 or more.");
+        }
+        if (!hasSource && regularization.SourceDecay > 0f)
+        {
+            throw new OptionException(nameof(SourceDecay), Text(regularization.SourceDecay), "pulls toward a source model's weights; give --source (or use --weight-decay).");
+        }
+        if (!hasSource && regularization.HeadOnlyEpochs > 0)
+        {
+            throw new OptionException(nameof(HeadOnlyEpochs), Text(regularization.HeadOnlyEpochs), "trains the output layer over a source model's trunk; give --source.");
         }
     }
 

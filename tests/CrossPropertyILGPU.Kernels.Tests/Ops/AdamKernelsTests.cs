@@ -3,7 +3,7 @@ using CrossPropertyILGPU.Kernels.Tests.Support;
 
 namespace CrossPropertyILGPU.Kernels.Tests.Ops;
 
-/// <summary>Adam: hand-computed steps, the frozen range, and random state against the reference.</summary>
+/// <summary>Adam and the decoupled decay: hand-computed steps, the frozen range, and random state against the reference.</summary>
 [TestFixture(TestBackends.Cpu)]
 [TestFixture(TestBackends.IlgpuCpu)]
 [TestFixture(TestBackends.IlgpuCpuInterleaved)]
@@ -98,5 +98,50 @@ public sealed class AdamKernelsTests(string backendName) : BackendFixture(backen
         Assert.That(() => new AdamStep(0), Throws.InstanceOf<ArgumentOutOfRangeException>());
         Assert.That(() => new AdamStep(1, beta1: 1f), Throws.InstanceOf<ArgumentOutOfRangeException>());
         Assert.That(() => new AdamStep(1, epsilon: 0f), Throws.InstanceOf<ArgumentOutOfRangeException>());
+    }
+
+    /// <summary>p ← p − r·(p − a): with p = 2, a = 1, r = 0.25: 2 − 0.25·1 = 1.75; with a = 0 (AdamW) and p = −4: −4 − 0.25·(−4) = −3.</summary>
+    [Test]
+    public void DecayToward_HandComputedValues()
+    {
+        foreach (var backend in new[] { Backend, Reference })
+        {
+            var p = Put(backend, [2f, -4f, 0.5f]);
+            backend.DecayToward(p, Put(backend, [1f, 0f, 0.5f]), 0.25f);
+            Assert.That(Get(p), Is.EqualTo(new[] { 1.75f, -3f, 0.5f }), $"{backend.Device.Name}: pulled a quarter of the way; at the anchor nothing moves");
+            backend.DecayToward(p, Put(backend, [0f, 0f, 0f]), 1f);
+            Assert.That(Get(p), Is.EqualTo(new[] { 0f, 0f, 0f }), $"{backend.Device.Name}: rate 1 lands on the anchor");
+        }
+    }
+
+    /// <summary>
+    /// A long vector (vector body and scalar tail on the managed backend) against the double-precision
+    /// reference: one float multiply-subtract per element, a few ulps at most.
+    /// </summary>
+    [Test]
+    public void DecayToward_RandomState_MatchesReference()
+    {
+        const int n = 1003;
+        var (p0, anchor) = (TestData.Uniform(n, 80), TestData.Uniform(n, 81));
+        var (p, rp) = (Put(Backend, p0), Put(Reference, p0));
+        for (var t = 0; t < 3; t++)
+        {
+            Backend.DecayToward(p, Put(Backend, anchor), 1e-3f);
+            Reference.DecayToward(rp, Put(Reference, anchor), 1e-3f);
+        }
+        Close.All(Get(p), Get(rp), 1e-6, "parameters");
+    }
+
+    [Test]
+    public void DecayToward_RateOutsideZeroToOneOrMismatchedAnchor_Throws()
+    {
+        var p = Put(Backend, [1f, 2f]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Backend.DecayToward(p, Zeros(Backend, 2), 1.5f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Backend.DecayToward(p, Zeros(Backend, 2), -0.1f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Backend.DecayToward(p, Zeros(Backend, 2), float.NaN));
+        Assert.Throws<ArgumentException>(() => Backend.DecayToward(p, Zeros(Backend, 3), 0.1f));
+        Assert.Throws<ArgumentException>(() => Backend.DecayToward(p, p, 0.1f));
+        Backend.DecayToward(p, Zeros(Backend, 2), 0f);
+        Assert.That(Get(p), Is.EqualTo(new[] { 1f, 2f }), "rate 0 changes nothing");
     }
 }

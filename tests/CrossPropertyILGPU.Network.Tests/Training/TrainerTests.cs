@@ -334,6 +334,48 @@ public sealed class TrainerTests : NetworkTestBase
     }
 
     /// <summary>
+    /// Under every regularisation at once (LP-FT for 2 epochs, a slower trunk, AdamW, L2-SP), a run
+    /// "killed" after epoch 4 and resumed from its state — which carries L2-SP's starting weights —
+    /// ends bit-identical to the uninterrupted run; the regularised run differs from the plain one;
+    /// a saved state without starting weights is refused when L2-SP is on.
+    /// </summary>
+    [Test]
+    public void Fit_WithRegularization_ResumedMidway_EndsBitIdenticalToAnUninterruptedRun()
+    {
+        LayerSpec[] layers = [new DenseSpec(8, true), new DropoutSpec(0.8f), new DenseSpec(8, true), new DenseSpec(1, false)];
+        var regularization = new Regularization { HeadOnlyEpochs = 2, TrunkRateScale = 0.5f, WeightDecay = 0.5f, SourceDecay = 5f };
+        var options = new TrainerOptions { MaxEpochs = 8, Patience = 100, LearningRate = 0.03f, Seed = 4, BatchSize = 16, Regularization = regularization };
+        var (train, validation) = (Synthetic(100, 4, seed: 70), Synthetic(20, 4, seed: 71));
+
+        float[] Run(TrainerOptions with, Action<EpochEnd>? epochCompleted = null)
+        {
+            using var model = new Sequential(Backend, 4, layers, maxRows: 32);
+            model.InitializeGlorotUniform(seed: 6);
+            new Trainer(model, with).Fit(train, validation, epochCompleted: epochCompleted);
+            return model.Parameters.DownloadValues();
+        }
+        var straight = Run(options);
+        Assert.That(straight, Is.Not.EqualTo(Run(options with { Regularization = Regularization.None })).AsCollection, "the regularisation changes training");
+
+        TrainingState? saved = null;
+        Run(options, e =>
+        {
+            if (e.Epoch == 4)
+            {
+                saved = e.Capture();
+            }
+        });
+        Assert.That(saved!.StartingParameters, Is.Not.Null, "L2-SP's anchor is part of the state");
+
+        using var resumed = new Sequential(Backend, 4, layers, maxRows: 32);
+        new Trainer(resumed, options).Fit(train, validation, resume: saved);
+        Assert.That(resumed.Parameters.DownloadValues(), Is.EqualTo(straight).AsCollection);
+
+        using var orphan = new Sequential(Backend, 4, layers, maxRows: 32);
+        Assert.Throws<ArgumentException>(() => new Trainer(orphan, options).Fit(train, validation, resume: saved with { StartingParameters = null }));
+    }
+
+    /// <summary>
     /// A linear model y = x·w + b under MSE with a learning rate of 0 and one full batch per epoch:
     /// the gradient of every epoch's (only) step is (2/n) Σ eᵢ·[xᵢ, 1] at the initial weights,
     /// computed here in double beside the trainer's.

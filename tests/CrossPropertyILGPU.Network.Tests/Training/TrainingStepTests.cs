@@ -8,7 +8,7 @@ using CrossPropertyILGPU.Network.Training;
 
 namespace CrossPropertyILGPU.Network.Tests.Training;
 
-public sealed class TrainingStepTests : NetworkTestBase
+public sealed partial class TrainingStepTests : NetworkTestBase
 {
     private static readonly LayerSpec[] DropoutNet =
         [new DenseSpec(16, true), new DropoutSpec(0.8f), new DenseSpec(8, true), new DenseSpec(1, false)];
