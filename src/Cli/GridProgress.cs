@@ -65,6 +65,7 @@ internal static class GridProgress
         GridOutcome.Ran => "ran",
         GridOutcome.Skipped => "done",
         GridOutcome.Busy => "busy",
+        GridOutcome.NotComputable => "n/a",
         _ => "failed",
     };
 }

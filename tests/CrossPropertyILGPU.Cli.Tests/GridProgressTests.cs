@@ -45,4 +45,10 @@ public sealed class GridProgressTests
         var lines = error.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines, Is.EqualTo(new[] { "grid 1/2: piezo_max_dij base ran", "grid 2/2: piezo_max_dij sc-ml-ef failed" }));
     }
+
+    [Test]
+    public void Outcome_NamesEachOutcome_AnEnsembleNotComputableAsNotApplicable()
+    {
+        Assert.That(Enum.GetValues<GridOutcome>().Select(GridProgress.Outcome), Is.EqualTo(new[] { "done", "ran", "failed", "busy", "n/a" }).AsCollection);
+    }
 }

@@ -15,7 +15,8 @@ internal static class ReproduceVerb
         var datasets = new Option<string>("--datasets") { Description = "all, or comma-separated data set folders under --data (e.g. exfoliation_energy,expt_deltae).", DefaultValueFactory = _ => "all" };
         var methods = new Option<string>("--methods")
         {
-            Description = $"all, or a comma-separated list of {string.Join(", ", ReproduceMethods.All.Select(m => m.Name()))} (or the paper's spelling, e.g. TL:FineTune).",
+            Description = $"all (the paper's nine and the ensembles), paper (the nine), or a comma-separated list of {string.Join(", ", ReproduceMethods.All.Select(m => m.Name()))} (or the paper's spelling, e.g. TL:FineTune). "
+                + "The ensembles train nothing: they average their members' recorded predictions.",
             DefaultValueFactory = _ => "all",
         };
         var results = new Option<string>("--results") { Description = "Results folder: <set>/splits.json and <set>/<method>.json.", DefaultValueFactory = _ => ReproduceOptions.DefaultResults };
@@ -99,6 +100,13 @@ internal static class ReproduceVerb
             // How often a device was set up: once per (device, GEMM) for the whole grid.
             parse.InvocationConfiguration.Error.WriteLine(
                 $"backends created: {BackendPool.Created}, ILGPU kernels compiled: {BackendPool.KernelsCompiled}");
+            // An ensemble whose members cannot be averaged yet is not a failure: the log said why.
+            var notComputable = entries.Count(e => e.Outcome == GridOutcome.NotComputable);
+            if (notComputable > 0)
+            {
+                parse.InvocationConfiguration.Error.WriteLine(
+                    $"{notComputable} ensemble(s) not computable (n/a); the log above says why, and a later run derives them once their members have results with predictions.");
+            }
             var failed = entries.Count(e => e.Outcome == GridOutcome.Failed);
             if (failed > 0)
             {

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Numerics;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CrossPropertyILGPU.Transfer.Data;
@@ -10,6 +13,11 @@ namespace CrossPropertyILGPU.Transfer.Reproduce;
 /// once the method has finished (or failed), by temporary file and rename; the report reads only
 /// these files.
 /// </summary>
+/// <remarks>
+/// <see cref="Predictions"/>, <see cref="History"/> and <see cref="Members"/> came after the first
+/// result files: they are optional (absent, null, in older files and in failed results), so the
+/// format keeps its name and every older file still reads.
+/// </remarks>
 public sealed record MethodResult
 {
     /// <summary>The file format's name and version.</summary>
@@ -102,8 +110,24 @@ public sealed record MethodResult
     /// <summary>Where it computed: the network backend, or the CPU for the classical models.</summary>
     public string Device { get; init; } = "";
 
-    /// <summary>UTC time the method finished, ISO 8601.</summary>
+    /// <summary>UTC time the method finished, ISO 8601; an ensemble records its members' to tell which version of their files it combined.</summary>
     public string Finished { get; init; } = "";
+
+    /// <summary>
+    /// The kept model's predictions on the validation rows and the test rows, so results can be
+    /// combined (<see cref="MethodEnsemble"/>) without running the method again; null in results
+    /// written before predictions were recorded, and in failed ones.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ResultPredictions? Predictions { get; init; }
+
+    /// <summary>The kept network's validation MAE per epoch (networks only), to audit its convergence; null otherwise and in older results.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ResultHistory? History { get; init; }
+
+    /// <summary>The results an ensemble averaged (ensembles only), each with the time it finished.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ResultMember>? Members { get; init; }
 
     /// <summary>True when the result is usable: it succeeded and has both MAEs.</summary>
     [JsonIgnore]
@@ -134,6 +158,128 @@ public sealed record MethodResult
             return 0;
         });
     }
+}
+
+/// <summary>
+/// A method's predictions, one float per row (rounded to float precision, as the models compute
+/// them), each array on one line of the file. <see cref="Validation"/> follows the shared split's
+/// validation rows (splits.json's <c>validation_lines</c>, ascending); <see cref="Test"/> the test
+/// file's usable rows (those elemental fractions can use, in file order). A method whose features
+/// could not represent some of those rows has no prediction for them: their lines are listed
+/// (absent when none), so the arrays can still be aligned row by row.
+/// </summary>
+public sealed record ResultPredictions
+{
+    /// <summary>Predictions on the validation rows.</summary>
+    [JsonConverter(typeof(FloatArrayOnOneLine))]
+    public float[] Validation { get; init; } = [];
+
+    /// <summary>Predictions on the test rows.</summary>
+    [JsonConverter(typeof(FloatArrayOnOneLine))]
+    public float[] Test { get; init; } = [];
+
+    /// <summary>Lines (header = 1) of the training file's validation rows with no prediction; null when none.</summary>
+    [JsonConverter(typeof(IntArrayOnOneLine))]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int[]? ValidationDroppedLines { get; init; }
+
+    /// <summary>Lines (header = 1) of the test file's usable rows with no prediction; null when none.</summary>
+    [JsonConverter(typeof(IntArrayOnOneLine))]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int[]? TestDroppedLines { get; init; }
+
+    /// <summary>True when the method predicted every validation and test row.</summary>
+    [JsonIgnore]
+    public bool IsComplete => ValidationDroppedLines is not { Length: > 0 } && TestDroppedLines is not { Length: > 0 };
+}
+
+/// <summary>A network's convergence, one entry per epoch trained (epoch 1 first), each array on one line of the file.</summary>
+public sealed record ResultHistory
+{
+    /// <summary>Validation MAE after each epoch, in the target's units (float precision).</summary>
+    [JsonConverter(typeof(FloatArrayOnOneLine))]
+    public float[] ValidationMae { get; init; } = [];
+
+    /// <summary>The learning rate of each epoch when a schedule varied it; null (absent) when every epoch had the same rate.</summary>
+    [JsonConverter(typeof(FloatArrayOnOneLine))]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public float[]? LearningRate { get; init; }
+
+    /// <summary>The history of a run's metrics rows (metrics.csv).</summary>
+    public static ResultHistory Of(IReadOnlyList<MetricsRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        float[] rates = [.. rows.Select(r => (float)r.LearningRate)];
+        return new ResultHistory
+        {
+            ValidationMae = [.. rows.Select(r => (float)r.ValidationMae)],
+            LearningRate = rates.Distinct().Count() > 1 ? rates : null,
+        };
+    }
+}
+
+/// <summary>One result an ensemble averaged.</summary>
+/// <param name="Method">Its method, command-line name (<c>tl-finetune</c>).</param>
+/// <param name="Finished">When it finished (its <see cref="MethodResult.Finished"/>): a member run again later makes the ensemble stale.</param>
+public sealed record ResultMember(string Method, string Finished);
+
+/// <summary>
+/// A number array written on one line even in an indented file: a result holds thousands of
+/// predictions, and one number per line would be most of the file. Non-finite floats, which JSON
+/// cannot hold, are written as null and read back as NaN.
+/// </summary>
+/// <typeparam name="T">float or int.</typeparam>
+internal abstract class NumbersOnOneLine<T> : JsonConverter<T[]>
+    where T : struct, INumber<T>
+{
+    public override T[] Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new JsonException($"expected an array of numbers, found {reader.TokenType}");
+        }
+        var values = new List<T>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            values.Add(reader.TokenType switch
+            {
+                JsonTokenType.Number => ReadNumber(ref reader),
+                JsonTokenType.Null => Missing(),
+                _ => throw new JsonException($"expected a number, found {reader.TokenType}"),
+            });
+        }
+        return [.. values];
+    }
+
+    public override void Write(Utf8JsonWriter writer, T[] value, JsonSerializerOptions options)
+    {
+        var text = new StringBuilder("[");
+        for (var i = 0; i < value.Length; i++)
+        {
+            text.Append(i == 0 ? "" : ",").Append(T.IsFinite(value[i]) ? value[i].ToString(null, CultureInfo.InvariantCulture) : "null");
+        }
+        writer.WriteRawValue(text.Append(']').ToString(), skipInputValidation: true);
+    }
+
+    protected abstract T ReadNumber(ref Utf8JsonReader reader);
+
+    protected abstract T Missing();
+}
+
+/// <summary>float arrays on one line; the shortest text that reads back as the same float.</summary>
+internal sealed class FloatArrayOnOneLine : NumbersOnOneLine<float>
+{
+    protected override float ReadNumber(ref Utf8JsonReader reader) => reader.GetSingle();
+
+    protected override float Missing() => float.NaN;
+}
+
+/// <summary>int arrays on one line.</summary>
+internal sealed class IntArrayOnOneLine : NumbersOnOneLine<int>
+{
+    protected override int ReadNumber(ref Utf8JsonReader reader) => reader.GetInt32();
+
+    protected override int Missing() => throw new JsonException("expected a line number, found null");
 }
 
 /// <summary>One model a method tried.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using CrossPropertyILGPU.Kernels.Devices;
 using CrossPropertyILGPU.Network.Training;
 using CrossPropertyILGPU.Transfer.Baselines;
@@ -95,7 +96,66 @@ internal sealed class MethodRunner : IDisposable
             Hardware = Hardware,
             Device = best.Device,
             Finished = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+            Predictions = best.Predictions,
+            History = best.History,
         };
+    }
+
+    /// <summary>
+    /// Derives the ensemble <paramref name="ensemble"/> from its members' result files in
+    /// <paramref name="setFolder"/> (<see cref="MethodEnsemble"/>), scored against the shared
+    /// split's validation targets and the test file's; or says, in one line, why it cannot.
+    /// </summary>
+    public (MethodResult? Result, string? NotComputable) Ensemble(TargetDataset set, SharedSplit? splits, string splitsPath, ReproduceMethod ensemble, string setFolder)
+    {
+        var clock = Stopwatch.StartNew();
+        var choice = MethodEnsemble.Choose(ensemble, MethodEnsemble.ReadSetResults(setFolder));
+        if (choice.NotComputable is { } reason)
+        {
+            return (null, reason);
+        }
+        if (splits is null)
+        {
+            return (null, $"{splitsPath} is missing, so the rows its members were scored on are unknown");
+        }
+        // The targets of the rows every method is scored on: elemental fractions use them all.
+        var data = Load(set, splits, FeatureSource.ElementalFractions, TextWriter.Null);
+        var (validationTargets, testTargets) = (data.Validation.Targets!, data.Test.Targets!);
+        if (MethodEnsemble.Check(choice.Members, validationTargets.Length, testTargets.Length) is { } problem)
+        {
+            return (null, problem);
+        }
+        var scores = MethodEnsemble.Combine(choice.Members, validationTargets, testTargets);
+        var members = choice.Members;
+        var names = string.Join(" and ", members.Select(m => m.Method));
+        return (new MethodResult
+        {
+            Dataset = set.Name,
+            Method = ensemble.Name(),
+            PaperMethod = ensemble.PaperName(),
+            Group = ensemble.Group().Name(),
+            TestMae = scores.TestMae,
+            ValidationMae = scores.ValidationMae,
+            TrainRows = members[0].TrainRows,
+            ValidationRows = validationTargets.Length,
+            TestRows = testTargets.Length,
+            // Its own time only: the members' time is in their results, and the report sums results.
+            Seconds = clock.Elapsed.TotalSeconds,
+            Seed = members[0].Seed,
+            Selected = choice.Candidates.Count > 0 ? string.Join(" + ", members.Select(m => m.Method)) : null,
+            Candidates = choice.Candidates,
+            Config = Config(set, splitsPath, ensemble, string.Join(" + ", members.Select(m => m.Config.Features).Distinct()), $"the mean of the predictions of {names}") with
+            {
+                // Check() made sure transfer members share one source model.
+                Source = members[0].Config.Source,
+                SourceSha256 = members[0].Config.SourceSha256,
+            },
+            Hardware = Hardware,
+            Device = "cpu (the mean of recorded predictions)",
+            Finished = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+            Predictions = scores.Predictions,
+            Members = [.. members.Select(m => new ResultMember(m.Method, m.Finished))],
+        }, null);
     }
 
     /// <summary>The record of a method that could not run.</summary>
@@ -109,7 +169,7 @@ internal sealed class MethodRunner : IDisposable
         Error = error.Message,
         Seed = _options.Seed,
         Budget = method.TrainsNetwork() && _options.BudgetFor(trainingRows) is var (budget, large) ? Budget(budget, large, method) : null,
-        Config = Config(set, splitsPath, method, method.ScratchFeatures() ?? (method is ReproduceMethod.MlFeatureExtraction or ReproduceMethod.DlFeatureExtraction ? LayerFeatures(_options.FeatureLayers) : "ef"), ""),
+        Config = Config(set, splitsPath, method, method.ScratchFeatures() ?? (method is ReproduceMethod.MlFeatureExtraction or ReproduceMethod.DlFeatureExtraction ? LayerFeatures(_options.FeatureLayers) : method.IsEnsemble() ? "" : "ef"), ""),
         Hardware = Hardware,
         Finished = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
     };
@@ -169,12 +229,24 @@ internal sealed class MethodRunner : IDisposable
                 DroppedRows = data.Dropped,
                 Seconds = clock.Elapsed.TotalSeconds,
                 Device = $"cpu ({Environment.ProcessorCount} logical cores)",
+                Predictions = data.PredictionsOf(predictions[1], predictions[2]),
             });
         }
         return fitted;
     }
 
-    private sealed record SplitData(FeaturizedData Train, FeaturizedData Validation, FeaturizedData Test, int Dropped);
+    // The method's rows of the shared split; the lines of the validation and test rows its features
+    // could not represent (null when none), which its predictions do not cover.
+    private sealed record SplitData(FeaturizedData Train, FeaturizedData Validation, FeaturizedData Test, int Dropped, int[]? ValidationDroppedLines, int[]? TestDroppedLines)
+    {
+        public ResultPredictions PredictionsOf(float[] validation, float[] test) => new()
+        {
+            Validation = validation,
+            Test = test,
+            ValidationDroppedLines = ValidationDroppedLines,
+            TestDroppedLines = TestDroppedLines,
+        };
+    }
 
     // The shared split's rows with this method's features; rows the features cannot represent are
     // dropped (and counted), never replaced.
@@ -187,8 +259,20 @@ internal sealed class MethodRunner : IDisposable
         var trainFile = DataLoading.Load(set.TrainPath, formulaColumn: null, targetColumn: null, requireTargets: true, log, features);
         var test = DataLoading.Load(set.TestPath, formulaColumn: null, targetColumn: null, requireTargets: true, log, features);
         var (trainRows, validationRows, dropped) = splits.Select(trainFile);
-        return new SplitData(DataLoading.Subset(trainFile, trainRows), DataLoading.Subset(trainFile, validationRows), test,
-            dropped + Math.Max(0, splits.TestRows - test.Count));
+        var validation = DataLoading.Subset(trainFile, validationRows);
+        int[]? DroppedLines(IEnumerable<int> all, FeaturizedData kept)
+        {
+            var lines = all.Except(kept.Records.Select(r => r.Line)).Order().ToArray();
+            return lines.Length > 0 ? lines : null;
+        }
+        // Every method's rows are among those elemental fractions can use (physical attributes and
+        // extracted features keep only rows they keep: Featurizer, FeatureExtraction), so the test
+        // file is read again with them only when this method's features dropped some.
+        var testDropped = test.Count < splits.TestRows
+            ? DroppedLines(DataLoading.Load(set.TestPath, formulaColumn: null, targetColumn: null, requireTargets: true, TextWriter.Null).Records.Select(r => r.Line), test)
+            : null;
+        return new SplitData(DataLoading.Subset(trainFile, trainRows), validation, test,
+            dropped + Math.Max(0, splits.TestRows - test.Count), DroppedLines(splits.ValidationLines, validation), testDropped);
     }
 
     // ---- networks (SC:DL, TL:FineTune, TL:ModFineTune, TL:DL(FeatExtr)) -------------------------
@@ -203,18 +287,23 @@ internal sealed class MethodRunner : IDisposable
             + (method.UsesSource() ? "@" + SourceSha256[..12] : "");
         var folder = Path.Combine(_options.WorkDirectory, set.Name, name);
         var done = Path.Combine(folder, CandidateFile);
+        var run = new RunFolder(folder);
+        // Loaded here only to learn which rows of the shared split these features represent (and
+        // so which rows the run's predictions are of); TrainingRun reads the files itself.
+        var data = Load(set, splits, FeatureSource.Resolve(features), TextWriter.Null);
         // Reused only when trained with the same budget (learning-rate schedule included); otherwise trained again.
         if (File.Exists(done) && ReadCandidate(done) is { } previous && previous.Budget == Budget(budget, large: false, method))
         {
             _log.WriteLine($"{set.Name} {method.Name()}: {folder} finished earlier; its scores are reused");
-            return previous.Fitted with { SecondsBefore = previous.Fitted.Seconds };
+            return previous.Fitted with
+            {
+                SecondsBefore = previous.Fitted.Seconds,
+                Predictions = RunPredictions(run, data, set.Name, method),
+                History = RunHistory(run),
+            };
         }
 
-        // Loaded here only to learn which rows of the shared split these features represent;
-        // TrainingRun reads the files itself.
-        var data = Load(set, splits, FeatureSource.Resolve(features), TextWriter.Null);
         var restricted = splits.ToRunSplits(data.Train, data.Validation, set.TrainPath);
-        var run = new RunFolder(folder);
         // An interrupted run resumes only under the schedule and recipe it started with; under others it starts afresh.
         var recipe = RecipeOf(method);
         var resume = Directory.Exists(folder) && run.HasCheckpoint && SameRecipe(folder, recipe);
@@ -274,6 +363,8 @@ internal sealed class MethodRunner : IDisposable
             SecondsBefore = secondsBefore,
             Device = summary.Device.ToString(),
             Run = summary.Config,
+            Predictions = RunPredictions(run, data, set.Name, method),
+            History = RunHistory(run),
         };
         CsvOutput.WriteAtomically(done, writer =>
         {
@@ -288,6 +379,26 @@ internal sealed class MethodRunner : IDisposable
         }
         return fitted;
     }
+
+    // The run's predictions_validation.csv and predictions_test.csv, checked row by row against the
+    // rows this method's features represent. Predictions only feed ensembles and audits: a run
+    // folder without them (or with other rows) leaves them out of the result, said in the log.
+    private ResultPredictions? RunPredictions(RunFolder run, SplitData data, string dataset, ReproduceMethod method)
+    {
+        float[]? Read(string split, FeaturizedData rows)
+        {
+            var predicted = run.ReadPredictions(split);
+            if (predicted is null || !predicted.Formulas.SequenceEqual(rows.Records.Select(r => r.Formula)))
+            {
+                _log.WriteLine($"{dataset} {method.Name()}: {run.PredictionsPath(split)} is missing or holds other rows than the {split} split; the result records no predictions");
+                return null;
+            }
+            return predicted.Predictions;
+        }
+        return Read("validation", data.Validation) is { } validation && Read("test", data.Test) is { } test ? data.PredictionsOf(validation, test) : null;
+    }
+
+    private static ResultHistory? RunHistory(RunFolder run) => run.ReadMetrics() is { Count: > 0 } rows ? ResultHistory.Of(rows) : null;
 
     private bool SameRecipe(string folder, FineTuneRecipe recipe)
     {
@@ -409,6 +520,14 @@ internal sealed record Fitted
     public string Device { get; init; } = "";
 
     public RunConfig? Run { get; init; }
+
+    /// <summary>Its validation and test predictions; not in the candidate file (a network's run folder keeps them as predictions_&lt;split&gt;.csv).</summary>
+    [JsonIgnore]
+    public ResultPredictions? Predictions { get; init; }
+
+    /// <summary>A network's validation MAE per epoch; not in the candidate file (its run folder's metrics.csv has it).</summary>
+    [JsonIgnore]
+    public ResultHistory? History { get; init; }
 }
 
 /// <summary>A finished network's record in its run folder, with the budget it had.</summary>

@@ -1,6 +1,9 @@
 namespace CrossPropertyILGPU.Transfer.Reproduce;
 
-/// <summary>The paper's methods (docs/PAPER.md §2, notation of its Table 1), in the order the grid runs them.</summary>
+/// <summary>
+/// The paper's nine methods (docs/PAPER.md §2, notation of its Table 1), then the two ensembles
+/// beside them, in the order the grid runs them: an ensemble comes after its members.
+/// </summary>
 public enum ReproduceMethod
 {
     /// <summary>Base: the training targets' mean.</summary>
@@ -29,6 +32,12 @@ public enum ReproduceMethod
 
     /// <summary>TL:DL(FeatExtr): an ElemNet-shaped net trained from scratch on the source model's hidden activations.</summary>
     DlFeatureExtraction,
+
+    /// <summary>SC:Ensemble (not in the paper): the mean of the predictions of the best SC:ML and the best SC:DL, each chosen on validation (<see cref="MethodEnsemble"/>).</summary>
+    ScratchEnsemble,
+
+    /// <summary>TL:Ensemble (not in the paper): the mean of the predictions of TL:FineTune and TL:ModFineTune (<see cref="MethodEnsemble"/>).</summary>
+    FineTuneEnsemble,
 }
 
 /// <summary>Which column of the paper's tables a method competes in.</summary>
@@ -47,8 +56,14 @@ public enum MethodGroup
 /// <summary>Names, groups and inputs of the <see cref="ReproduceMethod"/>s, and parsing of <c>--methods</c>.</summary>
 public static class ReproduceMethods
 {
-    /// <summary>Every method in grid order.</summary>
+    /// <summary>Every method in grid order: the paper's nine, then the ensembles (what <c>--methods all</c> runs).</summary>
     public static IReadOnlyList<ReproduceMethod> All { get; } = Enum.GetValues<ReproduceMethod>();
+
+    /// <summary>The paper's nine methods in grid order (<c>--methods paper</c>): what the report's first win count and its tables are made of.</summary>
+    public static IReadOnlyList<ReproduceMethod> Paper { get; } = [.. All.Where(m => !m.IsEnsemble())];
+
+    /// <summary>The ensembles, which train nothing: they average the recorded predictions of paper methods.</summary>
+    public static IReadOnlyList<ReproduceMethod> Ensembles { get; } = [.. All.Where(m => m.IsEnsemble())];
 
     /// <summary>The command-line name, also the result file's name: <c>base</c>, <c>sc-ml-ef</c>, …, <c>tl-dl-featextr</c>.</summary>
     public static string Name(this ReproduceMethod method) => method switch
@@ -62,6 +77,8 @@ public static class ReproduceMethods
         ReproduceMethod.ModFineTune => "tl-modfinetune",
         ReproduceMethod.MlFeatureExtraction => "tl-ml-featextr",
         ReproduceMethod.DlFeatureExtraction => "tl-dl-featextr",
+        ReproduceMethod.ScratchEnsemble => "sc-ensemble",
+        ReproduceMethod.FineTuneEnsemble => "tl-ensemble",
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown method."),
     };
 
@@ -77,6 +94,8 @@ public static class ReproduceMethods
         ReproduceMethod.ModFineTune => "TL:ModFineTune",
         ReproduceMethod.MlFeatureExtraction => "TL:ML(FeatExtr)",
         ReproduceMethod.DlFeatureExtraction => "TL:DL(FeatExtr)",
+        ReproduceMethod.ScratchEnsemble => "SC:Ensemble",
+        ReproduceMethod.FineTuneEnsemble => "TL:Ensemble",
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown method."),
     };
 
@@ -85,7 +104,7 @@ public static class ReproduceMethods
     {
         ReproduceMethod.Base => MethodGroup.Base,
         ReproduceMethod.ScratchMlElementalFractions or ReproduceMethod.ScratchMlPhysicalAttributes
-            or ReproduceMethod.ScratchDlElementalFractions or ReproduceMethod.ScratchDlPhysicalAttributes => MethodGroup.Scratch,
+            or ReproduceMethod.ScratchDlElementalFractions or ReproduceMethod.ScratchDlPhysicalAttributes or ReproduceMethod.ScratchEnsemble => MethodGroup.Scratch,
         _ => MethodGroup.Transfer,
     };
 
@@ -106,15 +125,19 @@ public static class ReproduceMethods
         _ => null,
     };
 
-    /// <summary>True for the methods that need the source model.</summary>
-    public static bool UsesSource(this ReproduceMethod method) => method.Group() == MethodGroup.Transfer;
+    /// <summary>True for the ensembles, which average other methods' predictions and train nothing.</summary>
+    public static bool IsEnsemble(this ReproduceMethod method) => method is ReproduceMethod.ScratchEnsemble or ReproduceMethod.FineTuneEnsemble;
+
+    /// <summary>True for the methods that load the source model (the transfer methods; tl-ensemble reads its members' results instead).</summary>
+    public static bool UsesSource(this ReproduceMethod method) => method.Group() == MethodGroup.Transfer && !method.IsEnsemble();
 
     /// <summary>True for the methods that train a network (and so take the epoch budgets).</summary>
     public static bool TrainsNetwork(this ReproduceMethod method) => method is ReproduceMethod.ScratchDlElementalFractions
         or ReproduceMethod.ScratchDlPhysicalAttributes or ReproduceMethod.FineTune or ReproduceMethod.ModFineTune or ReproduceMethod.DlFeatureExtraction;
 
     /// <summary>
-    /// Parses a <c>--methods</c> value: <c>all</c>, or a comma-separated list of names in either
+    /// Parses a <c>--methods</c> value: <c>all</c> (the paper's nine and the ensembles),
+    /// <c>paper</c> (the nine), or a comma-separated list of these and of names in either
     /// spelling (<c>tl-finetune</c> or <c>TL:FineTune</c>, any case). The result is in grid order,
     /// without repeats.
     /// </summary>
@@ -125,7 +148,7 @@ public static class ReproduceMethods
         var names = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (names.Length == 0)
         {
-            throw new OptionException(nameof(ReproduceOptions.Methods), $"'{text}'", $"give 'all' or a comma-separated list of {string.Join(", ", All.Select(m => m.Name()))}.");
+            throw new OptionException(nameof(ReproduceOptions.Methods), $"'{text}'", $"give 'all', 'paper' or a comma-separated list of {string.Join(", ", All.Select(m => m.Name()))}.");
         }
         var chosen = new HashSet<ReproduceMethod>();
         foreach (var name in names)
@@ -135,9 +158,14 @@ public static class ReproduceMethods
                 chosen.UnionWith(All);
                 continue;
             }
+            if (name.Equals("paper", StringComparison.OrdinalIgnoreCase))
+            {
+                chosen.UnionWith(Paper);
+                continue;
+            }
             var key = Normalize(name);
             var method = All.Where(m => Normalize(m.Name()) == key || Normalize(m.PaperName()) == key).Cast<ReproduceMethod?>().FirstOrDefault()
-                ?? throw new OptionException(nameof(ReproduceOptions.Methods), null, $"unknown method '{name}'. Valid methods: all, {string.Join(", ", All.Select(m => m.Name()))} (or the paper's spelling, e.g. TL:FineTune).");
+                ?? throw new OptionException(nameof(ReproduceOptions.Methods), null, $"unknown method '{name}'. Valid methods: all, paper, {string.Join(", ", All.Select(m => m.Name()))} (or the paper's spelling, e.g. TL:FineTune).");
             chosen.Add(method);
         }
         return [.. All.Where(chosen.Contains)];

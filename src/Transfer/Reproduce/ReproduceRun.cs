@@ -19,15 +19,19 @@ public enum GridOutcome
 
     /// <summary>Another live process holds its claim (<see cref="GridClaim"/>) and is running it; left to that process.</summary>
     Busy,
+
+    /// <summary>An ensemble whose members' results cannot be averaged yet (missing, failed, without predictions); nothing was written, and <see cref="GridEntry.Reason"/> says why.</summary>
+    NotComputable,
 }
 
 /// <summary>One (data set, method) of a grid run.</summary>
 /// <param name="Dataset">Data set name.</param>
 /// <param name="Method">Method.</param>
 /// <param name="Outcome">Skipped, ran, failed, or busy in another process.</param>
-/// <param name="Result">The result file's content (the existing one when skipped); null when busy.</param>
+/// <param name="Result">The result file's content (the existing one when skipped); null when busy or not computable.</param>
 /// <param name="Path">The result file.</param>
-public sealed record GridEntry(string Dataset, ReproduceMethod Method, GridOutcome Outcome, MethodResult? Result, string Path);
+/// <param name="Reason">Why an ensemble is not computable, in one line; null otherwise.</param>
+public sealed record GridEntry(string Dataset, ReproduceMethod Method, GridOutcome Outcome, MethodResult? Result, string Path, string? Reason = null);
 
 /// <summary>Where a grid run stands, reported when a (data set, method) starts and when it is finished.</summary>
 /// <param name="Done">(Data set, method) pairs finished so far, skipped ones included.</param>
@@ -44,6 +48,8 @@ public sealed record GridStep(int Done, int Total, string Dataset, ReproduceMeth
 /// so several processes (or machines sharing the folder) can run the same grid side by side, each
 /// taking the pairs the others do not hold; every method of a set uses the set's one
 /// validation split (<c>&lt;set&gt;/splits.json</c>); the test file is scored, never selected on.
+/// The ensembles come last and train nothing: each is derived from its members' result files
+/// (<see cref="MethodEnsemble"/>), again whenever those change.
 /// </summary>
 public static class ReproduceRun
 {
@@ -65,16 +71,17 @@ public static class ReproduceRun
         var total = sets.Count * options.Methods.Count;
 
         var entries = new List<GridEntry>();
-        void Record(string dataset, ReproduceMethod method, GridOutcome outcome, MethodResult? result, string path)
+        void Record(string dataset, ReproduceMethod method, GridOutcome outcome, MethodResult? result, string path, string? reason = null)
         {
-            entries.Add(new GridEntry(dataset, method, outcome, result, path));
+            entries.Add(new GridEntry(dataset, method, outcome, result, path, reason));
             progress?.Report(new GridStep(entries.Count, total, dataset, method, outcome));
         }
         using var runner = new MethodRunner(options, log, cancellation);
         foreach (var set in sets)
         {
             var setResults = Path.Combine(options.ResultsDirectory, set.Name);
-            var pending = options.Methods.Where(m => !IsDone(ResultPath(options.ResultsDirectory, set.Name, m), m, runner, set.Name, log)).ToList();
+            // An ensemble is checked when its turn comes, after the members this pass may run again.
+            var pending = options.Methods.Where(m => m.IsEnsemble() || !IsDone(setResults, m, runner, set.Name, log)).ToList();
             foreach (var method in options.Methods.Except(pending))
             {
                 var path = ResultPath(options.ResultsDirectory, set.Name, method);
@@ -85,8 +92,11 @@ public static class ReproduceRun
                 log.WriteLine($"{set.Name}: every requested method has a result in {setResults}; skipped");
                 continue;
             }
-            var splits = SharedSplit.LoadOrCreate(set, setResults, options.Seed, options.ValidationFraction, log);
             var splitsPath = Path.Combine(setResults, SharedSplit.FileName);
+            // Ensembles alone carve no split: without one, none of their members has a result.
+            var splits = pending.Any(m => !m.IsEnsemble()) || File.Exists(splitsPath)
+                ? SharedSplit.LoadOrCreate(set, setResults, options.Seed, options.ValidationFraction, log)
+                : null;
             foreach (var method in pending)
             {
                 cancellation.ThrowIfCancellationRequested();
@@ -99,18 +109,33 @@ public static class ReproduceRun
                     continue;
                 }
                 // Another process may have finished it between this set's start and the claim.
-                if (IsDone(path, method, runner, set.Name, TextWriter.Null))
+                if (IsDone(setResults, method, runner, set.Name, method.IsEnsemble() ? log : TextWriter.Null))
                 {
                     Record(set.Name, method, GridOutcome.Skipped, MethodResult.Load(path), path);
                     continue;
                 }
-                log.WriteLine($"{set.Name} {method.Name()} ({method.PaperName()}): running");
+                log.WriteLine($"{set.Name} {method.Name()} ({method.PaperName()}): {(method.IsEnsemble() ? "deriving from its members' results" : "running")}");
                 progress?.Report(new GridStep(entries.Count, total, set.Name, method, null));
                 MethodResult result;
                 GridOutcome outcome;
                 try
                 {
-                    result = runner.Run(set, splits, splitsPath, method);
+                    if (method.IsEnsemble())
+                    {
+                        var (derived, notComputable) = runner.Ensemble(set, splits, splitsPath, method, setResults);
+                        if (derived is null)
+                        {
+                            // Not a failure: nothing is written, and the grid goes on.
+                            log.WriteLine($"{set.Name} {method.Name()}: not computable: {notComputable}");
+                            Record(set.Name, method, GridOutcome.NotComputable, null, path, notComputable);
+                            continue;
+                        }
+                        result = derived;
+                    }
+                    else
+                    {
+                        result = runner.Run(set, splits!, splitsPath, method);
+                    }
                     outcome = GridOutcome.Ran;
                     log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"{set.Name} {method.Name()}: test MAE {result.TestMae:G5}, validation MAE {result.ValidationMae:G5}{(result.Selected is { } s ? $" ({s})" : "")}{(result.Epochs is { } e ? $", {e} epochs" : "")}, {result.Seconds:F1} s"));
@@ -119,7 +144,7 @@ public static class ReproduceRun
                 {
                     // One method's failure (PA features not available, a bad feature file, a
                     // diverging network) is recorded in its result; the rest of the grid goes on.
-                    result = runner.Failed(set, splitsPath, method, e, splits.UsableRows);
+                    result = runner.Failed(set, splitsPath, method, e, splits?.UsableRows ?? 0);
                     outcome = GridOutcome.Failed;
                     log.WriteLine($"{set.Name} {method.Name()}: failed: {e.Message}");
                     if (e is not (UsageException or Data.DataFileException))
@@ -140,8 +165,11 @@ public static class ReproduceRun
 
     // A transfer result counts as done only for the source model it was made from: swapping
     // --source (or retraining models/elemnet-oqmd) re-runs the TL methods instead of mixing sources.
-    private static bool IsDone(string path, ReproduceMethod method, MethodRunner runner, string dataset, TextWriter log)
+    // An ensemble counts as done only while it still averages the members that would be chosen now,
+    // in the versions it read.
+    private static bool IsDone(string setResults, ReproduceMethod method, MethodRunner runner, string dataset, TextWriter log)
     {
+        var path = Path.Combine(setResults, method.Name() + ".json");
         if (!File.Exists(path))
         {
             return false;
@@ -150,6 +178,15 @@ public static class ReproduceRun
         if (!result.IsUsable)
         {
             return false;
+        }
+        if (method.IsEnsemble())
+        {
+            var current = MethodEnsemble.IsCurrent(result, MethodEnsemble.ReadSetResults(setResults));
+            if (!current)
+            {
+                log.WriteLine($"{dataset} {method.Name()}: its members' results changed since {path} was derived; deriving it again");
+            }
+            return current;
         }
         if (method.UsesSource() && result.Config.SourceSha256 != runner.SourceSha256)
         {

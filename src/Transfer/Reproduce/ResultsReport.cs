@@ -6,8 +6,8 @@ namespace CrossPropertyILGPU.Transfer.Reproduce;
 
 /// <summary>One data set's results as the report sees them.</summary>
 /// <param name="Dataset">Data set name.</param>
-/// <param name="Results">Its usable results, in grid order.</param>
-/// <param name="Failed">Its failed results.</param>
+/// <param name="Results">Its usable results of the paper's nine methods, in grid order.</param>
+/// <param name="Failed">Its failed results of the paper's nine methods.</param>
 public sealed record SetSummary(string Dataset, IReadOnlyList<MethodResult> Results, IReadOnlyList<MethodResult> Failed)
 {
     /// <summary>Rows of the set (train + validation + test) as the Base result, or any result, counted them.</summary>
@@ -25,8 +25,8 @@ public sealed record SetSummary(string Dataset, IReadOnlyList<MethodResult> Resu
     /// <summary>The scratch and transfer methods with a usable result (of <see cref="SelectableMethods"/>).</summary>
     public int SelectableResults => Results.Count(r => r.Group != MethodGroup.Base.Name());
 
-    /// <summary>How many scratch and transfer methods the grid has: the candidates of best SC and best TL.</summary>
-    public static int SelectableMethods => ReproduceMethods.All.Count(m => m.Group() != MethodGroup.Base);
+    /// <summary>How many scratch and transfer methods the paper has: the candidates of best SC and best TL.</summary>
+    public static int SelectableMethods => ReproduceMethods.Paper.Count(m => m.Group() != MethodGroup.Base);
 
     /// <summary>Every scratch and transfer method has a usable result: only then are the best SC and best TL final.</summary>
     public bool IsComplete => SelectableResults == SelectableMethods;
@@ -37,16 +37,40 @@ public sealed record SetSummary(string Dataset, IReadOnlyList<MethodResult> Resu
     /// </summary>
     public string? Winner => IsComplete && BestScratch is { TestMae: { } sc } && BestTransfer is { TestMae: { } tl } ? ResultsReport.Winner(sc, tl) : null;
 
-    // Chosen on the validation split only; the first in grid order wins a tie.
-    private MethodResult? BestOnValidation(MethodGroup group) =>
-        Results.Where(r => r.Group == group.Name()).MinBy(r => r.ValidationMae!.Value);
+    /// <summary>Its usable ensemble results that still average the members the set's results would give them now (<see cref="MethodEnsemble.IsCurrent"/>), in grid order.</summary>
+    public IReadOnlyList<MethodResult> Ensembles { get; init; } = [];
+
+    /// <summary>Its ensemble results whose members were run again, or whose choice of member changed, since they were derived: left out of every count.</summary>
+    public IReadOnlyList<MethodResult> StaleEnsembles { get; init; } = [];
+
+    /// <summary>Both ensembles have a current result.</summary>
+    public bool HasEnsembles => Ensembles.Count == ReproduceMethods.Ensembles.Count;
+
+    /// <summary>Best SC with sc-ensemble among the candidates, chosen on validation as <see cref="BestScratch"/> is.</summary>
+    public MethodResult? BestScratchWithEnsembles => BestOnValidation(MethodGroup.Scratch, withEnsembles: true);
+
+    /// <summary>Best TL with tl-ensemble among the candidates, chosen on validation as <see cref="BestTransfer"/> is.</summary>
+    public MethodResult? BestTransferWithEnsembles => BestOnValidation(MethodGroup.Transfer, withEnsembles: true);
+
+    /// <summary>
+    /// As <see cref="Winner"/> with the ensembles among the candidates of their groups; null until
+    /// the set <see cref="IsComplete"/> and <see cref="HasEnsembles"/>.
+    /// </summary>
+    public string? WinnerWithEnsembles =>
+        IsComplete && HasEnsembles && BestScratchWithEnsembles is { TestMae: { } sc } && BestTransferWithEnsembles is { TestMae: { } tl } ? ResultsReport.Winner(sc, tl) : null;
+
+    // Chosen on the validation split only; the first in grid order (the paper's methods before the
+    // ensembles) wins a tie.
+    private MethodResult? BestOnValidation(MethodGroup group, bool withEnsembles = false) =>
+        (withEnsembles ? Results.Concat(Ensembles) : Results).Where(r => r.Group == group.Name()).MinBy(r => r.ValidationMae!.Value);
 }
 
 /// <summary>
 /// <c>reproduce --report</c>: docs/results.md from the result files alone — per data set the size,
 /// Base, our best SC and best TL (each chosen on validation MAE), the paper's Base/SC/TL, who wins,
 /// the win counts, the experimental sets separately, and the hardware, budgets and time the results
-/// record. Missing results show as "–" and are counted.
+/// record. Missing results show as "–" and are counted. The ensembles (not in the paper) give a
+/// second win count, with each one among the candidates of its group, and a table of their own.
 /// </summary>
 public static class ResultsReport
 {
@@ -69,17 +93,25 @@ public static class ResultsReport
             .Select(MethodResult.Load)];
     }
 
-    /// <summary>Groups results by data set, in grid order within each.</summary>
+    /// <summary>Groups results by data set, in grid order within each; the ensembles apart from the paper's methods.</summary>
     public static IReadOnlyDictionary<string, SetSummary> Summarize(IEnumerable<MethodResult> results)
     {
         ArgumentNullException.ThrowIfNull(results);
         var order = ReproduceMethods.All.Select(m => m.Name()).ToList();
+        var ensembles = ReproduceMethods.Ensembles.Select(m => m.Name()).ToHashSet(StringComparer.Ordinal);
         return results.GroupBy(r => r.Dataset, StringComparer.Ordinal).ToDictionary(
             g => g.Key,
             g =>
             {
                 var sorted = g.OrderBy(r => order.IndexOf(r.Method)).ToList();
-                return new SetSummary(g.Key, [.. sorted.Where(r => r.IsUsable)], [.. sorted.Where(r => !r.IsUsable)]);
+                var paper = sorted.Where(r => !ensembles.Contains(r.Method)).ToList();
+                var byMethod = paper.GroupBy(r => r.Method, StringComparer.Ordinal).ToDictionary(m => m.Key, m => m.First(), StringComparer.Ordinal);
+                var derived = sorted.Where(r => ensembles.Contains(r.Method) && r.IsUsable).ToList();
+                return new SetSummary(g.Key, [.. paper.Where(r => r.IsUsable)], [.. paper.Where(r => !r.IsUsable)])
+                {
+                    Ensembles = [.. derived.Where(r => MethodEnsemble.IsCurrent(r, byMethod))],
+                    StaleEnsembles = [.. derived.Where(r => !MethodEnsemble.IsCurrent(r, byMethod))],
+                };
             },
             StringComparer.Ordinal);
     }
@@ -108,7 +140,7 @@ public static class ResultsReport
         ArgumentNullException.ThrowIfNull(paper);
         var sets = Summarize(results);
         var text = new StringBuilder();
-        var methods = ReproduceMethods.All.Count;
+        var methods = ReproduceMethods.Paper.Count;
         text.AppendLine("# Results: the paper's experiment grid");
         text.AppendLine();
         text.AppendLine(Invariant($"Generated by `reproduce --report` from the {results.Count} result files in `{resultsLabel.Replace('\\', '/')}/`; do not edit by hand. ",
@@ -142,7 +174,8 @@ public static class ResultsReport
             SetTable(text, [.. others.Select(o => new PaperRow(o, o, 0, double.NaN, double.NaN, double.NaN))], sets);
         }
         MethodTable(text, paper, others, sets);
-        Failures(text, sets);
+        EnsembleTable(text, paper, others, sets);
+        Failures(text, results);
         Provenance(text, results);
         return text.ToString();
     }
@@ -164,6 +197,13 @@ public static class ResultsReport
             $"(SC {withBoth.Count(x => x.Ours!.Winner == "SC")}, ties {withBoth.Count(x => x.Ours!.Winner == "tie")}). ",
             $"The paper: TL beats SC on {paperTl} of {rows.Count}",
             withBoth.Count < rows.Count ? (FormattableString)$" ({withBoth.Count(x => Winner(x.Paper.BestScratch, x.Paper.BestTransfer) == "TL")} of the {withBoth.Count} sets compared here)." : $"."));
+        var withEnsembles = ours.Where(x => x.Ours?.WinnerWithEnsembles is not null).ToList();
+        const string Candidates = "With the ensembles as candidates (sc-ensemble among SC, tl-ensemble among TL, each group still chosen on validation)";
+        text.AppendLine(withEnsembles.Count == 0
+            ? $"- {Candidates}: no complete set has both ensembles yet; `reproduce --methods sc-ensemble,tl-ensemble` derives them from result files with predictions."
+            : Invariant($"- {Candidates}: TL beats SC on **{withEnsembles.Count(x => x.Ours!.WinnerWithEnsembles == "TL")} of {withEnsembles.Count}** complete sets with both ensembles ",
+                $"(SC {withEnsembles.Count(x => x.Ours!.WinnerWithEnsembles == "SC")}, ties {withEnsembles.Count(x => x.Ours!.WinnerWithEnsembles == "tie")}); ",
+                $"without them, on the same sets: TL {withEnsembles.Count(x => x.Ours!.Winner == "TL")} of {withEnsembles.Count}."));
         var complete = ours.Where(x => x.Ours is { IsComplete: true }).ToList();
         Versus(text, "TL", complete.Select(x => (x.Ours!.BestTransfer?.TestMae, x.Paper.BestTransfer)));
         Versus(text, "SC", complete.Select(x => (x.Ours!.BestScratch?.TestMae, x.Paper.BestScratch)));
@@ -218,12 +258,12 @@ public static class ResultsReport
         text.AppendLine();
         text.AppendLine("Test MAE / validation MAE of each method; the selected best SC and best TL are in bold.");
         text.AppendLine();
-        text.AppendLine("| data set | " + string.Join(" | ", ReproduceMethods.All.Select(m => m.PaperName())) + " |");
-        text.AppendLine("|---|" + string.Concat(ReproduceMethods.All.Select(_ => "--:|")));
+        text.AppendLine("| data set | " + string.Join(" | ", ReproduceMethods.Paper.Select(m => m.PaperName())) + " |");
+        text.AppendLine("|---|" + string.Concat(ReproduceMethods.Paper.Select(_ => "--:|")));
         foreach (var dataset in paper.Computational.Concat(paper.Experimental).Select(r => r.Dataset).Concat(others))
         {
             var ours = sets.GetValueOrDefault(dataset);
-            var cells = ReproduceMethods.All.Select(m =>
+            var cells = ReproduceMethods.Paper.Select(m =>
             {
                 var result = ours?.Results.FirstOrDefault(r => r.Method == m.Name());
                 if (result is null)
@@ -238,9 +278,57 @@ public static class ResultsReport
         text.AppendLine();
     }
 
-    private static void Failures(StringBuilder text, IReadOnlyDictionary<string, SetSummary> sets)
+    // The ensembles of every set that has one: their scores, their members, and the selection and
+    // winner with them among the candidates beside the winner without them.
+    private static void EnsembleTable(StringBuilder text, PaperTables paper, IReadOnlyList<string> others, IReadOnlyDictionary<string, SetSummary> sets)
     {
-        var failed = sets.Values.SelectMany(s => s.Failed).ToList();
+        var datasets = paper.Computational.Concat(paper.Experimental).Select(r => r.Dataset).Concat(others)
+            .Where(d => sets.GetValueOrDefault(d) is { } s && (s.Ensembles.Count > 0 || s.StaleEnsembles.Count > 0))
+            .ToList();
+        if (datasets.Count == 0)
+        {
+            return;
+        }
+        text.AppendLine("## Ensembles (not in the paper)");
+        text.AppendLine();
+        text.AppendLine("**SC:Ensemble** (`sc-ensemble`) is the mean of the predictions of the best SC:ML and the best SC:DL, each chosen on validation; "
+            + "**TL:Ensemble** (`tl-ensemble`) the mean of TL:FineTune's and TL:ModFineTune's. They train nothing: `reproduce` derives them from the members' "
+            + "recorded predictions. Test MAE / validation MAE; **best SC** and **best TL** are chosen on validation with the ensembles among the candidates, "
+            + "and the winner beside them is the one without. A set enters the winner column once all eight SC and TL methods and both ensembles have a result.");
+        text.AppendLine();
+        text.AppendLine("| data set | SC:Ensemble | its members | TL:Ensemble | best SC | best TL | winner | winner without ensembles |");
+        text.AppendLine("|---|--:|---|--:|--:|--:|:-:|:-:|");
+        foreach (var dataset in datasets)
+        {
+            var set = sets[dataset];
+            MethodResult? Ensemble(ReproduceMethod method) => set.Ensembles.FirstOrDefault(r => r.Method == method.Name());
+            string Scores(MethodResult? r) => r is null ? Missing : $"{Number(r.TestMae!.Value)} / {Number(r.ValidationMae!.Value)}";
+            string Chosen(MethodResult? r) => r is { TestMae: { } mae } ? $"{Number(mae)} ({r.Method})" : Missing;
+            var scratch = Ensemble(ReproduceMethod.ScratchEnsemble);
+            text.AppendLine(string.Join(" | ",
+                $"| `{dataset}`",
+                Scores(scratch),
+                scratch?.Members is { } members ? string.Join(" + ", members.Select(m => m.Method)) : Missing,
+                Scores(Ensemble(ReproduceMethod.FineTuneEnsemble)),
+                Chosen(set.BestScratchWithEnsembles),
+                Chosen(set.BestTransferWithEnsembles),
+                set.WinnerWithEnsembles is { } w ? $"**{w}**" : Missing,
+                set.Winner ?? Missing) + " |");
+        }
+        text.AppendLine();
+        var stale = datasets.SelectMany(d => sets[d].StaleEnsembles).ToList();
+        if (stale.Count > 0)
+        {
+            text.AppendLine(Invariant($"Left out: {stale.Count} ensemble results whose members were run again, or whose choice of member changed, since they were derived ",
+                $"({string.Join(", ", stale.Select(r => $"{r.Dataset} {r.Method}"))}); `reproduce --methods sc-ensemble,tl-ensemble` derives them again."));
+            text.AppendLine();
+        }
+    }
+
+    // Failed results of every method, the ensembles' included (a malformed member file, say).
+    private static void Failures(StringBuilder text, IReadOnlyList<MethodResult> results)
+    {
+        var failed = results.Where(r => !r.IsUsable).ToList();
         if (failed.Count == 0)
         {
             return;
@@ -258,9 +346,12 @@ public static class ResultsReport
         text.AppendLine();
     }
 
+    // What the paper's methods ran on; the ensembles, which only average them, get one line.
     private static void Provenance(StringBuilder text, IReadOnlyList<MethodResult> results)
     {
-        var usable = results.Where(r => r.IsUsable).ToList();
+        var ensembleNames = ReproduceMethods.Ensembles.Select(m => m.Name()).ToHashSet(StringComparer.Ordinal);
+        var usable = results.Where(r => r.IsUsable && !ensembleNames.Contains(r.Method)).ToList();
+        var ensembles = results.Where(r => r.IsUsable && ensembleNames.Contains(r.Method)).ToList();
         text.AppendLine("## How the results were made");
         text.AppendLine();
         if (usable.Count == 0)
@@ -283,7 +374,7 @@ public static class ResultsReport
             text.AppendLine($"- Why training stopped (results): {Counted(networks, r => r.StopReason ?? "?")}.");
         }
         // SC:ML and TL:ML(FeatExtr): the methods that fit classical models, Base (the mean) aside.
-        var classicalMethods = ReproduceMethods.All.Where(m => !m.TrainsNetwork() && m.Group() != MethodGroup.Base)
+        var classicalMethods = ReproduceMethods.Paper.Where(m => !m.TrainsNetwork() && m.Group() != MethodGroup.Base)
             .Select(m => m.Name()).ToHashSet(StringComparer.Ordinal);
         var classical = usable.Where(r => classicalMethods.Contains(r.Method)).ToList();
         if (classical.Count > 0)
@@ -301,6 +392,10 @@ public static class ResultsReport
             text.AppendLine($"- FeatExtr source layers tried (results): {Counted(layers, r => string.Join(",", r.Config.FeatureLayers!))}.");
         }
         text.AppendLine($"- Seeds (results): {Counted(usable, r => r.Seed.ToString(CultureInfo.InvariantCulture))}; engine versions: {Counted(usable, r => r.EngineVersion)}.");
+        if (ensembles.Count > 0)
+        {
+            text.AppendLine($"- Ensembles (results): {Counted(ensembles, r => r.Method)}; they train nothing (the mean of their members' recorded predictions) and are left out of the lines above.");
+        }
         var finished = usable.Select(r => r.Finished).Where(f => f.Length >= 10).Order(StringComparer.Ordinal).ToList();
         if (finished.Count > 0)
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using CrossPropertyILGPU.Transfer.Data;
+using CsvHelper;
 
 namespace CrossPropertyILGPU.Transfer.Training;
 
@@ -87,4 +88,41 @@ public static class PredictionsCsv
             Write(writer, data, predictions, targetName);
             return data.Count;
         });
+
+    /// <summary>
+    /// Reads back a one-target file <see cref="Write(string, FeaturizedData, float[], string)"/>
+    /// wrote: each row's formula and its <c>prediction</c> column (exact: written as round-trip
+    /// floats). Null when the file does not exist.
+    /// </summary>
+    /// <exception cref="DataFileException">No <c>prediction</c> column, or a value that is not a number.</exception>
+    public static PredictionRows? Read(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        using var reader = CsvReader.FromFile(path, MaterialsCsv.Options);
+        var column = reader.Headers.ToList().IndexOf("prediction");
+        if (column < 0)
+        {
+            throw new DataFileException(path, "no 'prediction' column; expected formula,<target>,prediction", line: 1);
+        }
+        var (formulas, predictions) = (new List<string>(), new List<float>());
+        while (reader.Read())
+        {
+            var text = reader.GetString(column);
+            if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var prediction))
+            {
+                throw new DataFileException(path, $"'{text}' is not a number", checked((int)reader.LineNumber), "prediction", text);
+            }
+            formulas.Add(reader.GetString(0));
+            predictions.Add(prediction);
+        }
+        return new PredictionRows(formulas, [.. predictions]);
+    }
 }
+
+/// <summary>The rows of a predictions file: each row's formula and prediction, in file order.</summary>
+/// <param name="Formulas">The formula of each row.</param>
+/// <param name="Predictions">The prediction of each row.</param>
+public sealed record PredictionRows(IReadOnlyList<string> Formulas, float[] Predictions);

@@ -389,6 +389,9 @@ public sealed class RunFolder
     public void WritePredictions(string split, FeaturizedData data, float[] predictions, IReadOnlyList<string> targetNames) =>
         PredictionsCsv.WriteSeveral(PredictionsPath(split), data, predictions, targetNames);
 
+    /// <summary>Reads <c>predictions_&lt;split&gt;.csv</c> of a one-target run back: formula and prediction per row; null when the file does not exist.</summary>
+    public PredictionRows? ReadPredictions(string split) => PredictionsCsv.Read(PredictionsPath(split));
+
     private static void WriteAtomically(string path, string text) =>
         CsvOutput.WriteAtomically(path, writer =>
         {

@@ -40,6 +40,16 @@ public sealed class ReproduceVerbTests
         Assert.That(File.ReadAllText(report), Does.Match(@"\| PMDij \| `piezo_max_dij` \| 689 \| 4\d\.\d\d \| \d+\.\d+ \(sc-ml-ef\) \| – \| partial \(1/8\) \| 46\.47 \|"));
     }
 
+    [Test]
+    public void Reproduce_EnsembleWithoutItsMembers_IsNotApplicable_AndTheGridSucceeds()
+    {
+        var (code, table, error) = CliRunner.Run(Grid("--datasets", "piezo_max_dij", "--methods", "base,TL:Ensemble"));
+        Assert.That(code, Is.Zero, error);
+        Assert.That(table, Does.Match(@"piezo_max_dij\s+base\s+ran").And.Match(@"piezo_max_dij\s+tl-ensemble\s+n/a"));
+        Assert.That(error, Does.Contain("piezo_max_dij tl-ensemble: not computable: tl-finetune has no result yet").And.Contain("1 ensemble(s) not computable"));
+        Assert.That(File.Exists(Path.Combine(_scratch, "results", "piezo_max_dij", "tl-ensemble.json")), Is.False);
+    }
+
     /// <summary>
     /// Two real grid processes on the same arguments, started together: the claim files make them
     /// share the work, so every method runs in exactly one of them (the other reports it busy or done).

@@ -15,7 +15,7 @@ namespace CrossPropertyILGPU.Transfer.Tests.Reproduce;
 /// </summary>
 public sealed class ReproduceRunTests
 {
-    private static readonly ReproduceMethod[] EfMethods = [.. ReproduceMethods.All.Where(m => m.ScratchFeatures() != "pa")];
+    private static readonly ReproduceMethod[] EfMethods = [.. ReproduceMethods.Paper.Where(m => m.ScratchFeatures() != "pa")];
     private ScratchFolder _scratch = null!;
     private string _source = null!;
 
@@ -103,6 +103,126 @@ public sealed class ReproduceRunTests
         Assert.That(MethodResult.Load(ResultFile(options, ReproduceMethod.Base)).TestMae, Is.EqualTo(test.Targets!.Average(t => Math.Abs(t - mean))).Within(1e-4));
         // Run folders keep no 74 MB checkpoints and, without --keep-models, no weights.
         Assert.That(Directory.GetFiles(options.WorkDirectory, "*.safetensors", SearchOption.AllDirectories), Is.Empty);
+    }
+
+    // The shared split's validation targets and the test file's, in the order results record predictions.
+    private static (float[] Validation, float[] Test) Targets(ReproduceOptions options)
+    {
+        var folder = Path.Combine(options.DataRoot, "exfoliation_energy");
+        var train = DataLoading.Load(Path.Combine(folder, "exfoliation_energy_training_set.csv"), null, null, true, TextWriter.Null);
+        var split = SharedSplit.LoadOrCreate(TargetDataset.Find(options.DataRoot, "exfoliation_energy")!, Path.Combine(options.ResultsDirectory, "exfoliation_energy"), 5, 0.1, TextWriter.Null);
+        var test = DataLoading.Load(Path.Combine(folder, "exfoliation_energy_test_set.csv"), null, null, true, TextWriter.Null);
+        return ([.. split.Select(train).Validation.Select(i => train.Targets![i])], test.Targets!);
+    }
+
+    private static double Mae(float[] predictions, float[] targets) => predictions.Zip(targets, (p, t) => Math.Abs((double)p - t)).Average();
+
+    [Test]
+    public void Run_RecordsPredictionsAndHistory_ThatReproduceTheScores()
+    {
+        var options = Options("predictions", ReproduceMethod.Base, ReproduceMethod.ScratchMlElementalFractions, ReproduceMethod.ScratchDlElementalFractions,
+            ReproduceMethod.FineTune, ReproduceMethod.DlFeatureExtraction);
+        ReproduceRun.Run(options, TextWriter.Null);
+        var (validation, test) = Targets(options);
+        Assert.That((validation.Length, test.Length), Is.EqualTo((6, 15)));
+
+        foreach (var method in options.Methods)
+        {
+            var result = MethodResult.Load(ResultFile(options, method));
+            var predictions = result.Predictions;
+            Assert.That(predictions, Is.Not.Null, method.Name());
+            Assert.That((predictions!.Validation.Length, predictions.Test.Length, predictions.IsComplete), Is.EqualTo((6, 15, true)), method.Name());
+            // Recorded in the rows' order: scored against the targets they give the result's own MAEs.
+            Assert.That(Mae(predictions.Validation, validation), Is.EqualTo(result.ValidationMae!.Value).Within(1e-9).Percent, method.Name());
+            Assert.That(Mae(predictions.Test, test), Is.EqualTo(result.TestMae!.Value).Within(1e-9).Percent, method.Name());
+            if (method.TrainsNetwork())
+            {
+                var history = result.History!;
+                Assert.That(history.ValidationMae, Has.Length.EqualTo(result.Epochs), method.Name());
+                // The kept epoch's validation MAE, as the trainer measured it.
+                Assert.That(history.ValidationMae[result.BestEpoch!.Value - 1], Is.EqualTo(result.ValidationMae!.Value).Within(1e-3).Percent, method.Name());
+                Assert.That(history.LearningRate, Is.Null, $"{method.Name()}: a constant rate is not repeated per epoch");
+            }
+            else
+            {
+                Assert.That(result.History, Is.Null, method.Name());
+            }
+        }
+        // Base predicts the training mean everywhere.
+        Assert.That(MethodResult.Load(ResultFile(options, ReproduceMethod.Base)).Predictions!.Test.Distinct().Count(), Is.EqualTo(1));
+    }
+
+    [Test]
+    public void Run_Ensembles_AreDerivedFromTheirMembersFiles_AndAgainWhenAMemberChanges()
+    {
+        var members = Options("ensembles", ReproduceMethod.FineTune, ReproduceMethod.ModFineTune, ReproduceMethod.ScratchMlElementalFractions, ReproduceMethod.ScratchDlElementalFractions);
+        ReproduceRun.Run(members, TextWriter.Null);
+        var options = members with { Methods = ReproduceMethods.ParseList("sc-ensemble,tl-ensemble") };
+        var log = new StringWriter();
+
+        var entries = ReproduceRun.Run(options, log);
+
+        // sc-ensemble waits for the physical-attribute methods; tl-ensemble has both members.
+        var scratch = entries.Single(e => e.Method == ReproduceMethod.ScratchEnsemble);
+        Assert.That((scratch.Outcome, scratch.Result, scratch.Reason), Is.EqualTo((GridOutcome.NotComputable, (MethodResult?)null, "sc-ml-pa has no result yet")));
+        Assert.That(File.Exists(ResultFile(options, ReproduceMethod.ScratchEnsemble)), Is.False);
+        Assert.That(log.ToString(), Does.Contain("exfoliation_energy sc-ensemble: not computable: sc-ml-pa has no result yet"));
+        var transfer = entries.Single(e => e.Method == ReproduceMethod.FineTuneEnsemble);
+        Assert.That(transfer.Outcome, Is.EqualTo(GridOutcome.Ran));
+
+        var finetune = MethodResult.Load(ResultFile(options, ReproduceMethod.FineTune));
+        var modfinetune = MethodResult.Load(ResultFile(options, ReproduceMethod.ModFineTune));
+        var ensemble = MethodResult.Load(ResultFile(options, ReproduceMethod.FineTuneEnsemble));
+        Assert.That((ensemble.Method, ensemble.PaperMethod, ensemble.Group, ensemble.Status), Is.EqualTo(("tl-ensemble", "TL:Ensemble", "tl", MethodResult.Succeeded)));
+        Assert.That(ensemble.Members, Is.EqualTo(new[] { new ResultMember("tl-finetune", finetune.Finished), new ResultMember("tl-modfinetune", modfinetune.Finished) }).AsCollection);
+        var (validation, test) = Targets(options);
+        float[] Mean(float[] a, float[] b) => [.. a.Zip(b, (x, y) => (float)((x + (double)y) / 2))];
+        var meanValidation = Mean(finetune.Predictions!.Validation, modfinetune.Predictions!.Validation);
+        Assert.That(ensemble.Predictions!.Validation, Is.EqualTo(meanValidation).AsCollection);
+        Assert.That(ensemble.ValidationMae, Is.EqualTo(Mae(meanValidation, validation)).Within(1e-9).Percent);
+        Assert.That(ensemble.TestMae, Is.EqualTo(Mae(Mean(finetune.Predictions.Test, modfinetune.Predictions.Test), test)).Within(1e-9).Percent);
+        Assert.That((ensemble.TrainMae, ensemble.Epochs, ensemble.Budget, ensemble.ValidationRows, ensemble.TestRows), Is.EqualTo(((double?)null, (int?)null, (ResultBudget?)null, 6, 15)));
+        Assert.That(ensemble.Config.SourceSha256, Is.EqualTo(finetune.Config.SourceSha256));
+
+        // Nothing changed: skipped. A member run again (a new finish time): derived again from it.
+        Assert.That(ReproduceRun.Run(options with { Methods = [ReproduceMethod.FineTuneEnsemble] }, TextWriter.Null).Single().Outcome, Is.EqualTo(GridOutcome.Skipped));
+        (modfinetune with { Finished = "2030-01-01T00:00:00.0000000Z" }).Save(ResultFile(options, ReproduceMethod.ModFineTune));
+        log = new StringWriter();
+        Assert.That(ReproduceRun.Run(options with { Methods = [ReproduceMethod.FineTuneEnsemble] }, log).Single().Outcome, Is.EqualTo(GridOutcome.Ran));
+        Assert.That(log.ToString(), Does.Contain("members' results changed"));
+        Assert.That(MethodResult.Load(ResultFile(options, ReproduceMethod.FineTuneEnsemble)).Members![1].Finished, Is.EqualTo("2030-01-01T00:00:00.0000000Z"));
+    }
+
+    [Test]
+    public void Run_EnsembleOfResultsWithoutPredictions_IsNotComputable_AndTheGridGoesOn()
+    {
+        var options = Options("old-members", ReproduceMethod.FineTune, ReproduceMethod.ModFineTune);
+        ReproduceRun.Run(options, TextWriter.Null);
+        // As a result file written before predictions were recorded.
+        var path = ResultFile(options, ReproduceMethod.FineTune);
+        (MethodResult.Load(path) with { Predictions = null, History = null }).Save(path);
+
+        var entries = ReproduceRun.Run(options with { Methods = [ReproduceMethod.Base, ReproduceMethod.FineTune, ReproduceMethod.ModFineTune, ReproduceMethod.FineTuneEnsemble] }, TextWriter.Null);
+
+        Assert.That(entries.Select(e => (e.Method, e.Outcome)), Is.EquivalentTo(new[]
+        {
+            (ReproduceMethod.Base, GridOutcome.Ran), (ReproduceMethod.FineTune, GridOutcome.Skipped), (ReproduceMethod.ModFineTune, GridOutcome.Skipped),
+            (ReproduceMethod.FineTuneEnsemble, GridOutcome.NotComputable),
+        }));
+        Assert.That(entries.Single(e => e.Outcome == GridOutcome.NotComputable).Reason, Does.StartWith("tl-finetune's result has no predictions"));
+        Assert.That(File.Exists(ResultFile(options, ReproduceMethod.FineTuneEnsemble)), Is.False);
+    }
+
+    [Test]
+    public void Run_EnsemblesAlone_OnASetWithNoResults_CarveNoSplit()
+    {
+        var options = Options("ensembles-alone", ReproduceMethod.ScratchEnsemble, ReproduceMethod.FineTuneEnsemble);
+        var entries = ReproduceRun.Run(options, TextWriter.Null);
+        Assert.That(entries.Select(e => (e.Outcome, e.Reason)), Is.EqualTo(new[]
+        {
+            (GridOutcome.NotComputable, "sc-ml-ef has no result yet"), (GridOutcome.NotComputable, "tl-finetune has no result yet"),
+        }).AsCollection);
+        Assert.That(File.Exists(Path.Combine(options.ResultsDirectory, "exfoliation_energy", SharedSplit.FileName)), Is.False);
     }
 
     [Test]

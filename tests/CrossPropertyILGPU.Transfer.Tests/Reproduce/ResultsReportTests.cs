@@ -36,7 +36,7 @@ public sealed class ResultsReportTests
     private static MethodResult[] Complete(string dataset, params MethodResult[] given) =>
     [
         .. given,
-        .. ReproduceMethods.All
+        .. ReproduceMethods.Paper
             .Where(m => m.Group() != MethodGroup.Base && given.All(g => g.Method != m.Name()))
             .Select(m => Result(dataset, m.Name(), 1e6, 1e6)),
     ];
@@ -158,6 +158,97 @@ public sealed class ResultsReportTests
         Assert.That(File.ReadAllText(output), Is.EqualTo(text));
         Assert.That(text, Does.Contain("from the 8 result files"));
         Assert.That(text, Does.Contain("| Band gap (eV) | `expt_bandgap` | 500 | – | 0.4500 (sc-ml-ef) | 0.3500 (tl-finetune) | **TL** |"));
+    }
+
+    // An ensemble result over the given members, as the grid derives it (members named with their finish times).
+    private static MethodResult Ensemble(string dataset, string method, double test, double validation, params string[] members) =>
+        Result(dataset, method, test, validation) with { Members = [.. members.Select(m => new ResultMember(m, "2026-01-02T03:04:05.0000000Z"))] };
+
+    // exfoliation_energy complete: SC wins among the nine (50 vs 55), but tl-ensemble has the lowest
+    // TL validation MAE and a test MAE of 45, so TL wins with the ensembles; sc-ensemble loses its
+    // group on validation though its test MAE is the lowest of all (the test selects nothing).
+    private static MethodResult[] EnsembleFlipsTheWinner() =>
+    [
+        .. Complete("exfoliation_energy",
+            Result("exfoliation_energy", "sc-ml-ef", 50, 40), Result("exfoliation_energy", "sc-dl-ef", 52, 42),
+            Result("exfoliation_energy", "tl-finetune", 55, 35), Result("exfoliation_energy", "tl-modfinetune", 56, 36)),
+        Ensemble("exfoliation_energy", "tl-ensemble", 45, 30, "tl-finetune", "tl-modfinetune"),
+        Ensemble("exfoliation_energy", "sc-ensemble", 1, 41, "sc-ml-ef", "sc-dl-ef"),
+        // Complete, TL wins among the nine, and has no ensembles: in the first count only.
+        .. Complete("piezo_max_dij", Result("piezo_max_dij", "sc-dl-ef", 30, 30), Result("piezo_max_dij", "tl-modfinetune", 20, 20)),
+    ];
+
+    [Test]
+    public void Summarize_Ensembles_CompeteInTheirGroupsOnValidation_OnlyInTheSecondSelection()
+    {
+        var set = ResultsReport.Summarize(EnsembleFlipsTheWinner())["exfoliation_energy"];
+
+        Assert.That(set.Results.Select(r => r.Method), Has.None.EndsWith("-ensemble"), "the paper's selection is of its nine methods");
+        Assert.That((set.BestScratch!.Method, set.BestTransfer!.Method, set.Winner), Is.EqualTo(("sc-ml-ef", "tl-finetune", "SC")));
+        Assert.That(set.Ensembles.Select(r => r.Method), Is.EqualTo(new[] { "sc-ensemble", "tl-ensemble" }).AsCollection);
+        Assert.That((set.BestScratchWithEnsembles!.Method, set.BestTransferWithEnsembles!.Method, set.WinnerWithEnsembles), Is.EqualTo(("sc-ml-ef", "tl-ensemble", "TL")));
+        Assert.That(ResultsReport.Summarize(EnsembleFlipsTheWinner())["piezo_max_dij"].WinnerWithEnsembles, Is.Null, "no ensembles: not in the second count");
+    }
+
+    [Test]
+    public void Render_CountsWins_WithoutTheEnsembles_AndWithThem()
+    {
+        var text = ResultsReport.Render(EnsembleFlipsTheWinner(), Paper, "results");
+
+        // The first count is the paper's nine, as before: the ensembles neither add results nor change it.
+        Assert.That(text, Does.Contain("TL beats SC on **1 of 2** complete sets (SC 1, ties 0)."));
+        Assert.That(text, Does.Contain("2 of 39 sets have results; 16 of 351 method results present, 335 missing (0 of them failed)."));
+        Assert.That(text, Does.Contain("- With the ensembles as candidates (sc-ensemble among SC, tl-ensemble among TL, each group still chosen on validation): "
+            + "TL beats SC on **1 of 1** complete sets with both ensembles (SC 0, ties 0); without them, on the same sets: TL 0 of 1."));
+        // No experimental set has ensembles.
+        Assert.That(text, Does.Contain("no complete set has both ensembles yet"));
+        Assert.That(text, Does.Contain("- Ensembles (results): sc-ensemble (1); tl-ensemble (1); they train nothing"));
+        Assert.That(text, Does.Contain("- Total time: 8.00 h summed over 16 results"), "the ensembles' time is not added to the grid's");
+    }
+
+    [Test]
+    public void Render_EnsembleTable_ShowsTheirScoresMembersAndBothWinners()
+    {
+        var text = ResultsReport.Render(EnsembleFlipsTheWinner(), Paper, "results");
+        Assert.That(text, Does.Contain("## Ensembles (not in the paper)"));
+        var row = text.Split('\n').Single(l => l.StartsWith("| `exfoliation_energy` | 1.000 /", StringComparison.Ordinal));
+        Assert.That(row, Is.EqualTo("| `exfoliation_energy` | 1.000 / 41.00 | sc-ml-ef + sc-dl-ef | 45.00 / 30.00 | 50.00 (sc-ml-ef) | 45.00 (tl-ensemble) | **TL** | SC |"));
+        Assert.That(text.Split('\n').Where(l => l.StartsWith("| `piezo_max_dij` |", StringComparison.Ordinal)).ToList(), Has.Count.EqualTo(1), "only in the table of every method");
+    }
+
+    [Test]
+    public void Render_WithoutEnsembleResults_KeepsThePapersReport_AndSaysHowToGetThem()
+    {
+        var text = ResultsReport.Render(Complete("exfoliation_energy", Result("exfoliation_energy", "sc-ml-ef", 50, 40), Result("exfoliation_energy", "tl-finetune", 55, 35)), Paper, "results");
+        Assert.That(text, Does.Not.Contain("## Ensembles"));
+        Assert.That(text, Does.Contain("no complete set has both ensembles yet; `reproduce --methods sc-ensemble,tl-ensemble` derives them from result files with predictions."));
+    }
+
+    [Test]
+    public void Render_AnEnsembleWhoseMemberWasRunAgain_IsLeftOutOfTheCount_AndSaidSo()
+    {
+        var results = EnsembleFlipsTheWinner().Select(r => r.Method == "tl-modfinetune" && r.Dataset == "exfoliation_energy" ? r with { Finished = "2026-03-01T00:00:00.0000000Z" } : r).ToList();
+        var set = ResultsReport.Summarize(results)["exfoliation_energy"];
+        Assert.That((set.Ensembles.Single().Method, set.StaleEnsembles.Single().Method, set.WinnerWithEnsembles), Is.EqualTo(("sc-ensemble", "tl-ensemble", (string?)null)));
+
+        var text = ResultsReport.Render(results, Paper, "results");
+        Assert.That(text, Does.Contain("Left out: 1 ensemble results whose members were run again, or whose choice of member changed, since they were derived (exfoliation_energy tl-ensemble)"));
+        Assert.That(text, Does.Not.Contain("TL beats SC on **1 of 1** complete sets with both ensembles"));
+    }
+
+    [Test]
+    public void Write_ReadsTheEnsemblesResultFiles()
+    {
+        using var scratch = new ScratchFolder();
+        var results = Path.Combine(scratch.FullName, "results");
+        Directory.CreateDirectory(Path.Combine(results, "exfoliation_energy"));
+        foreach (var result in EnsembleFlipsTheWinner().Where(r => r.Dataset == "exfoliation_energy"))
+        {
+            result.Save(Path.Combine(results, "exfoliation_energy", result.Method + ".json"));
+        }
+        var text = ResultsReport.Write(results, Path.Combine(TestFiles.RepositoryRoot(), "data", "paper"), Path.Combine(scratch.FullName, "results.md"));
+        Assert.That(text, Does.Contain("from the 10 result files"));
+        Assert.That(text, Does.Contain("| 45.00 (tl-ensemble) | **TL** | SC |"));
     }
 
     [TestCase(0.135, "0.1350")]

@@ -92,6 +92,32 @@ public sealed class RunFolderTests
     }
 
     [Test]
+    public void Predictions_WrittenAndRead_GiveEachRowsFormulaAndTheSameFloats()
+    {
+        using var scratch = new ScratchFolder();
+        var folder = new RunFolder(scratch.FullName);
+        Assert.That(folder.ReadPredictions("test"), Is.Null, "no file yet");
+        var table = CrossPropertyILGPU.Transfer.Data.MaterialsCsv.Read(scratch.Write("rows.csv", "formula,gap\nFe2O3,1.5\n\"NaCl\",2\nSiO2,0.25\n"));
+        var data = CrossPropertyILGPU.Transfer.Data.Featurizer.ElementalFractions(table);
+        float[] predictions = [0.1f, -3.3333333f, 1e-7f];
+        folder.WritePredictions("test", data, predictions, "gap");
+
+        var read = folder.ReadPredictions("test")!;
+
+        Assert.That(read.Formulas, Is.EqualTo(new[] { "Fe2O3", "NaCl", "SiO2" }).AsCollection);
+        Assert.That(read.Predictions, Is.EqualTo(predictions).AsCollection);
+    }
+
+    [Test]
+    public void Predictions_WithoutAPredictionColumn_IsADataFileError()
+    {
+        using var scratch = new ScratchFolder();
+        var folder = new RunFolder(scratch.FullName);
+        scratch.Write("predictions_test.csv", "formula,gap\nFe2O3,1.5\n");
+        Assert.That(Assert.Throws<CrossPropertyILGPU.Transfer.Data.DataFileException>(() => folder.ReadPredictions("test"))!.Message, Does.Contain("no 'prediction' column"));
+    }
+
+    [Test]
     public void Lock_HeldByOneRun_RefusesASecondNamingTheFolderAndTheHolder_AndIsReleasedOnDispose()
     {
         using var scratch = new ScratchFolder();
