@@ -4,6 +4,7 @@ using CrossPropertyILGPU.Kernels.Devices;
 using CrossPropertyILGPU.Transfer;
 using CrossPropertyILGPU.Transfer.Baselines;
 using CrossPropertyILGPU.Transfer.Reproduce;
+using CrossPropertyILGPU.Transfer.Training;
 
 namespace CrossPropertyILGPU.Cli.Verbs;
 
@@ -45,6 +46,8 @@ internal static class ReproduceVerb
         var (device, seed) = (CommonOptions.Device(), CommonOptions.Seed());
         var schedule = new ScheduleOptions();
         var regularization = new RegularizationOptions();
+        var finetuneBatch = new Option<int>("--batch-size") { Description = "Samples per step of the fine-tuned networks (tl-finetune, tl-modfinetune); the others keep ElemNet's 32.", DefaultValueFactory = _ => FineTuneRecipe.PaperBatchSize };
+        var finetuneRate = new Option<float>("--lr") { Description = "Base learning rate of the fine-tuned networks (tl-finetune, tl-modfinetune); the others keep ElemNet's 1e-4.", DefaultValueFactory = _ => TrainRunOptions.DefaultLearningRate };
         var keep = new Option<string?>("--keep-probabilities") { Description = "Dropout keep probabilities while fine-tuning (tl-finetune, tl-modfinetune), one per dropout block, e.g. 0.8,0.9,0.7,0.8 (ElemNet's). Default: the source model's (none for the shipped sources)." };
 
         var command = new Command("reproduce", "Run the paper's experiment grid (data sets × methods) into result files, resumably; --report writes docs/results.md from them.");
@@ -52,7 +55,7 @@ internal static class ReproduceVerb
         {
             datasets, methods, results, work, data, source, arch, layers, mlModels, maxEpochs, patience, timeLimit,
             largeRows, largeMaxEpochs, largePatience, largeTimeLimit, largeMlModels, keepModels, device, seed, report, reportOutput, paper,
-            keep,
+            keep, finetuneBatch, finetuneRate,
         }.Concat(schedule.All).Concat(regularization.All))
         {
             command.Options.Add(option);
@@ -94,6 +97,8 @@ internal static class ReproduceVerb
                 {
                     Regularization = regularization.Read(parse),
                     KeepProbabilities = TrainVerb.ParseKeep(parse.GetValue(keep)),
+                    BatchSize = parse.GetValue(finetuneBatch),
+                    LearningRate = parse.GetValue(finetuneRate),
                 },
             }, log, progress, cancellation));
             WriteTable(stdout, entries);

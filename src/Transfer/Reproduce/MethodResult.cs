@@ -307,17 +307,21 @@ public sealed record ResultBudget(
 /// <param name="TrunkLrScale">The trunk's rate as a multiple of the output layer's (<c>--trunk-lr-scale</c>).</param>
 /// <param name="HeadEpochs">LP-FT's head-only epochs (<c>--head-epochs</c>).</param>
 /// <param name="KeepProbabilities">Dropout keep probabilities during fine-tuning, comma-separated (<c>--keep-probabilities</c>).</param>
+/// <param name="BatchSize">Samples per step when not ElemNet's 32 (<c>--batch-size</c>).</param>
+/// <param name="LearningRate">The base rate when not ElemNet's 1e-4 (<c>--lr</c>).</param>
 public sealed record ResultRecipe(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float? WeightDecay = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float? L2Sp = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float? TrunkLrScale = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? HeadEpochs = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? KeepProbabilities = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? KeepProbabilities = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? BatchSize = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float? LearningRate = null)
 {
     /// <summary>"<c>l2-sp 10, dropout 0.8,0.9,0.7,0.8</c>".</summary>
     public override string ToString() => string.Join(", ", new (string Name, object? Value)[]
     {
-        ("weight decay", WeightDecay), ("l2-sp", L2Sp), ("trunk rate ×", TrunkLrScale), ("head-only epochs", HeadEpochs), ("dropout keep", KeepProbabilities),
+        ("weight decay", WeightDecay), ("l2-sp", L2Sp), ("trunk rate ×", TrunkLrScale), ("head-only epochs", HeadEpochs), ("dropout keep", KeepProbabilities), ("batch", BatchSize), ("rate", LearningRate),
     }.Where(p => p.Value is not null).Select(p => $"{p.Name} {Convert.ToString(p.Value, System.Globalization.CultureInfo.InvariantCulture)}"));
 }
 

@@ -340,6 +340,8 @@ internal sealed class MethodRunner : IDisposable
             // minute keeps the grid resumable without checkpointing dominating it.
             CheckpointInterval = TimeSpan.FromSeconds(60),
             KeepProbabilities = recipe.KeepProbabilities,
+            BatchSize = recipe.BatchSize,
+            LearningRate = recipe.LearningRate,
         }.WithSchedule(_options.Schedule).WithRegularization(recipe.Regularization);
         var clock = Stopwatch.StartNew();
         var summary = TrainingRun.Run(options, _log, new PeriodicProgress(_log, $"{set.Name} {method.Name()}{(candidate.Length > 0 ? " " + candidate : "")}"), _cancellation);
@@ -407,6 +409,7 @@ internal sealed class MethodRunner : IDisposable
             var saved = TrainRunOptions.FromRunFolder(folder);
             // config.json records the dropout that ran; a recipe without its own keeps whatever the source had.
             return saved.ToSchedule() == _options.Schedule && saved.ToRegularization() == recipe.Regularization
+                && saved.BatchSize == recipe.BatchSize && saved.LearningRate == recipe.LearningRate
                 && (recipe.KeepProbabilities is null || (saved.KeepProbabilities?.SequenceEqual(recipe.KeepProbabilities) ?? false));
         }
         catch (Exception e) when (e is UsageException or DataFileException or JsonException or IOException)

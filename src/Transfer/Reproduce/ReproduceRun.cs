@@ -229,7 +229,16 @@ public static class ReproduceRun
         }
         // Named as the training options name them (the same flags); the grid trains at the default base rate.
         TrainRunOptions.CheckSchedule(options.Schedule, TrainRunOptions.DefaultLearningRate);
-        TrainRunOptions.CheckRegularization(options.FineTuning.Regularization, TrainRunOptions.DefaultLearningRate, hasSource: true);
+        var recipe = options.FineTuning;
+        if (recipe.BatchSize < 1)
+        {
+            throw new OptionException(nameof(TrainRunOptions.BatchSize), recipe.BatchSize.ToString(CultureInfo.InvariantCulture), "must be at least 1.");
+        }
+        if (!(recipe.LearningRate > 0f && float.IsFinite(recipe.LearningRate)))
+        {
+            throw new OptionException(nameof(TrainRunOptions.LearningRate), recipe.LearningRate.ToString(CultureInfo.InvariantCulture), "must be a positive number.");
+        }
+        TrainRunOptions.CheckRegularization(recipe.Regularization, recipe.LearningRate, hasSource: true);
         if (!(options.ValidationFraction > 0 && options.ValidationFraction < 1))
         {
             throw new OptionException(nameof(options.ValidationFraction), options.ValidationFraction.ToString(CultureInfo.InvariantCulture), "must lie strictly between 0 and 1.");

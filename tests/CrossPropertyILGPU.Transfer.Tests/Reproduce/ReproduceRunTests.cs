@@ -271,6 +271,32 @@ public sealed class ReproduceRunTests
         Assert.That((result.Run!.LrSchedule, result.Run.LrPatience), Is.EqualTo((LearningRateScheduleKind.Plateau, 1)));
     }
 
+    /// <summary>
+    /// A fine-tuning recipe applies to the fine-tuned networks only: FineTune under L2-SP, LP-FT and a
+    /// smaller batch records the recipe in its budget and its run's config, while the scratch network
+    /// of the same grid keeps the paper's plain budget (and is reused, not retrained, when only the
+    /// recipe changes); FineTune is retrained under another recipe.
+    /// </summary>
+    [Test]
+    public void Run_WithAFineTuningRecipe_AppliesItToTheFineTunedNetworksOnly()
+    {
+        var options = Options("recipe", ReproduceMethod.ScratchDlElementalFractions, ReproduceMethod.FineTune);
+        ReproduceRun.Run(options, TextWriter.Null);
+        var (scratch, fineTune) = (ResultFile(options, ReproduceMethod.ScratchDlElementalFractions), ResultFile(options, ReproduceMethod.FineTune));
+        File.Delete(scratch);
+        File.Delete(fineTune);
+
+        var recipe = new FineTuneRecipe { Regularization = new Regularization { SourceDecay = 10f, HeadOnlyEpochs = 1 }, BatchSize = 16 };
+        var log = new StringWriter();
+        ReproduceRun.Run(options with { FineTuning = recipe }, log);
+        Assert.That(log.ToString(), Does.Match("sc-dl-ef: .* finished earlier"), "the scratch network is reused");
+        Assert.That(log.ToString(), Does.Not.Match("tl-finetune: .* finished earlier"), "FineTune trained again");
+        var tuned = MethodResult.Load(fineTune);
+        Assert.That(tuned.Budget!.FineTuning, Is.EqualTo(new ResultRecipe(L2Sp: 10f, HeadEpochs: 1, BatchSize: 16)));
+        Assert.That((tuned.Run!.L2Sp, tuned.Run.HeadEpochs, tuned.Run.BatchSize), Is.EqualTo((10f, 1, 16)));
+        Assert.That(MethodResult.Load(scratch).Budget!.FineTuning, Is.Null);
+    }
+
     [Test]
     public void Run_BadSchedule_IsAnOptionErrorBeforeAnythingRuns()
     {
