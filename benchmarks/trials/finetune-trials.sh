@@ -32,6 +32,9 @@ recipe_options() {
     trunk-0.1)     echo "$both --trunk-lr-scale 0.1" ;;
     trunk-0.3)     echo "$both --trunk-lr-scale 0.3" ;;
     lpft-5)        echo "--methods tl-modfinetune --head-epochs 5" ;;
+    lr-3e-4)       echo "$both --lr 3e-4" ;;
+    lr-3e-5)       echo "$both --lr 3e-5" ;;
+    batch128)      echo "$both --batch-size 128 --lr 2e-4" ;;
     *) echo "unknown recipe '$1'" >&2; return 2 ;;
   esac
 }

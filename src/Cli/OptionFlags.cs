@@ -68,6 +68,8 @@ internal static class OptionFlags
         [nameof(ReproduceOptions.ClassicalModels)] = "--ml-models",
         [nameof(ReproduceOptions.LargeClassicalModels)] = "--large-ml-models",
         [nameof(ReproduceOptions.FeatureLayers)] = "--feature-layers",
+        [nameof(GridTask.TaskIndex)] = "--task-index",
+        [nameof(GridTask.TaskCount)] = "--task-count",
         ["LargeMaxEpochs"] = "--large-max-epochs",
         ["LargePatience"] = "--large-patience",
         ["LargeTimeLimit"] = "--large-time-limit",

@@ -43,6 +43,14 @@ internal static class ReproduceVerb
         var report = new Option<bool>("--report") { Description = "Write the report (docs/results.md) from the result files instead of running the grid." };
         var reportOutput = new Option<string>("--output") { Description = "With --report: the markdown file to write.", DefaultValueFactory = _ => ResultsReport.DefaultOutput };
         var paper = new Option<string>("--paper") { Description = "With --report: folder of the paper's tables (table4.csv, table5.csv).", DefaultValueFactory = _ => PaperTables.DefaultFolder };
+        var taskIndex = new Option<int?>("--task-index")
+        {
+            Description = $"Run only this task's share of the grid, 0 to --task-count - 1 (the pairs are dealt round-robin; the ensembles are left to a run without a task index afterwards). Default: {GridTask.SlurmTaskId} in a Slurm array, {GridTask.KubernetesCompletionIndex} in a Kubernetes Indexed Job.",
+        };
+        var taskCount = new Option<int?>("--task-count")
+        {
+            Description = $"How many tasks the grid is split across; recorded in the results folder, and a task with another count stops. Default in a Slurm array: {GridTask.SlurmTaskCount} (or from {GridTask.SlurmTaskMin}/{GridTask.SlurmTaskMax}); give it in a Kubernetes Indexed Job (the Job's completions).",
+        };
         var (device, seed) = (CommonOptions.Device(), CommonOptions.Seed());
         var schedule = new ScheduleOptions();
         var regularization = new RegularizationOptions();
@@ -55,7 +63,7 @@ internal static class ReproduceVerb
         {
             datasets, methods, results, work, data, source, arch, layers, mlModels, maxEpochs, patience, timeLimit,
             largeRows, largeMaxEpochs, largePatience, largeTimeLimit, largeMlModels, keepModels, device, seed, report, reportOutput, paper,
-            keep, finetuneBatch, finetuneRate,
+            keep, finetuneBatch, finetuneRate, taskIndex, taskCount,
         }.Concat(schedule.All).Concat(regularization.All))
         {
             command.Options.Add(option);
@@ -74,6 +82,8 @@ internal static class ReproduceVerb
             var large = new TrainingBudget(parse.GetValue(largeMaxEpochs), parse.GetValue(largePatience), Seconds(parse.GetValue(largeTimeLimit)));
             var datasetText = parse.GetValue(datasets)!;
             var learningRateSchedule = schedule.Read(parse);
+            // Flags win; a Slurm array task or an Indexed Job's pod finds its share in its environment.
+            var gridTask = GridTask.Resolve(parse.GetValue(taskIndex), parse.GetValue(taskCount), Environment.GetEnvironmentVariable);
             var entries = GridProgress.Run(parse.InvocationConfiguration.Error, (log, progress) => ReproduceRun.Run(new ReproduceOptions
             {
                 DataRoot = parse.GetValue(data)!,
@@ -92,6 +102,7 @@ internal static class ReproduceVerb
                 Device = CommonOptions.ParseDevice(parse.GetValue(device)!),
                 Seed = parse.GetValue(seed),
                 KeepModels = parse.GetValue(keepModels),
+                GridTask = gridTask,
                 Schedule = learningRateSchedule,
                 FineTuning = new FineTuneRecipe
                 {

@@ -127,6 +127,12 @@ public sealed record ReproduceOptions
     /// <summary>Seed of the validation split, initialisation, shuffling, dropout and the forests.</summary>
     public int Seed { get; init; } = Network.Training.TrainerOptions.DefaultSeed;
 
+    /// <summary>
+    /// The task of an array this process is (<see cref="GridPartition"/>): it runs only the pairs dealt
+    /// to it, and leaves the ensembles to the run without a task after the array; null runs the whole grid.
+    /// </summary>
+    public GridTask? GridTask { get; init; }
+
     /// <summary>Keep each trained network's model.safetensors in its run folder (74 MB checkpoints are always removed once a result is written).</summary>
     public bool KeepModels { get; init; }
 

@@ -49,7 +49,9 @@ public sealed record GridStep(int Done, int Total, string Dataset, ReproduceMeth
 /// taking the pairs the others do not hold; every method of a set uses the set's one
 /// validation split (<c>&lt;set&gt;/splits.json</c>); the test file is scored, never selected on.
 /// The ensembles come last and train nothing: each is derived from its members' result files
-/// (<see cref="MethodEnsemble"/>), again whenever those change.
+/// (<see cref="MethodEnsemble"/>), again whenever those change. A task of an array
+/// (<see cref="ReproduceOptions.GridTask"/>) runs only the pairs <see cref="GridPartition"/> deals it,
+/// and no ensemble.
 /// </summary>
 public static class ReproduceRun
 {
@@ -68,7 +70,11 @@ public static class ReproduceRun
         ArgumentNullException.ThrowIfNull(log);
         var sets = TargetDataset.Resolve(options.DataRoot, options.Datasets);
         Validate(options, sets);
-        var total = sets.Count * options.Methods.Count;
+        var share = options.GridTask is { } task ? TakeShare(options, sets, task, log) : null;
+        // A task runs its share; the whole grid runs every requested pair.
+        IReadOnlyList<ReproduceMethod> MethodsOf(TargetDataset set) =>
+            share is null ? options.Methods : [.. options.Methods.Where(m => share.Contains(new GridPair(set.Name, m)))];
+        var total = share?.Count ?? sets.Count * options.Methods.Count;
 
         var entries = new List<GridEntry>();
         void Record(string dataset, ReproduceMethod method, GridOutcome outcome, MethodResult? result, string path, string? reason = null)
@@ -79,10 +85,15 @@ public static class ReproduceRun
         using var runner = new MethodRunner(options, log, cancellation);
         foreach (var set in sets)
         {
+            var methods = MethodsOf(set);
+            if (methods.Count == 0)
+            {
+                continue;
+            }
             var setResults = Path.Combine(options.ResultsDirectory, set.Name);
             // An ensemble is checked when its turn comes, after the members this pass may run again.
-            var pending = options.Methods.Where(m => m.IsEnsemble() || !IsDone(setResults, m, runner, set.Name, log)).ToList();
-            foreach (var method in options.Methods.Except(pending))
+            var pending = methods.Where(m => m.IsEnsemble() || !IsDone(setResults, m, runner, set.Name, log)).ToList();
+            foreach (var method in methods.Except(pending))
             {
                 var path = ResultPath(options.ResultsDirectory, set.Name, method);
                 Record(set.Name, method, GridOutcome.Skipped, MethodResult.Load(path), path);
@@ -157,6 +168,27 @@ public static class ReproduceRun
             }
         }
         return entries;
+    }
+
+    // The pairs dealt to this task, once the results folder confirms that every task of the grid
+    // splits it alike.
+    private static HashSet<GridPair> TakeShare(ReproduceOptions options, IReadOnlyList<TargetDataset> sets, GridTask task, TextWriter log)
+    {
+        var pairs = GridPartition.Pairs(sets.Select(s => s.Name), options.Methods);
+        if (pairs.Count == 0)
+        {
+            throw new OptionException(nameof(options.Methods), string.Join(",", options.Methods.Select(m => m.Name())),
+                "only ensembles, which no task of an array derives (they average results other tasks write): derive them in a run without a task index.");
+        }
+        var record = GridPartition.RecordTaskCount(options.ResultsDirectory, pairs, task);
+        var share = GridPartition.Share(pairs, task).ToHashSet();
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{task}: {share.Count} of the grid's {pairs.Count} (data set, method) pairs (task count recorded in {record})"));
+        if (options.Methods.Where(m => m.IsEnsemble()).ToList() is { Count: > 0 } ensembles)
+        {
+            log.WriteLine($"{string.Join(", ", ensembles.Select(m => m.Name()))}: left to the run without a task index after the array (they average results that other tasks write)");
+        }
+        return share;
     }
 
     /// <summary>The result file of (<paramref name="dataset"/>, <paramref name="method"/>).</summary>

@@ -105,6 +105,75 @@ public sealed class ReproduceVerbTests
         Assert.That(Directory.Exists(Path.Combine(_scratch, "results")), Is.False);
     }
 
+    [TestCase(new[] { "--task-index", "3", "--task-count", "3" }, "error: --task-index 3: must be below the task count 3: tasks are numbered 0 to 2.")]
+    [TestCase(new[] { "--task-index", "-1", "--task-count", "3" }, "error: --task-index -1: must be 0 or more (tasks are numbered from 0).")]
+    [TestCase(new[] { "--task-index", "0", "--task-count", "0" }, "error: --task-count 0: must be at least 1.")]
+    [TestCase(new[] { "--task-index", "1" }, "error: --task-count: needed with the task index 1: the number of tasks the grid is split across.")]
+    [TestCase(new[] { "--task-index", "0", "--task-count", "2", "--methods", "sc-ensemble,tl-ensemble" },
+        "error: --methods sc-ensemble,tl-ensemble: only ensembles, which no task of an array derives (they average results other tasks write): derive them in a run without a task index.")]
+    public void Reproduce_BadTask_ExitsWithCode2_InOneLineNamingTheFlag(string[] task, string message)
+    {
+        var (code, _, error) = CliRunner.Run(Grid(["--datasets", "piezo_max_dij", .. task]));
+        Assert.That(code, Is.EqualTo(CliApp.InvalidInput));
+        Assert.That(error.Trim(), Is.EqualTo(message));
+        Assert.That(Directory.Exists(Path.Combine(_scratch, "results", "piezo_max_dij")), Is.False, "nothing ran");
+    }
+
+    [Test]
+    public void Reproduce_TaskWithAnotherCountThanTheGridsFirst_ExitsWithCode2_NamingTheRecord()
+    {
+        string[] grid = [.. Grid("--datasets", "piezo_max_dij,exfoliation_energy", "--methods", "base", "--task-count", "2")];
+        var (code, table, error) = CliRunner.Run([.. grid, "--task-index", "1"]);
+        Assert.That(code, Is.Zero, error);
+        // Base on the second set by name: exfoliation_energy, then piezo_max_dij.
+        Assert.That(table, Does.Match(@"piezo_max_dij\s+base\s+ran").And.Not.Contain("exfoliation_energy"));
+        Assert.That(error, Does.Contain("task 1 of 2: 1 of the grid's 2 (data set, method) pairs"));
+
+        (code, _, error) = CliRunner.Run([.. Grid("--datasets", "exfoliation_energy,piezo_max_dij", "--methods", "base", "--task-count", "3", "--task-index", "0")]);
+        Assert.That(code, Is.EqualTo(CliApp.InvalidInput));
+        var record = Directory.GetFiles(Path.Combine(_scratch, "results"), "tasks-*.json").Single();
+        Assert.That(error.Trim(), Does.StartWith($"error: --task-count 3: {record} records 2 tasks for this grid (task 1 of 2 on ").And.Not.Contain('\n'));
+        Assert.That(Directory.Exists(Path.Combine(_scratch, "results", "exfoliation_energy")), Is.False, "nothing ran");
+    }
+
+    /// <summary>The CLI as a Slurm array task or a Kubernetes pod: its share from the environment, and one line for a bad value.</summary>
+    [Test]
+    public void Reproduce_InASchedulersEnvironment_TakesItsShare_OrExitsWithCode2()
+    {
+        string[] grid = [.. Grid("--datasets", "piezo_max_dij,exfoliation_energy", "--methods", "base,sc-ml-ef", "--ml-models", "mean")];
+        var (code, output, error) = RunProcess(grid, ("SLURM_ARRAY_TASK_ID", "3"), ("SLURM_ARRAY_TASK_COUNT", "3"));
+        Assert.That(code, Is.EqualTo(CliApp.InvalidInput), output + error);
+        Assert.That(error.Trim(), Is.EqualTo("error: SLURM_ARRAY_TASK_ID 3: must be below the task count 3 (SLURM_ARRAY_TASK_COUNT): tasks are numbered 0 to 2."));
+
+        // Pod 1 of an Indexed Job of 3: the pair at position 1 of base × (exfoliation_energy, piezo_max_dij), sc-ml-ef × (…).
+        (code, output, error) = RunProcess([.. grid, "--task-count", "3"], ("JOB_COMPLETION_INDEX", "1"));
+        Assert.That(code, Is.Zero, error);
+        Assert.That(error, Does.Contain("task 1 of 3 (JOB_COMPLETION_INDEX): 1 of the grid's 4 (data set, method) pairs"));
+        Assert.That(output, Does.Match(@"piezo_max_dij\s+base\s+ran").And.Not.Contain("sc-ml-ef").And.Not.Contain("exfoliation_energy"));
+    }
+
+    private static (int Code, string Output, string Error) RunProcess(string[] arguments, params (string Name, string Value)[] environment)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in new[] { Path.Combine(TestContext.CurrentContext.TestDirectory, "cpilgpu.dll") }.Concat(arguments))
+        {
+            start.ArgumentList.Add(argument);
+        }
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+        using var child = Process.Start(start)!;
+        var output = child.StandardOutput.ReadToEndAsync();
+        var error = child.StandardError.ReadToEndAsync();
+        Assert.That(child.WaitForExit(TimeSpan.FromMinutes(1)), Is.True, "the CLI hung");
+        return (child.ExitCode, output.Result, error.Result);
+    }
+
     [Test]
     public void Report_WithoutResults_ExitsWithCode2()
     {
