@@ -107,8 +107,31 @@ public sealed partial class TrainVerbTests
     {
         var (code, _, error) = CliRunner.Run("trian", "--train", Train);
         Assert.That(code, Is.EqualTo(CliApp.InvalidInput), error);
-        AssertOneErrorLine(error, ["unknown verb 'trian'", "verbs: devices, featurize, train,", "predict"]);
+        AssertOneErrorLine(error, ["unknown verb 'trian'", "verbs: devices, featurize, train,", "predict", "--help"]);
+        Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1), "one line: " + error);
         Assert.That(error, Does.Not.Contain("Required command"));
+    }
+
+    [Test]
+    public void NoVerb_OneLineListingTheVerbs_ExitsWithCode2()
+    {
+        foreach (var args in new[] { Array.Empty<string>(), ["--train", Train] })
+        {
+            var (code, _, error) = CliRunner.Run(args);
+            Assert.That(code, Is.EqualTo(CliApp.InvalidInput), error);
+            AssertOneErrorLine(error, [args.Length == 0 ? "error: no verb given;" : "error: no verb given before '--train';", "verbs: devices, featurize, train,", "--help"]);
+            Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1), "one line: " + error);
+            Assert.That(error, Does.Not.Contain("Required command").And.Not.Contain("Unrecognized"));
+        }
+    }
+
+    [Test]
+    public void NoVerb_RealProcess_OneLineAndExitCode2()
+    {
+        using var child = ChildCli.Start();
+        Assert.That(child.WaitForExit(TimeSpan.FromMinutes(1)), Is.EqualTo(CliApp.InvalidInput), child.Error);
+        Assert.That(child.Error.Trim().Split('\n'), Has.Length.EqualTo(1), child.Error);
+        Assert.That(child.Error, Does.StartWith("error: no verb given; verbs: "));
     }
 
     [Test]
