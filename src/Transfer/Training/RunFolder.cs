@@ -203,9 +203,27 @@ public sealed class RunFolder
 
     // ---- config.json ------------------------------------------------------------------------
 
-    /// <summary>Writes <c>config.json</c>.</summary>
+    /// <summary>
+    /// Writes <c>config.json</c>. A member that does not apply to the run (a schedule parameter the
+    /// schedule does not use, no test file, no source model) is left out rather than written as
+    /// null, so the file holds no null and reads back, as <c>--config</c> too, as the same options.
+    /// </summary>
     public void WriteConfig(RunConfig config) =>
-        WriteAtomically(ConfigPath, JsonSerializer.Serialize(config, TransferJson.Default.RunConfig));
+        WriteAtomically(ConfigPath, JsonSerializer.Serialize(config, ConfigWithoutNulls.RunConfig));
+
+    private static readonly TransferJson ConfigWithoutNulls = new(new JsonSerializerOptions(TransferJson.Default.Options)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    });
+
+    /// <summary>
+    /// The <c>config.json</c> keys whose member may be null — those earlier versions wrote as
+    /// <c>null</c> when the run did not use them (<c>"lr_factor": null</c> under a constant
+    /// schedule, <c>"test": null</c> without a test file). In a run folder's config.json such a
+    /// null means "not set"; anywhere else a null is an error (see <c>--config</c>).
+    /// </summary>
+    public static IReadOnlySet<string> ConfigKeysRecordedAsNullWhenUnused { get; } =
+        TransferJson.Default.RunConfig.Properties.Where(p => p.IsGetNullable).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Reads <c>config.json</c>; an unknown value or a damaged file names the file.</summary>
     /// <exception cref="OptionException">On <c>Resume</c>: there is no config.json here.</exception>
