@@ -51,7 +51,10 @@ public static class Ensemble
             throw new OptionException(nameof(TrainRunOptions.TargetColumn), options.TargetColumn,
                 "an ensemble takes one target column in this version; several targets are trained by a single training run.");
         }
-        var folder = RunFolder.CreateNew(options.OutputDirectory).Path;
+        // The ensemble folder is held for the whole ensemble, as a run holds its folder.
+        var (ensembleFolder, held) = RunFolder.CreateLocked(options.OutputDirectory);
+        using var ensembleLock = held;
+        var folder = ensembleFolder.Path;
         var runs = new List<TrainRunSummary>();
         for (var k = 1; k <= members && !cancellation.IsCancellationRequested; k++)
         {

@@ -83,6 +83,8 @@ public sealed class RunFolder
         }
         if (Directory.Exists(path) && HasContent(path))
         {
+            // A run still at work in it is named as such, with its holder, rather than as "not empty".
+            new RunFolder(path).ThrowIfHeld(nameof(TrainRunOptions.OutputDirectory));
             throw new OptionException(nameof(TrainRunOptions.OutputDirectory), path, "the folder exists and is not empty; choose a new run folder (nothing was overwritten).");
         }
     }
@@ -131,39 +133,136 @@ public sealed class RunFolder
     /// <summary>The lock file (an advisory lock held for a run's life); <c>.holder</c> beside it says who holds it.</summary>
     public const string LockFileName = ".run.lock";
 
+    // A probe (ThrowIfHeld) holds the lock for an instant: a few tries over this long tell it from a run.
+    private const int LockAttempts = 5;
+    private static readonly TimeSpan LockRetryDelay = TimeSpan.FromMilliseconds(20);
+
+    // How long a refused run waits for the holder's line (written just after it took the lock).
+    private static readonly TimeSpan HolderWait = TimeSpan.FromSeconds(1);
+
+    private string LockPath => Combine(LockFileName);
+
+    private string HolderPath => LockPath + ".holder";
+
     /// <summary>
     /// Takes the folder's lock for a run's whole life (new runs and <c>--resume</c>); disposing it
     /// releases it. The lock is the operating system's (an exclusive advisory lock on
-    /// <see cref="LockFileName"/>), so a crashed run's lock is released with its process and a later
-    /// run never mistakes a stale lock for a live one.
+    /// <see cref="LockFileName"/>), so a crashed run's lock is released with its process: the lock
+    /// file a SIGKILL leaves behind is stale, and the next run simply takes it over.
     /// </summary>
-    /// <exception cref="OptionException">On <c>OutputDirectory</c>: another run holds the folder.</exception>
-    public IDisposable Lock()
+    /// <param name="option">The option that named this folder (<c>OutputDirectory</c>, or <c>Resume</c>), for the error.</param>
+    /// <exception cref="OptionException">On <paramref name="option"/>: another run holds the folder; the message names it and the holder.</exception>
+    public IDisposable Lock(string option = nameof(TrainRunOptions.OutputDirectory))
     {
-        var lockPath = Combine(LockFileName);
-        var holderPath = lockPath + ".holder";
-        FileStream stream;
-        try
+        FileStream? stream = null;
+        for (var attempt = 1; stream is null; attempt++)
         {
-            // FileShare.None is an exclusive flock on Unix and a share-mode lock on Windows.
-            stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException e)
-        {
-            string holder;
             try
             {
-                holder = File.ReadAllText(holderPath).Trim();
+                // FileShare.None is an exclusive flock on Unix and a share-mode lock on Windows.
+                stream = new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
-            catch (IOException)
+            catch (IOException e) when (IsHeldElsewhere(e))
             {
-                holder = "another process";
+                if (attempt == LockAttempts)
+                {
+                    throw Held(option, e);
+                }
+                Thread.Sleep(LockRetryDelay);
             }
-            throw new OptionException(nameof(TrainRunOptions.OutputDirectory), Path, $"another run is using this folder ({holder}); wait for it to finish or choose another run folder.", e);
         }
-        File.WriteAllText(holderPath, string.Create(CultureInfo.InvariantCulture,
+        var held = new FolderLock(stream, LockPath, HolderPath);
+        try
+        {
+            WriteHolder();
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+        return held;
+    }
+
+    // Refuses the folder when a live run holds its lock; takes nothing (a stale or absent lock is no obstacle).
+    private void ThrowIfHeld(string option)
+    {
+        if (!File.Exists(LockPath))
+        {
+            return;
+        }
+        try
+        {
+            using var probe = new FileStream(LockPath, FileMode.Open, FileAccess.Read, FileShare.None);
+        }
+        catch (IOException e) when (IsHeldElsewhere(e))
+        {
+            throw Held(option, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Gone meanwhile, or unreadable: no live run to name; the caller goes on to its own check.
+        }
+    }
+
+    // A lock refused because another open file holds it; a missing file or folder is another matter.
+    private static bool IsHeldElsewhere(IOException e) =>
+        e is not (FileNotFoundException or DirectoryNotFoundException or PathTooLongException);
+
+    private OptionException Held(string option, IOException e) =>
+        new(option, Path, $"another run is using this folder ({Holder()}); wait for it to finish or choose another run folder.", e);
+
+    // The holder's line, written atomically so that it is read whole. It may be missing, or a
+    // crashed run's, for the instant between the new holder taking the lock and writing it.
+    private string Holder()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var line = ReadHolder();
+            if ((line is not null && IsLive(line)) || clock.Elapsed > HolderWait)
+            {
+                return line ?? "another process";
+            }
+            Thread.Sleep(LockRetryDelay);
+        }
+    }
+
+    private string? ReadHolder()
+    {
+        try
+        {
+            return File.ReadAllText(HolderPath).Trim() is { Length: > 0 } line ? line : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private void WriteHolder() =>
+        WriteAtomically(HolderPath, string.Create(CultureInfo.InvariantCulture,
             $"process {Environment.ProcessId} on {Environment.MachineName}, since {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC"));
-        return new FolderLock(stream, lockPath, holderPath);
+
+    // Whether a holder line ("process N on HOST, since …") may name a live process: false only for a
+    // process of this machine that has ended.
+    private static bool IsLive(string holder)
+    {
+        var words = holder.Split(' ', ',');
+        if (words.Length < 4 || words[0] != "process" || words[2] != "on" || words[3] != Environment.MachineName
+            || !int.TryParse(words[1], NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+        {
+            return true;
+        }
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
     }
 
     // Removes the files while still holding the lock, then lets go: a run that opens the path
@@ -178,8 +277,8 @@ public sealed class RunFolder
             {
                 return;
             }
-            File.Delete(holderPath);
-            File.Delete(lockPath);
+            CsvOutput.DeleteQuietly(holderPath);
+            CsvOutput.DeleteQuietly(lockPath);
             held.Dispose();
         }
     }
