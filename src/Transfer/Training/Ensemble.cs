@@ -71,8 +71,13 @@ public static class Ensemble
             }
             runs.Add(TrainingRun.Run(memberOptions, log, progress, cancellation));
         }
-        File.WriteAllText(Path.Combine(folder, FileName), JsonSerializer.Serialize(
-            new EnsembleFile { Members = [.. Enumerable.Range(1, runs.Count).Select(MemberName)] }, TransferJson.Default.EnsembleFile));
+        var ensembleJson = JsonSerializer.Serialize(
+            new EnsembleFile { Members = [.. Enumerable.Range(1, runs.Count).Select(MemberName)] }, TransferJson.Default.EnsembleFile);
+        CsvOutput.WriteAtomically(Path.Combine(folder, FileName), writer =>
+        {
+            writer.Write(ensembleJson);
+            return 0;
+        });
 
         var metrics = new List<RegressionMetrics>();
         var correlations = new Dictionary<string, double>(StringComparer.Ordinal);

@@ -410,33 +410,64 @@ public sealed class RunFolder
         return rows;
     }
 
-    /// <summary>Writes <c>metrics.csv</c> one flushed line per epoch.</summary>
+    /// <summary>
+    /// Writes <c>metrics.csv</c> one flushed line per epoch. The file is begun by temporary file and
+    /// rename (a resumed run's rewrite never leaves it half-written), and a line that cannot be
+    /// appended whole (a full disk) is cut off again, so the file only ever holds whole lines.
+    /// </summary>
     public sealed class MetricsWriter : IDisposable
     {
-        private readonly StreamWriter _writer;
+        private readonly string _path;
+        private readonly FileStream _stream;
 
         internal MetricsWriter(string path, LossKind loss, IReadOnlyList<string> targetNames)
         {
-            _writer = new StreamWriter(path);
-            _writer.WriteLine($"epoch,train_{loss.ToName()},val_mae,lr,grad_norm,weight_norm,seconds"
-                + string.Concat(targetNames.Select(name => "," + CsvOutput.Escape("val_mae_" + name))));
+            _path = path;
+            var header = $"epoch,train_{loss.ToName()},val_mae,lr,grad_norm,weight_norm,seconds"
+                + string.Concat(targetNames.Select(name => "," + CsvOutput.Escape("val_mae_" + name)));
+            CsvOutput.WriteAtomically(path, writer =>
+            {
+                writer.WriteLine(header);
+                return 0;
+            });
+            // Unbuffered: each line goes to the file in one write, and a failed one can be cut off.
+            _stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 0);
         }
 
         /// <summary>
         /// Appends one epoch, in target units (<paramref name="lossScale"/> and <paramref name="maeScale"/> map training units to them);
         /// a multi-output run's per-target MAEs (<see cref="EpochMetrics.ValidationMaePerTarget"/>) are written as given, already in each target's units.
         /// </summary>
+        /// <exception cref="IOException">The line could not be written (it is not left half-written); the message names the file.</exception>
         public void Append(EpochMetrics m, double lossScale, double maeScale)
         {
             ArgumentNullException.ThrowIfNull(m);
-            _writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            var line = string.Create(CultureInfo.InvariantCulture,
                 $"{m.Epoch},{m.TrainLoss * lossScale:G9},{m.ValidationMae * maeScale:G9},{m.LearningRate:G6},{m.GradientNorm:G6},{m.WeightNorm:G6},{m.Seconds:F3}")
-                + string.Concat((m.ValidationMaePerTarget ?? []).Select(mae => string.Create(CultureInfo.InvariantCulture, $",{mae:G9}"))));
-            _writer.Flush();
+                + string.Concat((m.ValidationMaePerTarget ?? []).Select(mae => string.Create(CultureInfo.InvariantCulture, $",{mae:G9}")))
+                + Environment.NewLine;
+            var length = _stream.Length;
+            try
+            {
+                _stream.Write(System.Text.Encoding.UTF8.GetBytes(line));
+                _stream.Flush();
+            }
+            catch (IOException e)
+            {
+                try
+                {
+                    _stream.SetLength(length);
+                }
+                catch (IOException)
+                {
+                    // The write's failure is the one to report.
+                }
+                throw new IOException(string.Create(CultureInfo.InvariantCulture, $"{_path}: could not append epoch {m.Epoch} ({e.Message})."), e);
+            }
         }
 
         /// <inheritdoc />
-        public void Dispose() => _writer.Dispose();
+        public void Dispose() => _stream.Dispose();
     }
 
     // ---- checkpoint.safetensors -------------------------------------------------------------
