@@ -92,11 +92,15 @@ public static class CliApp
 
     private static void ReportParseErrors(ParseResult parse, string[] args, TextWriter error)
     {
-        // No verb matched: name what was typed and the verbs there are, not System.CommandLine's
-        // "Required command was not provided." followed by the unrecognised word.
-        if (parse.CommandResult.Command is RootCommand root && args.Length > 0 && !args[0].StartsWith('-'))
+        // No verb matched — none given, an option before any verb, or an unknown word: one line
+        // naming what was typed and the verbs there are, not System.CommandLine's "Required command
+        // was not provided." followed by each unrecognised word.
+        if (parse.CommandResult.Command is RootCommand root)
         {
-            error.WriteLine($"error: unknown verb '{args[0]}'; verbs: {string.Join(", ", root.Subcommands.Select(c => c.Name))}.");
+            var what = args.Length == 0 ? "no verb given"
+                : args[0].StartsWith('-') ? $"no verb given before '{args[0]}'"
+                : $"unknown verb '{args[0]}'";
+            error.WriteLine($"error: {what}; verbs: {string.Join(", ", root.Subcommands.Select(c => c.Name))}. Run 'cpilgpu <verb> --help' for a verb's options.");
             return;
         }
         var config = parse.CommandResult.Command.Options.Any(o => o.Name == ConfigFile.OptionName)

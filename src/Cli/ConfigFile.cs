@@ -15,9 +15,12 @@ namespace CrossPropertyILGPU.Cli;
 /// place), so a run's resolved config can be reused as it is; its records of what happened
 /// (<see cref="RunConfig.RecordOnlyKeys"/>) are ignored. An enum-valued option with an unknown value
 /// is an error naming the file, the key and the value.
-/// Null values and empty strings leave the option at its default; an unknown key is an error
-/// naming the key and the file. Paths in it are relative to the working directory, as on the
-/// command line and in config.json.
+/// A <c>null</c> is an error naming the file and the key (leave a key out for its default), with
+/// one exception: a run folder's config.json (it has the record-only keys) from versions that
+/// wrote the members a run did not use as null (<see cref="RunFolder.ConfigKeysRecordedAsNullWhenUnused"/>);
+/// there such a null means "not set". Empty strings leave the option at its default; an unknown key
+/// is an error naming the key and the file. Paths in it are relative to the working directory, as
+/// on the command line and in config.json.
 /// </summary>
 internal static class ConfigFile
 {
@@ -25,7 +28,7 @@ internal static class ConfigFile
     public const string OptionName = "--config";
 
     private static bool IsUnset(JsonElement value) =>
-        value.ValueKind is JsonValueKind.Null or JsonValueKind.False || (value.ValueKind == JsonValueKind.Number && value.GetDouble() == 0);
+        value.ValueKind is JsonValueKind.False || (value.ValueKind == JsonValueKind.Number && value.GetDouble() == 0);
 
     /// <summary>
     /// The arguments with the config file's options inserted after the verb, leaving out every
@@ -45,13 +48,23 @@ internal static class ConfigFile
             .Where(o => o.Name.StartsWith("--", StringComparison.Ordinal) && o.Name != OptionName && o.Name != "--help")
             .ToDictionary(o => Key(o.Name[2..]), StringComparer.Ordinal);
         var inserted = new List<string>();
-        foreach (var (key, value) in Read(path))
+        var entries = Read(path);
+        var isRunConfig = entries.Any(e => RunConfig.RecordOnlyKeys.Contains(Key(e.Key)));
+        foreach (var (key, value) in entries)
         {
             // A config.json key names its option through RunConfig's schema; any other key is a flag name.
             var name = Key(key);
             if (RunConfig.RecordOnlyKeys.Contains(name))
             {
                 continue;
+            }
+            if (value.ValueKind == JsonValueKind.Null)
+            {
+                if (isRunConfig && RunFolder.ConfigKeysRecordedAsNullWhenUnused.Contains(name))
+                {
+                    continue; // an older run folder's record of a member the run did not use
+                }
+                throw new UsageException($"{path}: key '{key}' is null; give it a value, or leave the key out to use the option's default.");
             }
             var fromRunConfig = RunConfig.OptionOfKey.TryGetValue(name, out var property);
             if (fromRunConfig && OptionFlags.Has(property!))
@@ -60,7 +73,7 @@ internal static class ConfigFile
             }
             if (!options.TryGetValue(name, out var option) && fromRunConfig && IsUnset(value))
             {
-                continue; // a config.json of train or pretrain records finetune's options as null, false and 0
+                continue; // a config.json of train or pretrain records finetune's options as false and 0
             }
             if (option is null)
             {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace CrossPropertyILGPU.Cli.Tests;
 
@@ -154,6 +155,75 @@ public sealed class ConfigFileTests
         Assert.That(code, Is.EqualTo(CliApp.InvalidInput));
         Assert.That(error, Does.Contain(config).And.Contain("'max_epoch'").And.Contain("max_epochs"));
         Assert.That(Directory.Exists(run), Is.False);
+    }
+
+    [TestCase("max_epochs")]
+    [TestCase("test")]
+    [TestCase("lr_factor")]
+    public void Config_NullValue_IsAnErrorNamingTheFileAndTheKey(string key)
+    {
+        var config = WriteConfig("nulls.json", $$"""{ "train": [{{JsonSerializer.Serialize(Train)}}], "max_epochs": 2, "{{key}}": null }""");
+        var run = Path.Combine(_scratch, "never");
+
+        var (code, _, error) = CliRunner.Run("train", "--config", config, "--device", "cpu", "--out", run);
+
+        Assert.That(code, Is.EqualTo(CliApp.InvalidInput), error);
+        Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1), error);
+        Assert.That(error, Does.Contain($"error: {config}: key '{key}' is null").And.Contain("leave the key out"));
+        Assert.That(Directory.Exists(run), Is.False);
+    }
+
+    [Test]
+    public void Config_ARunFoldersConfigJsonWithANullOnAKeyItNeverLeavesUnset_IsAnError()
+    {
+        // A config.json edited by hand: max_epochs is never recorded as null, so this null is the user's.
+        var first = Path.Combine(_scratch, "first");
+        var (code, _, error) = CliRunner.Run("train", "--train", Train, "--arch", "16x1D-1", "--max-epochs", "1", "--device", "cpu", "--out", first);
+        Assert.That(code, Is.Zero, error);
+        var edited = JsonNode.Parse(File.ReadAllText(Path.Combine(first, "config.json")))!.AsObject();
+        edited["max_epochs"] = null;
+        var config = WriteConfig("edited.json", edited.ToJsonString());
+
+        (code, _, error) = CliRunner.Run("train", "--config", config, "--out", Path.Combine(_scratch, "never"));
+
+        Assert.That(code, Is.EqualTo(CliApp.InvalidInput), error);
+        Assert.That(error, Does.Contain($"{config}: key 'max_epochs' is null"));
+    }
+
+    /// <summary>
+    /// Earlier versions wrote the members a run did not use as null (the other schedules'
+    /// parameters, no test file, no source); such a config.json still repeats the run through
+    /// --config, and its run folder still resumes.
+    /// </summary>
+    [Test]
+    public void Config_AnOlderRunFoldersConfigJsonWithNullsForUnusedMembers_StillRepeatsAndResumes()
+    {
+        var first = Path.Combine(_scratch, "first");
+        var (code, _, error) = CliRunner.Run("train", "--train", Train, "--arch", "16x1D-1", "--max-epochs", "2", "--lr", "0.001", "--seed", "9", "--device", "cpu", "--out", first);
+        Assert.That(code, Is.Zero, error);
+        var configPath = Path.Combine(first, "config.json");
+        Assert.That(File.ReadAllText(configPath), Does.Not.Contain("null"), "this version leaves unused members out");
+        var old = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
+        foreach (var key in new[] { "validation", "test", "lr_factor", "lr_patience", "lr_floor", "warmup_epochs", "final_lr", "time_limit_seconds", "splits", "source" })
+        {
+            old[key] = null;
+        }
+        File.WriteAllText(configPath, old.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+
+        var second = Path.Combine(_scratch, "second");
+        (code, _, error) = CliRunner.Run("train", "--config", configPath, "--out", second);
+        Assert.That(code, Is.Zero, error);
+        var repeated = ResolvedConfig(second);
+        foreach (var property in ResolvedConfig(first).EnumerateObject().Where(p => p.Value.ValueKind != JsonValueKind.Null && p.Name != "started"))
+        {
+            Assert.That(repeated.GetProperty(property.Name).GetRawText(), Is.EqualTo(property.Value.GetRawText()), property.Name);
+        }
+        Assert.That(File.ReadAllBytes(Path.Combine(second, "model.safetensors")), Is.EqualTo(File.ReadAllBytes(Path.Combine(first, "model.safetensors"))).AsCollection, "the same run again");
+
+        (code, _, error) = CliRunner.Run("train", "--resume", first, "--max-epochs", "3");
+        Assert.That(code, Is.Zero, error);
+        Assert.That(error, Does.Contain("resuming").And.Contain("after epoch 2"));
+        Assert.That(File.ReadAllLines(Path.Combine(first, "metrics.csv")), Has.Length.EqualTo(4));
     }
 
     [Test]

@@ -36,8 +36,33 @@ public static class CsvOutput
     /// <exception cref="IOException">Writing or renaming failed (a full disk); the message names <paramref name="path"/>.</exception>
     public static T WriteAtomically<T>(string path, Func<TextWriter, T> write)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(write);
+        return Replace(path, stream =>
+        {
+            using var writer = new StreamWriter(stream);
+            return write(writer);
+        });
+    }
+
+    /// <summary>
+    /// Writes <paramref name="bytes"/> to <paramref name="path"/> as <see cref="WriteAtomically{T}"/>
+    /// writes text: under a temporary name, renamed into place, the temporary removed on failure.
+    /// For binary outputs such as ONNX models and PNG plots.
+    /// </summary>
+    /// <exception cref="UsageException"><paramref name="path"/> is a folder, or no file can be created there.</exception>
+    /// <exception cref="IOException">Writing or renaming failed (a full disk); the message names <paramref name="path"/>.</exception>
+    public static void WriteBytesAtomically(string path, ReadOnlyMemory<byte> bytes) =>
+        Replace(path, stream =>
+        {
+            stream.Write(bytes.Span);
+            return 0;
+        });
+
+    // The one copy of the temporary-file-and-rename dance; the stream is the temporary file's and
+    // is closed (flushed) by the time the rename happens.
+    private static T Replace<T>(string path, Func<Stream, T> write)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
         if (Directory.Exists(path))
         {
             throw new UsageException($"{path}: is a folder; give the name of a file to write.");
@@ -46,10 +71,10 @@ public static class CsvOutput
         // process or several) never write into each other's temporary file; the rename makes one
         // of them win whole.
         var temporary = string.Create(CultureInfo.InvariantCulture, $"{path}.{Environment.ProcessId}-{Guid.NewGuid():N}.tmp");
-        StreamWriter writer;
+        FileStream stream;
         try
         {
-            writer = new StreamWriter(temporary);
+            stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
@@ -58,9 +83,9 @@ public static class CsvOutput
         try
         {
             T result;
-            using (writer)
+            using (stream)
             {
-                result = write(writer);
+                result = write(stream);
             }
             File.Move(temporary, path, overwrite: true);
             return result;

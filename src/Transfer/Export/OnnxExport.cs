@@ -132,10 +132,8 @@ public static class OnnxExport
             entry.String(2, value);
             model.Bytes(14, entry.ToArray());
         }
-        var bytes = model.ToArray();
-        var temporary = outputPath + ".tmp";
-        File.WriteAllBytes(temporary, bytes);
-        File.Move(temporary, outputPath, overwrite: true);
+        // Beside and renamed into place; a failed write leaves the old file, and no temporary.
+        Data.CsvOutput.WriteBytesAtomically(outputPath, model.ToArray());
         return nodes;
     }
 

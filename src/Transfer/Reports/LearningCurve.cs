@@ -189,6 +189,6 @@ public static class LearningCurve
         plot.XLabel("training rows");
         plot.YLabel("test MAE (target units)");
         plot.ShowLegend(ScottPlot.Alignment.UpperRight);
-        plot.SavePng(outputPath, PlotWidth, PlotHeight);
+        RunPlots.WritePng(plot, outputPath, PlotWidth, PlotHeight);
     }
 }

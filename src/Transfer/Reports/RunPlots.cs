@@ -109,7 +109,7 @@ public static class RunPlots
         plot.XLabel($"true {target}");
         plot.YLabel($"predicted {target}");
         plot.Axes.SetLimits(lo, hi, lo, hi);
-        plot.SavePng(outputPath, ParitySize, ParitySize);
+        WritePng(plot, outputPath, ParitySize, ParitySize);
         return true;
     }
 
@@ -134,8 +134,15 @@ public static class RunPlots
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         plot.YLabel("error (target units)");
         plot.ShowLegend(Alignment.UpperRight);
-        plot.SavePng(outputPath, LossWidth, LossHeight);
+        WritePng(plot, outputPath, LossWidth, LossHeight);
     }
+
+    /// <summary>
+    /// Renders <paramref name="plot"/> as a PNG in memory and writes it beside and renamed into place
+    /// (<see cref="CsvOutput.WriteBytesAtomically"/>): a failure never leaves half an image or a temporary.
+    /// </summary>
+    internal static void WritePng(Plot plot, string outputPath, int width, int height) =>
+        CsvOutput.WriteBytesAtomically(outputPath, plot.GetImageBytes(width, height, ImageFormat.Png));
 
     // "train_mae" → "train MAE", "val_mae" → "validation MAE".
     private static string LegendName(string column)

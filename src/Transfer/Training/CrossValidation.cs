@@ -46,7 +46,8 @@ public static class CrossValidation
         {
             throw new OptionException("Folds", folds.ToString(System.Globalization.CultureInfo.InvariantCulture), $"only {rows.Count} usable rows.");
         }
-        RunFolder.CreateNew(options.OutputDirectory);
+        // The folds' folder is held for the whole cross-validation, as a run holds its folder.
+        using var foldsLock = RunFolder.CreateLocked(options.OutputDirectory).Lock;
         var order = Enumerable.Range(0, rows.Count).ToArray();
         new Random(options.Seed).Shuffle(order);
 

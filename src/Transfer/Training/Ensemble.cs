@@ -51,7 +51,10 @@ public static class Ensemble
             throw new OptionException(nameof(TrainRunOptions.TargetColumn), options.TargetColumn,
                 "an ensemble takes one target column in this version; several targets are trained by a single training run.");
         }
-        var folder = RunFolder.CreateNew(options.OutputDirectory).Path;
+        // The ensemble folder is held for the whole ensemble, as a run holds its folder.
+        var (ensembleFolder, held) = RunFolder.CreateLocked(options.OutputDirectory);
+        using var ensembleLock = held;
+        var folder = ensembleFolder.Path;
         var runs = new List<TrainRunSummary>();
         for (var k = 1; k <= members && !cancellation.IsCancellationRequested; k++)
         {
@@ -68,8 +71,13 @@ public static class Ensemble
             }
             runs.Add(TrainingRun.Run(memberOptions, log, progress, cancellation));
         }
-        File.WriteAllText(Path.Combine(folder, FileName), JsonSerializer.Serialize(
-            new EnsembleFile { Members = [.. Enumerable.Range(1, runs.Count).Select(MemberName)] }, TransferJson.Default.EnsembleFile));
+        var ensembleJson = JsonSerializer.Serialize(
+            new EnsembleFile { Members = [.. Enumerable.Range(1, runs.Count).Select(MemberName)] }, TransferJson.Default.EnsembleFile);
+        CsvOutput.WriteAtomically(Path.Combine(folder, FileName), writer =>
+        {
+            writer.Write(ensembleJson);
+            return 0;
+        });
 
         var metrics = new List<RegressionMetrics>();
         var correlations = new Dictionary<string, double>(StringComparer.Ordinal);

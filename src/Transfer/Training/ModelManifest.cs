@@ -155,8 +155,16 @@ public sealed record ModelManifest
         }
     }
 
-    /// <summary>Writes the manifest as indented JSON.</summary>
-    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, TransferJson.Default.ModelManifest));
+    /// <summary>Writes the manifest as indented JSON, beside and renamed into place (<see cref="Data.CsvOutput.WriteAtomically{T}"/>).</summary>
+    public void Save(string path)
+    {
+        var json = JsonSerializer.Serialize(this, TransferJson.Default.ModelManifest);
+        Data.CsvOutput.WriteAtomically(path, writer =>
+        {
+            writer.Write(json);
+            return 0;
+        });
+    }
 
     /// <summary>Reads a manifest; a missing or foreign file is a <see cref="UsageException"/>.</summary>
     public static ModelManifest Load(string path)

@@ -83,6 +83,8 @@ public sealed class RunFolder
         }
         if (Directory.Exists(path) && HasContent(path))
         {
+            // A run still at work in it is named as such, with its holder, rather than as "not empty".
+            new RunFolder(path).ThrowIfHeld(nameof(TrainRunOptions.OutputDirectory));
             throw new OptionException(nameof(TrainRunOptions.OutputDirectory), path, "the folder exists and is not empty; choose a new run folder (nothing was overwritten).");
         }
     }
@@ -131,39 +133,136 @@ public sealed class RunFolder
     /// <summary>The lock file (an advisory lock held for a run's life); <c>.holder</c> beside it says who holds it.</summary>
     public const string LockFileName = ".run.lock";
 
+    // A probe (ThrowIfHeld) holds the lock for an instant: a few tries over this long tell it from a run.
+    private const int LockAttempts = 5;
+    private static readonly TimeSpan LockRetryDelay = TimeSpan.FromMilliseconds(20);
+
+    // How long a refused run waits for the holder's line (written just after it took the lock).
+    private static readonly TimeSpan HolderWait = TimeSpan.FromSeconds(1);
+
+    private string LockPath => Combine(LockFileName);
+
+    private string HolderPath => LockPath + ".holder";
+
     /// <summary>
     /// Takes the folder's lock for a run's whole life (new runs and <c>--resume</c>); disposing it
     /// releases it. The lock is the operating system's (an exclusive advisory lock on
-    /// <see cref="LockFileName"/>), so a crashed run's lock is released with its process and a later
-    /// run never mistakes a stale lock for a live one.
+    /// <see cref="LockFileName"/>), so a crashed run's lock is released with its process: the lock
+    /// file a SIGKILL leaves behind is stale, and the next run simply takes it over.
     /// </summary>
-    /// <exception cref="OptionException">On <c>OutputDirectory</c>: another run holds the folder.</exception>
-    public IDisposable Lock()
+    /// <param name="option">The option that named this folder (<c>OutputDirectory</c>, or <c>Resume</c>), for the error.</param>
+    /// <exception cref="OptionException">On <paramref name="option"/>: another run holds the folder; the message names it and the holder.</exception>
+    public IDisposable Lock(string option = nameof(TrainRunOptions.OutputDirectory))
     {
-        var lockPath = Combine(LockFileName);
-        var holderPath = lockPath + ".holder";
-        FileStream stream;
-        try
+        FileStream? stream = null;
+        for (var attempt = 1; stream is null; attempt++)
         {
-            // FileShare.None is an exclusive flock on Unix and a share-mode lock on Windows.
-            stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException e)
-        {
-            string holder;
             try
             {
-                holder = File.ReadAllText(holderPath).Trim();
+                // FileShare.None is an exclusive flock on Unix and a share-mode lock on Windows.
+                stream = new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
-            catch (IOException)
+            catch (IOException e) when (IsHeldElsewhere(e))
             {
-                holder = "another process";
+                if (attempt == LockAttempts)
+                {
+                    throw Held(option, e);
+                }
+                Thread.Sleep(LockRetryDelay);
             }
-            throw new OptionException(nameof(TrainRunOptions.OutputDirectory), Path, $"another run is using this folder ({holder}); wait for it to finish or choose another run folder.", e);
         }
-        File.WriteAllText(holderPath, string.Create(CultureInfo.InvariantCulture,
+        var held = new FolderLock(stream, LockPath, HolderPath);
+        try
+        {
+            WriteHolder();
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+        return held;
+    }
+
+    // Refuses the folder when a live run holds its lock; takes nothing (a stale or absent lock is no obstacle).
+    private void ThrowIfHeld(string option)
+    {
+        if (!File.Exists(LockPath))
+        {
+            return;
+        }
+        try
+        {
+            using var probe = new FileStream(LockPath, FileMode.Open, FileAccess.Read, FileShare.None);
+        }
+        catch (IOException e) when (IsHeldElsewhere(e))
+        {
+            throw Held(option, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Gone meanwhile, or unreadable: no live run to name; the caller goes on to its own check.
+        }
+    }
+
+    // A lock refused because another open file holds it; a missing file or folder is another matter.
+    private static bool IsHeldElsewhere(IOException e) =>
+        e is not (FileNotFoundException or DirectoryNotFoundException or PathTooLongException);
+
+    private OptionException Held(string option, IOException e) =>
+        new(option, Path, $"another run is using this folder ({Holder()}); wait for it to finish or choose another run folder.", e);
+
+    // The holder's line, written atomically so that it is read whole. It may be missing, or a
+    // crashed run's, for the instant between the new holder taking the lock and writing it.
+    private string Holder()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var line = ReadHolder();
+            if ((line is not null && IsLive(line)) || clock.Elapsed > HolderWait)
+            {
+                return line ?? "another process";
+            }
+            Thread.Sleep(LockRetryDelay);
+        }
+    }
+
+    private string? ReadHolder()
+    {
+        try
+        {
+            return File.ReadAllText(HolderPath).Trim() is { Length: > 0 } line ? line : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private void WriteHolder() =>
+        WriteAtomically(HolderPath, string.Create(CultureInfo.InvariantCulture,
             $"process {Environment.ProcessId} on {Environment.MachineName}, since {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC"));
-        return new FolderLock(stream, lockPath, holderPath);
+
+    // Whether a holder line ("process N on HOST, since …") may name a live process: false only for a
+    // process of this machine that has ended.
+    private static bool IsLive(string holder)
+    {
+        var words = holder.Split(' ', ',');
+        if (words.Length < 4 || words[0] != "process" || words[2] != "on" || words[3] != Environment.MachineName
+            || !int.TryParse(words[1], NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+        {
+            return true;
+        }
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
     }
 
     // Removes the files while still holding the lock, then lets go: a run that opens the path
@@ -178,8 +277,8 @@ public sealed class RunFolder
             {
                 return;
             }
-            File.Delete(holderPath);
-            File.Delete(lockPath);
+            CsvOutput.DeleteQuietly(holderPath);
+            CsvOutput.DeleteQuietly(lockPath);
             held.Dispose();
         }
     }
@@ -203,9 +302,27 @@ public sealed class RunFolder
 
     // ---- config.json ------------------------------------------------------------------------
 
-    /// <summary>Writes <c>config.json</c>.</summary>
+    /// <summary>
+    /// Writes <c>config.json</c>. A member that does not apply to the run (a schedule parameter the
+    /// schedule does not use, no test file, no source model) is left out rather than written as
+    /// null, so the file holds no null and reads back, as <c>--config</c> too, as the same options.
+    /// </summary>
     public void WriteConfig(RunConfig config) =>
-        WriteAtomically(ConfigPath, JsonSerializer.Serialize(config, TransferJson.Default.RunConfig));
+        WriteAtomically(ConfigPath, JsonSerializer.Serialize(config, ConfigWithoutNulls.RunConfig));
+
+    private static readonly TransferJson ConfigWithoutNulls = new(new JsonSerializerOptions(TransferJson.Default.Options)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    });
+
+    /// <summary>
+    /// The <c>config.json</c> keys whose member may be null — those earlier versions wrote as
+    /// <c>null</c> when the run did not use them (<c>"lr_factor": null</c> under a constant
+    /// schedule, <c>"test": null</c> without a test file). In a run folder's config.json such a
+    /// null means "not set"; anywhere else a null is an error (see <c>--config</c>).
+    /// </summary>
+    public static IReadOnlySet<string> ConfigKeysRecordedAsNullWhenUnused { get; } =
+        TransferJson.Default.RunConfig.Properties.Where(p => p.IsGetNullable).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Reads <c>config.json</c>; an unknown value or a damaged file names the file.</summary>
     /// <exception cref="OptionException">On <c>Resume</c>: there is no config.json here.</exception>
@@ -293,33 +410,64 @@ public sealed class RunFolder
         return rows;
     }
 
-    /// <summary>Writes <c>metrics.csv</c> one flushed line per epoch.</summary>
+    /// <summary>
+    /// Writes <c>metrics.csv</c> one flushed line per epoch. The file is begun by temporary file and
+    /// rename (a resumed run's rewrite never leaves it half-written), and a line that cannot be
+    /// appended whole (a full disk) is cut off again, so the file only ever holds whole lines.
+    /// </summary>
     public sealed class MetricsWriter : IDisposable
     {
-        private readonly StreamWriter _writer;
+        private readonly string _path;
+        private readonly FileStream _stream;
 
         internal MetricsWriter(string path, LossKind loss, IReadOnlyList<string> targetNames)
         {
-            _writer = new StreamWriter(path);
-            _writer.WriteLine($"epoch,train_{loss.ToName()},val_mae,lr,grad_norm,weight_norm,seconds"
-                + string.Concat(targetNames.Select(name => "," + CsvOutput.Escape("val_mae_" + name))));
+            _path = path;
+            var header = $"epoch,train_{loss.ToName()},val_mae,lr,grad_norm,weight_norm,seconds"
+                + string.Concat(targetNames.Select(name => "," + CsvOutput.Escape("val_mae_" + name)));
+            CsvOutput.WriteAtomically(path, writer =>
+            {
+                writer.WriteLine(header);
+                return 0;
+            });
+            // Unbuffered: each line goes to the file in one write, and a failed one can be cut off.
+            _stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 0);
         }
 
         /// <summary>
         /// Appends one epoch, in target units (<paramref name="lossScale"/> and <paramref name="maeScale"/> map training units to them);
         /// a multi-output run's per-target MAEs (<see cref="EpochMetrics.ValidationMaePerTarget"/>) are written as given, already in each target's units.
         /// </summary>
+        /// <exception cref="IOException">The line could not be written (it is not left half-written); the message names the file.</exception>
         public void Append(EpochMetrics m, double lossScale, double maeScale)
         {
             ArgumentNullException.ThrowIfNull(m);
-            _writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            var line = string.Create(CultureInfo.InvariantCulture,
                 $"{m.Epoch},{m.TrainLoss * lossScale:G9},{m.ValidationMae * maeScale:G9},{m.LearningRate:G6},{m.GradientNorm:G6},{m.WeightNorm:G6},{m.Seconds:F3}")
-                + string.Concat((m.ValidationMaePerTarget ?? []).Select(mae => string.Create(CultureInfo.InvariantCulture, $",{mae:G9}"))));
-            _writer.Flush();
+                + string.Concat((m.ValidationMaePerTarget ?? []).Select(mae => string.Create(CultureInfo.InvariantCulture, $",{mae:G9}")))
+                + Environment.NewLine;
+            var length = _stream.Length;
+            try
+            {
+                _stream.Write(System.Text.Encoding.UTF8.GetBytes(line));
+                _stream.Flush();
+            }
+            catch (IOException e)
+            {
+                try
+                {
+                    _stream.SetLength(length);
+                }
+                catch (IOException)
+                {
+                    // The write's failure is the one to report.
+                }
+                throw new IOException(string.Create(CultureInfo.InvariantCulture, $"{_path}: could not append epoch {m.Epoch} ({e.Message})."), e);
+            }
         }
 
         /// <inheritdoc />
-        public void Dispose() => _writer.Dispose();
+        public void Dispose() => _stream.Dispose();
     }
 
     // ---- checkpoint.safetensors -------------------------------------------------------------

@@ -59,7 +59,7 @@ public static class TrainingRun
         CheckOutputs(options, network, source, data);
         var folder = new RunFolder(options.OutputDirectory);
         // A resumed run holds its folder from the start; a new one from its creation below.
-        using var resumeLock = options.Resume ? folder.Lock() : null;
+        using var resumeLock = options.Resume ? folder.Lock(nameof(TrainRunOptions.Resume)) : null;
         var resume = ResumeState(options, folder, data);
 
         using var lease = BackendPool.Rent(options.Device, options.Gemm);

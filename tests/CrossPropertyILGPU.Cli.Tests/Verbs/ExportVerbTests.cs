@@ -27,6 +27,21 @@ public sealed class ExportVerbTests
     }
 
     [Test]
+    public void Export_OutputIsAFolderOrInAMissingFolder_ExitsWithCode2AndLeavesNoTemporary()
+    {
+        var folder = Path.Combine(_scratch, "exports");
+        Directory.CreateDirectory(folder);
+        foreach (var output in new[] { folder, Path.Combine(_scratch, "missing", "model.onnx") })
+        {
+            var (code, _, error) = CliRunner.Run("export", "--model", SourceModel, "--output", output);
+            Assert.That(code, Is.EqualTo(CliApp.InvalidInput), error);
+            Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1), error);
+            Assert.That(error, Does.StartWith($"error: {output}: "));
+        }
+        Assert.That(Directory.GetFileSystemEntries(_scratch, "*", SearchOption.AllDirectories), Is.EqualTo(new[] { folder }).AsCollection, "nothing written, no temporary");
+    }
+
+    [Test]
     public void Export_UnknownFormat_ExitsWithCode2AndWritesNothing()
     {
         var output = Path.Combine(_scratch, "model.pb");

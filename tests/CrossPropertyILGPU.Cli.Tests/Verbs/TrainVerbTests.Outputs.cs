@@ -88,6 +88,54 @@ public sealed partial class TrainVerbTests
         }
     }
 
+    /// <summary>
+    /// A 2 MiB tmpfs holds the run's first files and one 1.4 MB checkpoint of a 256x2-1 net, but not
+    /// a second beside it: epoch 1's checkpoint is written, epoch 2's temporary fills the disk. The
+    /// error names the checkpoint, the temporary is removed, and the checkpoint of epoch 1 is left
+    /// whole — a --resume from it (on a disk with room) ends byte-identical to an uninterrupted run.
+    /// </summary>
+    [Test]
+    public void Train_DiskFullAtALaterCheckpoint_KeepsThePreviousCheckpointWholeAndRemovesTheTemporary()
+    {
+        var disk = Path.Combine(_scratch, "disk");
+        Directory.CreateDirectory(disk);
+        if (!OperatingSystem.IsLinux() || RunTool("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", disk) != 0)
+        {
+            Assert.Ignore("Cannot mount a small tmpfs here (needs Linux and root, or mount permission); the full-disk case is not exercised.");
+        }
+        string[] Args(string run) => ["train", "--train", Train, "--arch", "256x2-1", "--max-epochs", "3", "--device", "cpu", "--quiet", "--out", run];
+        var copy = Path.Combine(_scratch, "copy");
+        try
+        {
+            var run = Path.Combine(disk, "run");
+            var (code, _, error) = CliRunner.Run(Args(run));
+            Assert.That(code, Is.EqualTo(CliApp.RuntimeFailure), error);
+            AssertOneErrorLine(error, [Path.Combine(run, "checkpoint.safetensors") + ":", "could not write the checkpoint"]);
+            // An epoch's line follows its checkpoint: epoch 1's was written, epoch 2's is the one that failed.
+            Assert.That(error, Does.Contain("epoch     1").And.Not.Contain("epoch     2"), "epoch 2's checkpoint is the one that failed");
+            Assert.That(Directory.GetFiles(run, "*.tmp"), Is.Empty, "the partial temporary is removed (it would keep the disk full)");
+            Assert.That(File.Exists(Path.Combine(run, "model.safetensors")), Is.False);
+            Directory.CreateDirectory(copy);
+            foreach (var file in Directory.GetFiles(run))
+            {
+                File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+            }
+        }
+        finally
+        {
+            RunTool("umount", disk);
+        }
+
+        var (resumed, _, resumeError) = CliRunner.Run("train", "--resume", copy);
+        Assert.That(resumed, Is.Zero, resumeError);
+        Assert.That(resumeError, Does.Contain("after epoch 1"), "epoch 1's checkpoint, whole");
+        var straight = Path.Combine(_scratch, "straight");
+        var (code2, _, error2) = CliRunner.Run(Args(straight));
+        Assert.That(code2, Is.Zero, error2);
+        Assert.That(File.ReadAllBytes(Path.Combine(copy, "model.safetensors")), Is.EqualTo(File.ReadAllBytes(Path.Combine(straight, "model.safetensors"))).AsCollection);
+        Assert.That(MetricsWithoutSeconds(copy), Is.EqualTo(MetricsWithoutSeconds(straight)).AsCollection);
+    }
+
     private static int RunTool(string name, params string[] args)
     {
         try
@@ -107,8 +155,31 @@ public sealed partial class TrainVerbTests
     {
         var (code, _, error) = CliRunner.Run("trian", "--train", Train);
         Assert.That(code, Is.EqualTo(CliApp.InvalidInput), error);
-        AssertOneErrorLine(error, ["unknown verb 'trian'", "verbs: devices, featurize, train,", "predict"]);
+        AssertOneErrorLine(error, ["unknown verb 'trian'", "verbs: devices, featurize, train,", "predict", "--help"]);
+        Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1), "one line: " + error);
         Assert.That(error, Does.Not.Contain("Required command"));
+    }
+
+    [Test]
+    public void NoVerb_OneLineListingTheVerbs_ExitsWithCode2()
+    {
+        foreach (var args in new[] { Array.Empty<string>(), ["--train", Train] })
+        {
+            var (code, _, error) = CliRunner.Run(args);
+            Assert.That(code, Is.EqualTo(CliApp.InvalidInput), error);
+            AssertOneErrorLine(error, [args.Length == 0 ? "error: no verb given;" : "error: no verb given before '--train';", "verbs: devices, featurize, train,", "--help"]);
+            Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1), "one line: " + error);
+            Assert.That(error, Does.Not.Contain("Required command").And.Not.Contain("Unrecognized"));
+        }
+    }
+
+    [Test]
+    public void NoVerb_RealProcess_OneLineAndExitCode2()
+    {
+        using var child = ChildCli.Start();
+        Assert.That(child.WaitForExit(TimeSpan.FromMinutes(1)), Is.EqualTo(CliApp.InvalidInput), child.Error);
+        Assert.That(child.Error.Trim().Split('\n'), Has.Length.EqualTo(1), child.Error);
+        Assert.That(child.Error, Does.StartWith("error: no verb given; verbs: "));
     }
 
     [Test]

@@ -145,9 +145,39 @@ public sealed class FormulaParserTests
     [TestCase("Ti2.O", "Ti:2 O:1")]                   // not before a digit: an adduct, same amounts
     [TestCase("Fe2O3 .5H2O", "Fe:2 O:8 H:10")]        // cannot start an amount after a space
     [TestCase("Fe2.5.5O", "Fe:2.5 O:5")]
+    [TestCase("Zn.Fe", "Zn:1 Fe:1")]                  // before a letter: a separator, as '·'
+    [TestCase("ClSS.NaMg6", "Cl:1 S:2 Na:1 Mg:6")]
+    [TestCase("Fe2O3.(H2O)3", "Fe:2 O:6 H:6")]        // before a bracket: a separator
     public void Parse_Dot_IsReadByTheDocumentedRules(string formula, string expected)
     {
         Assert.That(Parse(formula), Is.EqualTo(expected));
+    }
+
+    // The README's rule for '.' ("Data files"), example by example: the README names each of these
+    // formulas and says how it reads, and the parser must read it so.
+    [TestCase("Fe0.5", "Fe0.5")]                       // before a digit: a decimal point
+    [TestCase("Hg7.5As4Cl6", "Hg7.5As4Cl6")]
+    [TestCase("CuSO4.5H2O", "CuSO4·5H2O")]             // except water of crystallisation
+    [TestCase("Na2CO3.10H2O", "Na2CO3·10H2O")]
+    [TestCase("Fe2O3.H2O", "Fe2O3·H2O")]               // before a letter or bracket: a separator
+    [TestCase("CaCO3.MgCO3", "CaCO3·MgCO3")]
+    [TestCase("Zn.Fe", "Zn·Fe")]
+    public void Parse_Dot_ReadsAsTheReadmeSays(string formula, string sameAs)
+    {
+        Assert.That(Parse(formula), Is.EqualTo(Parse(sameAs)));
+        var readme = File.ReadAllText(Path.Combine(CrossPropertyILGPU.Tests.Shared.RepositoryFiles.Root(), "README.md"));
+        Assert.That(readme, Does.Contain($"`{formula}`"), "the README states this example's reading");
+    }
+
+    [Test]
+    public void Readme_DotRule_SaysWhatTheParserDoes()
+    {
+        var readme = File.ReadAllText(Path.Combine(CrossPropertyILGPU.Tests.Shared.RepositoryFiles.Root(), "README.md"));
+        Assert.That(readme, Does.Contain("before a letter or a bracket it can only be a separator"));
+        Assert.That(readme, Does.Contain("so `Zn.Fe` is Zn + Fe"));
+        Assert.That(readme, Does.Not.Contain("counts as a separator only before a"), "the old, wrong rule");
+        Assert.That(readme, Does.Contain("`K2SO4.2MgSO4` is K2SO4.2 + MgSO4"));
+        Assert.That(Parse("K2SO4.2MgSO4"), Is.EqualTo(Parse("K2SO4.2·MgSO4")));
     }
 
     [TestCase("CH3COOH", "C:2 H:4 O:2")]

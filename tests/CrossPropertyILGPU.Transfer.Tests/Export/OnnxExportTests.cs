@@ -86,6 +86,30 @@ public sealed class OnnxExportTests : ScratchTests
     }
 
     [Test]
+    public void Write_ReplacesAnExistingFileByRename_AndABadOutputLeavesNoTemporary()
+    {
+        var run = TrainingRun.Run(new TrainRunOptions
+        {
+            TrainPaths = [TestFiles.Jarvis("exfoliation_energy", "exfoliation_energy_training_set.csv")],
+            Architecture = "8x1-1",
+            MaxEpochs = 1,
+            Device = DeviceKind.Cpu,
+            OutputDirectory = Path.Combine(Scratch.FullName, "run"),
+        }, TextWriter.Null);
+        var exports = Path.Combine(Scratch.FullName, "exports");
+        Directory.CreateDirectory(exports);
+        ReplacedByRename.Check(Path.Combine(exports, "model.onnx"), () => OnnxExport.Write(run.OutputDirectory, Path.Combine(exports, "model.onnx")));
+
+        // A folder, or a folder that does not exist, is named as the user's mistake; no temporary stays beside it.
+        var folder = Path.Combine(exports, "a-folder");
+        Directory.CreateDirectory(folder);
+        Assert.That(Assert.Throws<UsageException>(() => OnnxExport.Write(run.OutputDirectory, folder))!.Message, Does.Contain(folder).And.Contain("is a folder"));
+        var missing = Path.Combine(exports, "missing", "model.onnx");
+        Assert.That(Assert.Throws<UsageException>(() => OnnxExport.Write(run.OutputDirectory, missing))!.Message, Does.Contain(missing).And.Contain("cannot be created"));
+        Assert.That(Directory.GetFileSystemEntries(exports).Select(Path.GetFileName), Is.EquivalentTo(new[] { "model.onnx", "old-model.onnx", "a-folder" }));
+    }
+
+    [Test]
     public void Write_MissingModel_IsAUsageErrorAndWritesNothing()
     {
         var path = Path.Combine(Scratch.FullName, "model.onnx");

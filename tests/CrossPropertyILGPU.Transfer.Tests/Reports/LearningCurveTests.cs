@@ -21,6 +21,14 @@ public sealed class LearningCurveTests : ScratchTests
     }, TextWriter.Null).OutputDirectory;
 
     [Test]
+    public void WritePlot_ReplacesAnExistingPlotByRename()
+    {
+        var path = Path.Combine(Scratch.FullName, "learning_curve.png");
+        LearningCurvePoint[] points = [new(0.5, 100, 0.3, 0.2), new(1, 200, 0.2, 0.1)];
+        ReplacedByRename.Check(path, () => LearningCurve.WritePlot(points, "test set", path));
+    }
+
+    [Test]
     public void Run_NestedSubsetsShareTheValidationSplitAndTheCurveIsWritten()
     {
         var folder = Path.Combine(Scratch.FullName, "curve");

@@ -49,6 +49,17 @@ public sealed class RunPlotsTests : ScratchTests
     }
 
     [Test]
+    public void WriteParityAndWriteLoss_ReplaceAnExistingPlotByRename()
+    {
+        var folder = RunFolder();
+        ReplacedByRename.Check(Path.Combine(folder, "parity_test.png"),
+            () => RunPlots.WriteParity(Path.Combine(folder, "predictions_test.csv"), "test", Path.Combine(folder, "parity_test.png")));
+        ReplacedByRename.Check(Path.Combine(folder, "loss.png"),
+            () => RunPlots.WriteLoss(Path.Combine(folder, "metrics.csv"), Path.Combine(folder, "loss.png")));
+        Assert.That(PngSize(Path.Combine(folder, "loss.png")), Is.EqualTo((RunPlots.LossWidth, RunPlots.LossHeight)));
+    }
+
+    [Test]
     public void TryWrite_WarnsInsteadOfThrowingAndLeavesTheRunFilesAlone()
     {
         var folder = RunFolder();

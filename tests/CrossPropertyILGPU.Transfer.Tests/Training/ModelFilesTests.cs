@@ -134,6 +134,15 @@ public sealed class ModelFilesTests
     }
 
     [Test]
+    public void ManifestSave_ReplacesAnExistingManifestByRename()
+    {
+        var path = Path.Combine(_scratch.FullName, "saved-model.json");
+        var manifest = ModelManifest.Load(Path.Combine(_first, "model.json"));
+        ReplacedByRename.Check(path, () => manifest.Save(path));
+        Assert.That(File.ReadAllText(path), Is.EqualTo(File.ReadAllText(Path.Combine(_first, "model.json"))));
+    }
+
+    [Test]
     public void ManifestWithoutAHash_TheShippedModel_StillLoads()
     {
         Assert.That(ModelManifest.Load(ShippedManifest).WeightsSha256, Is.Null);

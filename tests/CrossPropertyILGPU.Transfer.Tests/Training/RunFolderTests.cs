@@ -152,6 +152,57 @@ public sealed class RunFolderTests
     }
 
     [Test]
+    public void CheckNew_FolderOfARunAtWork_NamesTheHolderRatherThanSayingNotEmpty()
+    {
+        using var scratch = new ScratchFolder();
+        var path = Path.Combine(scratch.FullName, "run");
+        var (first, held) = RunFolder.CreateLocked(path);
+        using (held)
+        {
+            first.WriteConfig(new RunConfig { Train = ["x.csv"] });
+            var error = Assert.Throws<OptionException>(() => RunFolder.CheckNew(path))!;
+            Assert.That(error.Option, Is.EqualTo(nameof(TrainRunOptions.OutputDirectory)));
+            Assert.That(error.Problem, Does.Contain("another run is using this folder").And.Contain($"process {Environment.ProcessId} on {Environment.MachineName}"));
+            var resumed = Assert.Throws<OptionException>(() => first.Lock(nameof(TrainRunOptions.Resume)))!;
+            Assert.That(resumed.Option, Is.EqualTo(nameof(TrainRunOptions.Resume)), "a resumed run names --resume");
+        }
+        Assert.That(Assert.Throws<OptionException>(() => RunFolder.CheckNew(path))!.Problem, Does.Contain("not empty"), "finished: merely not empty");
+    }
+
+    [Test]
+    public void Lock_LeftBehindByADeadProcess_IsTakenOver()
+    {
+        // What a SIGKILL leaves: the lock file (its OS lock died with the process) and the holder's line.
+        using var scratch = new ScratchFolder();
+        var folder = new RunFolder(scratch.FullName);
+        scratch.Write(RunFolder.LockFileName, "");
+        scratch.Write(RunFolder.LockFileName + ".holder", $"process {int.MaxValue} on {Environment.MachineName}, since 2020-01-01 00:00:00 UTC");
+        using (folder.Lock())
+        {
+            Assert.That(File.ReadAllText(Path.Combine(scratch.FullName, RunFolder.LockFileName + ".holder")), Does.StartWith($"process {Environment.ProcessId} "));
+        }
+        Assert.That(Directory.EnumerateFileSystemEntries(scratch.FullName), Is.Empty);
+    }
+
+    [Test]
+    public void WriteConfig_LeavesOutWhatTheRunDoesNotUse_AndNullsOfOlderVersionsAreKnown()
+    {
+        using var scratch = new ScratchFolder();
+        var folder = new RunFolder(scratch.FullName);
+        folder.WriteConfig(new RunConfig { Train = ["x.csv"], LrFactor = null, Test = null, MaxEpochs = 5 });
+        var text = File.ReadAllText(folder.ConfigPath);
+        Assert.That(text, Does.Not.Contain("null"));
+        Assert.That(text, Does.Not.Contain("lr_factor").And.Not.Contain("\"test\""));
+        Assert.That(folder.ReadConfig().MaxEpochs, Is.EqualTo(5));
+        Assert.That(RunFolder.ConfigKeysRecordedAsNullWhenUnused, Is.SupersetOf(new[]
+        {
+            "validation", "validation_fraction", "test", "lr_factor", "lr_patience", "lr_floor", "warmup_epochs", "final_lr",
+            "time_limit_seconds", "splits", "source",
+        }));
+        Assert.That(RunFolder.ConfigKeysRecordedAsNullWhenUnused, Has.No.Member("max_epochs").And.No.Member("architecture").And.No.Member("train").And.No.Member("learning_rate"));
+    }
+
+    [Test]
     public void CreateNew_WhereNoFolderCanBeMade_IsAnOutputDirectoryError()
     {
         using var scratch = new ScratchFolder();
