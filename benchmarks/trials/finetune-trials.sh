@@ -35,6 +35,7 @@ recipe_options() {
     lr-3e-4)       echo "$both --lr 3e-4" ;;
     lr-3e-5)       echo "$both --lr 3e-5" ;;
     batch128)      echo "$both --batch-size 128 --lr 2e-4" ;;
+    src-bandgap)   echo "$both --source models/elemnet-oqmd-bandgap" ;;
     *) echo "unknown recipe '$1'" >&2; return 2 ;;
   esac
 }
@@ -51,6 +52,6 @@ for recipe in "$@"; do
     echo "== $recipe $set" >&2
     # shellcheck disable=SC2086
     $CPILGPU reproduce --datasets "$set" $opts --results "runs/trials/$recipe" --work "runs/trials/work-$recipe" \
-      --device cpu --large-rows "${LARGE_ROWS:-0}" --max-epochs "$MAX_EPOCHS" --patience "$PATIENCE" $budget
+      --device cpu --large-rows "${LARGE_ROWS:-0}" $budget
   done
 done
