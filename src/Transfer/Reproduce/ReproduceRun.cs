@@ -68,7 +68,8 @@ public static class ReproduceRun
         ArgumentNullException.ThrowIfNull(log);
         var sets = TargetDataset.Resolve(options.DataRoot, options.Datasets);
         Validate(options, sets);
-        var total = sets.Count * options.Methods.Count;
+        var methods = options.GridMethods;
+        var total = sets.Count * methods.Count;
 
         var entries = new List<GridEntry>();
         void Record(string dataset, ReproduceMethod method, GridOutcome outcome, MethodResult? result, string path, string? reason = null)
@@ -81,8 +82,8 @@ public static class ReproduceRun
         {
             var setResults = Path.Combine(options.ResultsDirectory, set.Name);
             // An ensemble is checked when its turn comes, after the members this pass may run again.
-            var pending = options.Methods.Where(m => m.IsEnsemble() || !IsDone(setResults, m, runner, set.Name, log)).ToList();
-            foreach (var method in options.Methods.Except(pending))
+            var pending = methods.Where(m => m.IsEnsemble() || !IsDone(setResults, m, runner, set.Name, log)).ToList();
+            foreach (var method in methods.Except(pending))
             {
                 var path = ResultPath(options.ResultsDirectory, set.Name, method);
                 Record(set.Name, method, GridOutcome.Skipped, MethodResult.Load(path), path);
@@ -188,12 +189,54 @@ public static class ReproduceRun
             }
             return current;
         }
+        if (method.IsZoo() && !runner.SameZoo(result.Config))
+        {
+            log.WriteLine($"{dataset} {method.Name()}: {path} was screened from other source models or with another screening budget than --sources and --screen now give; running it again");
+            return false;
+        }
         if (method.UsesSource() && result.Config.SourceSha256 != runner.SourceSha256)
         {
             log.WriteLine($"{dataset} {method.Name()}: {path} was made with source sha256 {result.Config.SourceSha256?[..12] ?? "(none)"}…, not {runner.SourceSha256[..12]}…; running it again");
             return false;
         }
         return true;
+    }
+
+    // The zoo methods need two or more distinct source models taking elemental fractions, and a sound screening budget.
+    private static void ValidateZoo(ReproduceOptions options)
+    {
+        var zoo = options.GridMethods.Where(m => m.IsZoo()).ToList();
+        if (options.Sources is null)
+        {
+            if (zoo.Count > 0)
+            {
+                throw new OptionException(nameof(options.Sources), null, $"{string.Join(" and ", zoo.Select(m => m.Name()))} choose their source among source models; give two or more, comma-separated.");
+            }
+            return;
+        }
+        options.Screening.Check();
+        if (options.Sources.Count < 2)
+        {
+            throw new OptionException(nameof(options.Sources), string.Join(",", options.Sources), "give two or more source models, comma-separated, to choose from (--source gives the paper's methods their one).");
+        }
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var source in options.Sources)
+        {
+            var manifestPath = MaterialsModel.ResolveManifest(source);
+            if (!File.Exists(manifestPath))
+            {
+                throw new OptionException(nameof(options.Sources), source, $"no model there ({manifestPath} does not exist); give run folders, model.json or model.safetensors files.");
+            }
+            if (!seen.Add(Path.GetFullPath(manifestPath)))
+            {
+                throw new OptionException(nameof(options.Sources), source, "is given twice; give each source once.");
+            }
+            var manifest = ModelManifest.Load(manifestPath);
+            if (manifest.FeatureKind != Data.FeatureKind.ElementalFractions)
+            {
+                throw new OptionException(nameof(options.Sources), source, $"it takes '{manifest.FeatureKind.ToName()}' features; the transfer methods use elemental fractions (ef) only, as the paper's.");
+            }
+        }
     }
 
     // Everything that would fail every set alike is checked before the first one starts.
@@ -245,6 +288,7 @@ public static class ReproduceRun
                 throw new OptionException(nameof(options.Architecture), architecture, e.Message, e);
             }
         }
+        ValidateZoo(options);
         if (options.Methods.Any(m => m.UsesSource()))
         {
             var manifestPath = MaterialsModel.ResolveManifest(options.SourceModel);
