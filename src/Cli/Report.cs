@@ -1,5 +1,6 @@
 using System.Globalization;
 using CrossPropertyILGPU.Kernels.Devices;
+using CrossPropertyILGPU.Transfer;
 using CrossPropertyILGPU.Network.Training;
 using CrossPropertyILGPU.Transfer.Demo;
 using CrossPropertyILGPU.Transfer.Training;
@@ -16,6 +17,21 @@ internal static class Report
             $"trained {t.Epochs} epochs in {t.Elapsed.TotalSeconds:F1} s on {summary.Device.Kind.ToName()}; best epoch {t.BestEpoch} (validation MAE {t.BestValidationMae:G6}); stopped: {t.StopReason}"));
         Metrics(output, summary.Metrics);
         output.WriteLine($"run folder: {summary.OutputDirectory}");
+    }
+
+    /// <summary>A source screening: each source's validation MAE, epochs and seconds, and which was chosen.</summary>
+    public static void Screening(TextWriter output, ScreeningFile screening)
+    {
+        ArgumentNullException.ThrowIfNull(screening);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"source screening ({screening.Strategy.ToName()}, {screening.Epochs} epochs; validation split of {screening.ValidationRows} rows) in {screening.Seconds:F1} s:"));
+        var table = new ResultTable(new("source", Math.Max(10, screening.Sources.Max(s => s.Source.Length)), LeftAligned: true),
+            new("val MAE", 12), new("epochs", 7), new("seconds", 8), new("chosen", 7));
+        foreach (var source in screening.Sources)
+        {
+            table.Add(source.Source, source.ValidationMae is { } mae ? Cell(mae, "G6") : "diverged", Cell(source.Epochs), Cell(source.Seconds, "F1"), source.Chosen ? "yes" : "");
+        }
+        table.Write(output);
     }
 
     public static void Folds(TextWriter output, IReadOnlyList<FoldResult> folds)

@@ -2,10 +2,16 @@ using CrossPropertyILGPU.Kernels.Devices;
 
 namespace CrossPropertyILGPU.Transfer;
 
-/// <summary>Settings of <see cref="MaterialsModel.FineTune"/>; defaults follow the CLI's <c>finetune</c>, with a smaller epoch budget.</summary>
+/// <summary>Settings of <see cref="MaterialsModel.FineTune(string, IEnumerable{ValueTuple{string, double}}, FineTuneSettings?)"/> and its several-source overload; defaults follow the CLI's <c>finetune</c>, with a smaller epoch budget.</summary>
 public sealed record FineTuneSettings
 {
-    /// <summary>Replace the source's output layer (ModFineTune).</summary>
+    /// <summary>
+    /// With several source models (<see cref="MaterialsModel.FineTune(IReadOnlyList{string}, IEnumerable{ValueTuple{string, double}}, FineTuneSettings?)"/>):
+    /// how they are screened before the best is fine-tuned. Default: successive halving over 10 epochs.
+    /// </summary>
+    public Training.ScreeningBudget Screening { get; init; } = Training.ScreeningBudget.Default;
+
+    /// <summary>Replace the source's output layer (ModFineTune); a multi-output source gets a new one-unit layer either way.</summary>
     public bool ReinitializeLast { get; init; }
 
     /// <summary>Leading dense layers kept fixed.</summary>

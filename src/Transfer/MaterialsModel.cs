@@ -55,6 +55,13 @@ public sealed class MaterialsModel : IDisposable
     public FeatureSource Features { get; }
 
     /// <summary>
+    /// For a model made by <see cref="FineTune(IReadOnlyList{string}, IEnumerable{ValueTuple{string, double}}, FineTuneSettings?)"/>
+    /// from several sources: how each scored on validation and which was chosen (<see cref="ModelManifest.SourceModel"/>
+    /// names it too); null for any other model.
+    /// </summary>
+    public ScreeningFile? Screening { get; private init; }
+
+    /// <summary>
     /// Loads a model from a run folder, a <c>model.json</c>, or a <c>model.safetensors</c> (whose
     /// <c>model.json</c> sits beside it), onto this process's backend of <paramref name="device"/>
     /// (<see cref="BackendPool"/>: created and compiled once, reused by later loads and runs).
@@ -149,7 +156,27 @@ public sealed class MaterialsModel : IDisposable
     /// </summary>
     public static MaterialsModel FineTune(string sourcePath, IEnumerable<(string Formula, double Value)> samples, FineTuneSettings? settings = null)
     {
+        ArgumentNullException.ThrowIfNull(sourcePath);
+        return FineTune([sourcePath], samples, settings);
+    }
+
+    /// <summary>
+    /// Fine-tunes the best of several source models on in-memory (formula, value) pairs: each is
+    /// fine-tuned briefly on the samples' training split and scored on their validation split
+    /// (<see cref="FineTuneSettings.Screening"/>; the same split and seed for each), then the one with
+    /// the lowest validation MAE is fine-tuned at the full budget and returned, its scores in
+    /// <see cref="Screening"/>. Sources may differ in their output layers: a multi-output (multi-task)
+    /// source gets a new one-unit output layer. With one source this is
+    /// <see cref="FineTune(string, IEnumerable{ValueTuple{string, double}}, FineTuneSettings?)"/>.
+    /// </summary>
+    public static MaterialsModel FineTune(IReadOnlyList<string> sourcePaths, IEnumerable<(string Formula, double Value)> samples, FineTuneSettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(sourcePaths);
         ArgumentNullException.ThrowIfNull(samples);
+        if (sourcePaths.Count == 0)
+        {
+            throw new OptionException(nameof(TrainRunOptions.SourceModel), null, "give at least one source model.");
+        }
         settings ??= new FineTuneSettings();
         var records = samples.Select((s, i) => new MaterialsRecord(i + 1, s.Formula, (float)s.Value)).ToList();
         var data = Featurizer.ElementalFractions(new MaterialsTable("(samples)", "formula", settings.TargetName, records));
@@ -162,10 +189,10 @@ public sealed class MaterialsModel : IDisposable
         var folder = settings.OutputDirectory ?? Path.Combine(Path.GetTempPath(), "cpilgpu-finetune-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var run = TrainingRun.Run(new TrainRunOptions
+            var options = new TrainRunOptions
             {
                 TrainPaths = ["(in-memory samples)"],
-                SourceModel = sourcePath,
+                SourceModel = sourcePaths.Count == 1 ? sourcePaths[0] : null,
                 ReinitializeLast = settings.ReinitializeLast,
                 FreezeDenseLayers = settings.FreezeDenseLayers,
                 ValidationFraction = settings.ValidationFraction,
@@ -177,8 +204,15 @@ public sealed class MaterialsModel : IDisposable
                 Seed = settings.Seed,
                 OutputDirectory = folder,
                 CheckpointEvery = 0,
-            }, data, settings.TargetName, settings.Log ?? TextWriter.Null);
-            return Load(run.OutputDirectory, settings.Device);
+            };
+            var log = settings.Log ?? TextWriter.Null;
+            if (sourcePaths.Count == 1)
+            {
+                return Load(TrainingRun.Run(options, data, settings.TargetName, log).OutputDirectory, settings.Device);
+            }
+            var screened = SourceScreening.Run(options, sourcePaths, settings.Screening, (data, settings.TargetName), log, progress: null, CancellationToken.None);
+            var model = Load(screened.Final.OutputDirectory, settings.Device);
+            return new MaterialsModel(model, screened.Screening);
         }
         finally
         {
@@ -187,6 +221,13 @@ public sealed class MaterialsModel : IDisposable
                 Directory.Delete(folder, recursive: true);
             }
         }
+    }
+
+    // The same loaded model with the screening that chose its source: the network and lease move over.
+    private MaterialsModel(MaterialsModel loaded, ScreeningFile screening)
+        : this(loaded.Manifest, loaded.Backend, loaded.Network, loaded._lease, loaded.Features)
+    {
+        Screening = screening;
     }
 
     /// <inheritdoc />

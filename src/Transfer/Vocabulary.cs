@@ -73,6 +73,10 @@ public static class Vocabulary
         new(nameof(TrainRunOptions.LearningRateSchedule),
             (LearningRateScheduleKind.Constant, "constant"), (LearningRateScheduleKind.Plateau, "plateau"), (LearningRateScheduleKind.Cosine, "cosine"));
 
+    /// <summary>Source screening: <c>successive-halving</c> or <c>fixed</c>.</summary>
+    public static OptionVocabulary<ScreeningStrategy> Screening { get; } =
+        new(ScreeningBudget.StrategyOption, (ScreeningStrategy.SuccessiveHalving, "successive-halving"), (ScreeningStrategy.Fixed, "fixed"));
+
     /// <summary>
     /// For an enum-valued option (named by property), whether <paramref name="text"/> is one of its
     /// names, and the names it takes; true for any other option (nothing to check here).
@@ -88,6 +92,7 @@ public static class Vocabulary
             nameof(TrainRunOptions.OnUnsupported) => Check(OnUnsupported),
             nameof(TrainRunOptions.InputScaling) => Check(InputScaling),
             nameof(TrainRunOptions.LearningRateSchedule) => Check(LearningRateSchedule),
+            ScreeningBudget.StrategyOption => Check(Screening),
             _ => (true, ""),
         };
         return ok;
@@ -110,6 +115,9 @@ public static class Vocabulary
 
     /// <summary><c>constant</c>, <c>plateau</c> or <c>cosine</c>.</summary>
     public static string ToName(this LearningRateScheduleKind value) => LearningRateSchedule.ToName(value);
+
+    /// <summary><c>successive-halving</c> or <c>fixed</c>.</summary>
+    public static string ToName(this ScreeningStrategy value) => Screening.ToName(value);
 
     /// <summary>What <see cref="Data.InputScaling.Auto"/> means for a feature kind: standard for <c>pa</c>, none otherwise.</summary>
     public static InputScaling Resolve(this InputScaling scaling, FeatureKind kind) =>
@@ -159,3 +167,6 @@ public sealed class FeatureKindJsonConverter() : VocabularyJsonConverter<Feature
 
 /// <summary><see cref="LearningRateScheduleKind"/> in run files.</summary>
 public sealed class LearningRateScheduleJsonConverter() : VocabularyJsonConverter<LearningRateScheduleKind>(Vocabulary.LearningRateSchedule);
+
+/// <summary><see cref="ScreeningStrategy"/> in run files.</summary>
+public sealed class ScreeningStrategyJsonConverter() : VocabularyJsonConverter<ScreeningStrategy>(Vocabulary.Screening);

@@ -24,6 +24,17 @@ internal static class ReproduceVerb
         var work = new Option<string>("--work") { Description = "Folder for run folders and extracted features (not results; safe to delete once a grid is done).", DefaultValueFactory = _ => ReproduceOptions.DefaultWork };
         var data = new Option<string>("--data") { Description = "Folder of data sets, one <name>/<name>_training_set.csv and _test_set.csv each.", DefaultValueFactory = _ => ReproduceOptions.DefaultDataRoot };
         var source = new Option<string>("--source") { Description = "Source model of the TL methods.", DefaultValueFactory = _ => ReproduceOptions.DefaultSource };
+        var sources = new Option<string?>("--sources")
+        {
+            Description = "Source models, comma-separated, to choose from per set: tl-finetune and tl-modfinetune then also run as tl-finetune-zoo and tl-modfinetune-zoo "
+                + "(their own result files), fine-tuning the source a screening on the set's validation split chose (--screen, --screen-epochs). Default: none (the paper's grid only).",
+        };
+        var screen = new Option<string>("--screen")
+        {
+            Description = $"With --sources: {Vocabulary.Screening.Listing} screening.",
+            DefaultValueFactory = _ => ScreeningBudget.Default.Strategy.ToName(),
+        };
+        var screenEpochs = new Option<int>("--screen-epochs") { Description = "With --sources: the screening budget in epochs.", DefaultValueFactory = _ => ScreeningBudget.DefaultEpochs };
         var arch = new Option<string?>("--arch") { Description = "Architecture of the networks trained from scratch (SC:DL, TL:DL(FeatExtr)); default ElemNet's." };
         var layers = new Option<string>("--feature-layers")
         {
@@ -63,7 +74,7 @@ internal static class ReproduceVerb
         {
             datasets, methods, results, work, data, source, arch, layers, mlModels, maxEpochs, patience, timeLimit,
             largeRows, largeMaxEpochs, largePatience, largeTimeLimit, largeMlModels, keepModels, device, seed, report, reportOutput, paper,
-            keep, finetuneBatch, finetuneRate, taskIndex, taskCount,
+            keep, finetuneBatch, finetuneRate, taskIndex, taskCount, sources, screen, screenEpochs,
         }.Concat(schedule.All).Concat(regularization.All))
         {
             command.Options.Add(option);
@@ -92,6 +103,8 @@ internal static class ReproduceVerb
                 ResultsDirectory = parse.GetValue(results)!,
                 WorkDirectory = parse.GetValue(work)!,
                 SourceModel = parse.GetValue(source)!,
+                Sources = parse.GetValue(sources) is { } zoo ? TargetDataset.SplitNames(zoo) : null,
+                Screening = new ScreeningBudget(Vocabulary.Screening.Parse(parse.GetValue(screen)!), parse.GetValue(screenEpochs)),
                 Architecture = parse.GetValue(arch),
                 FeatureLayers = ParseLayers(parse.GetValue(layers)!),
                 ClassicalModels = ParseModels(parse.GetValue(mlModels)!, "--ml-models"),

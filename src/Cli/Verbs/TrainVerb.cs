@@ -43,7 +43,17 @@ internal static class TrainVerb
         var features = new Option<string>("--features") { Description = "Input features: ef (elemental fractions), pa (145 physical attributes), or a feature CSV written by extract (rows looked up by formula).", DefaultValueFactory = _ => "ef" };
         var inputScaling = new Option<string>("--input-scaling") { Description = "Standardise each input column with the training split's mean and std, stored with the model: auto (pa only), standard or none. Fine-tuning keeps the source's.", DefaultValueFactory = _ => InputScaling.Auto.ToName() };
         var arch = new Option<string?>("--arch") { Description = $"ElemNet architecture string (default: {ElemNetSpec.Default}, or the source model's)." };
-        var source = new Option<string?>("--source") { Description = "Source model: run folder, model.json or model.safetensors. Required unless --resume or given by --config." };
+        var source = new Option<string?>("--source")
+        {
+            Description = "Source model: run folder, model.json or model.safetensors; several, comma-separated, are screened on the validation split "
+                + "(--screen, --screen-epochs; in --out/screening, scores in screening.json) and the best is fine-tuned at the full budget. Required unless --resume or given by --config.",
+        };
+        var screen = new Option<string>("--screen")
+        {
+            Description = $"With several --source models: {Vocabulary.Screening.Listing}. fixed: every source trains --screen-epochs; successive-halving: every source starts on a fraction of them, the worse half is dropped after each round, and the last two train them all.",
+            DefaultValueFactory = _ => ScreeningBudget.Default.Strategy.ToName(),
+        };
+        var screenEpochs = new Option<int>("--screen-epochs") { Description = "With several --source models: the screening budget in epochs.", DefaultValueFactory = _ => ScreeningBudget.DefaultEpochs };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint (its config.json gives the options, the learning-rate schedule included; --max-epochs, --patience, --time-limit, --device and, for this session, --lr (the schedule's base rate) may be changed). Default: none (a new run)." };
         var onUnsupported = new Option<string>("--on-unsupported") { Description = "Rows whose formula cannot be used: skip (reported) or error.", DefaultValueFactory = _ => UnsupportedRowAction.Skip.ToName() };
         var minElements = new Option<int>("--min-elements") { Description = "Skip compositions with fewer distinct elements (the paper used 2).", DefaultValueFactory = _ => 1 };
@@ -51,7 +61,7 @@ internal static class TrainVerb
         var folds = new Option<int?>("--folds") { Description = "K-fold cross-validation over the training rows: K runs in --out/fold-k, then mean ± std of the fold MAEs. Default: none (one run)." };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Write checkpoint.safetensors (weights, Adam state, best so far, counters) every N epochs and at the last; 0 = never.", DefaultValueFactory = _ => 1 };
         var checkpointInterval = new Option<double>("--checkpoint-interval") { Description = "At least this many seconds between two checkpoints (for sub-second epochs; a crash may then lose that much work).", DefaultValueFactory = _ => 0 };
-        var reinitLast = new Option<bool>("--reinit-last") { Description = "Replace the source's output layer with a freshly initialised one (ModFineTune). Default: off." };
+        var reinitLast = new Option<bool>("--reinit-last") { Description = "Replace the source's output layer with a freshly initialised one (ModFineTune); a source with several outputs always gets one. Default: off." };
         var freeze = new Option<int>("--freeze") { Description = "Keep the first K dense layers fixed.", DefaultValueFactory = _ => 0 };
         var keep = new Option<string?>("--keep-probabilities") { Description = "Comma-separated dropout keep probabilities, one per D block (default: ElemNet's 0.8,0.9,0.7,0.8; 1 disables a dropout)." };
         var batch = new Option<int>("--batch-size") { Description = "Samples per step.", DefaultValueFactory = _ => 32 };
@@ -70,7 +80,7 @@ internal static class TrainVerb
         var regularization = new RegularizationOptions();
 
         var command = new Command(defaults.Verb, defaults.Description);
-        Option[] sourceOptions = defaults.FromSource ? [source, reinitLast, freeze] : [];
+        Option[] sourceOptions = defaults.FromSource ? [source, reinitLast, freeze, screen, screenEpochs] : [];
         foreach (var option in new Option[] { train, val, valFraction, test, features, inputScaling, arch, keep, batch, lr, maxEpochs, patience, timeLimit, loss, scaling, device, gemm, seed, output, formulaColumn, target, onUnsupported, minElements, splits, folds, resume, checkpointEvery, checkpointInterval, quiet, ensemble, config }.Concat(schedule.All).Concat(regularization.All).Concat(sourceOptions))
         {
             command.Options.Add(option);
@@ -79,6 +89,9 @@ internal static class TrainVerb
         {
             bool Given(Option option) => parse.GetResult(option) is { Implicit: false };
             TrainRunOptions options;
+            // Several sources are screened; one is fine-tuned as always (and a resumed run has one).
+            var sources = defaults.FromSource && parse.GetValue(resume) is null ? SplitSources(parse.GetValue(source)) : [];
+            var budget = defaults.FromSource ? new ScreeningBudget(Vocabulary.Screening.Parse(parse.GetValue(screen)!), parse.GetValue(screenEpochs)) : ScreeningBudget.Default;
             if (parse.GetValue(resume) is { } folder)
             {
                 var saved = TrainRunOptions.FromRunFolder(folder);
@@ -117,7 +130,7 @@ internal static class TrainVerb
                     Features = parse.GetValue(features)!,
                     InputScaling = Vocabulary.InputScaling.Parse(parse.GetValue(inputScaling)!),
                     Architecture = parse.GetValue(arch),
-                    SourceModel = defaults.FromSource ? parse.GetValue(source) : null,
+                    SourceModel = defaults.FromSource && sources.Length == 1 ? sources[0] : null,
                     ReinitializeLast = defaults.FromSource && parse.GetValue(reinitLast),
                     FreezeDenseLayers = defaults.FromSource ? parse.GetValue(freeze) : 0,
                     KeepProbabilities = ParseKeep(parse.GetValue(keep)),
@@ -143,6 +156,18 @@ internal static class TrainVerb
             }
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
+            if (sources.Length > 1)
+            {
+                if (parse.GetValue(ensemble) != 1 || parse.GetValue(folds) is not null)
+                {
+                    throw new UsageException("several --source models are screened for one run; --ensemble and --folds take one source.");
+                }
+                var screened = EpochProgress.Run(stderr, parse.GetValue(quiet), options.MaxEpochs,
+                    (log, progress) => SourceScreening.Run(options, sources, budget, log, progress, cancellation));
+                Report.Screening(stdout, screened.Screening);
+                Report.Training(stdout, screened.Final);
+                return cancellation.IsCancellationRequested ? CliApp.Interrupted : CliApp.Success;
+            }
             if (parse.GetValue(ensemble) is var members and not 1)
             {
                 if (parse.GetValue(folds) is not null || parse.GetValue(resume) is not null)
@@ -164,6 +189,10 @@ internal static class TrainVerb
         })));
         return command;
     }
+
+    // "a, b" → [a, b]: --source takes one model or a comma-separated list (paths with commas cannot be listed).
+    private static string[] SplitSources(string? text) =>
+        text is null ? [] : text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
     private static TimeSpan CheckpointInterval(double seconds) =>
         double.IsFinite(seconds) && seconds >= 0

@@ -63,6 +63,41 @@ public static class ModelWeights
     }
 
     /// <summary>
+    /// Loads every parameter of <paramref name="path"/> but the output layer's into
+    /// <paramref name="model"/>, whose output layer keeps its values: the trunk of a source model
+    /// under a new head, whose width may differ from the file's (a source with several outputs
+    /// fine-tuned to one target). The file's output layer must be there, on the same inputs, in
+    /// any width; every other parameter must match exactly, as for <see cref="Load"/>. Adam's
+    /// moments are reset.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file's trunk does not match the model's.</exception>
+    public static IReadOnlyDictionary<string, string> LoadAllButOutputLayer(Sequential model, string path)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var (tensors, metadata) = SafeTensors.Read(path);
+        var head = model.DenseLayers.Count - 1;
+        var headNames = new HashSet<string>(StringComparer.Ordinal) { $"dense.{head}.weight", $"dense.{head}.bias" };
+        var headWeight = model.Parameters.Entry($"dense.{head}.weight");
+        // The file's head: present, fed by the trunk's last width; its own width is free.
+        var fileHead = tensors.FirstOrDefault(t => t.Name == headWeight.Name)
+            ?? throw new InvalidDataException($"{path}: has no tensor '{headWeight.Name}' — it was saved from another architecture.");
+        if (fileHead.Shape.Length != 2 || fileHead.Shape[0] != headWeight.Rows)
+        {
+            throw new InvalidDataException(
+                $"{path}: tensor '{headWeight.Name}' is [{string.Join("×", fileHead.Shape)}] but the model's output layer takes {headWeight.Rows} inputs — another architecture.");
+        }
+        var trunk = model.Parameters.Entries.Where(e => !headNames.Contains(e.Name)).ToList();
+        var byName = Match(path, trunk.Select(e => (e.Name, e.Rows, e.Columns)), tensors.Where(t => !headNames.Contains(t.Name)), t => t.Name, t => t.Shape);
+        var values = model.Parameters.DownloadValues();
+        foreach (var entry in trunk)
+        {
+            byName[entry.Name].Data.CopyTo(values, entry.Offset);
+        }
+        model.Parameters.UploadValues(values);
+        return metadata;
+    }
+
+    /// <summary>
     /// Checks, from the header alone, that <paramref name="path"/> holds exactly the parameters of
     /// <paramref name="layers"/> on <paramref name="inputWidth"/> inputs, with the shapes
     /// <see cref="Load"/> needs: nothing is allocated for the tensors, so a file or an architecture

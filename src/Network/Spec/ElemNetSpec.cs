@@ -99,6 +99,16 @@ public sealed class ElemNetSpec
         throw new SpecFormatException(text, 0, text, "no output layer");
     }
 
+    /// <summary>
+    /// The same hidden blocks under an output layer of <paramref name="units"/>: a multi-output
+    /// source model's trunk with a fresh one-unit head, or the reverse.
+    /// </summary>
+    public ElemNetSpec WithOutputUnits(int units)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(units, 1);
+        return units == OutputUnits ? this : new ElemNetSpec(Groups, units);
+    }
+
     /// <summary>The canonical architecture string.</summary>
     public override string ToString()
     {

@@ -389,6 +389,18 @@ public sealed record ResultConfig
 
     /// <summary>Device asked for.</summary>
     public string DeviceRequested { get; init; } = "";
+
+    /// <summary>The source models a zoo method chose among (<c>--sources</c>), as given; <see cref="Source"/> is the one chosen. Absent for the other methods.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Sources { get; init; }
+
+    /// <summary>SHA-256 of each of <see cref="Sources"/>' weights, in their order.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? SourcesSha256 { get; init; }
+
+    /// <summary>How a zoo method screened its sources (<c>successive-halving, 10 epochs</c>); the candidates' scores are the result's <see cref="MethodResult.Candidates"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Screening { get; init; }
 }
 
 /// <summary>Source-generated JSON for result files (snake_case, indented, like the run folder's files).</summary>

@@ -29,6 +29,7 @@ internal sealed class MethodRunner : IDisposable
     private readonly CancellationToken _cancellation;
     private MaterialsModel? _source;
     private string? _sourceSha256;
+    private string[]? _sourcesSha256;
 
     public MethodRunner(ReproduceOptions options, TextWriter log, CancellationToken cancellation)
     {
@@ -42,6 +43,20 @@ internal sealed class MethodRunner : IDisposable
 
     /// <summary>SHA-256 of the source model's weights (hex), computed once.</summary>
     public string SourceSha256 => _sourceSha256 ??= SharedSplit.Sha256(SourceWeightsPath(_options.SourceModel));
+
+    /// <summary>SHA-256 of the weights of each of the zoo's sources (<see cref="ReproduceOptions.Sources"/>), in their order, computed once.</summary>
+    public IReadOnlyList<string> SourcesSha256 => _sourcesSha256 ??= [.. (_options.Sources ?? []).Select(s => SharedSplit.Sha256(SourceWeightsPath(s)))];
+
+    /// <summary>True when a zoo result's config was screened from the sources and with the budget the options give now.</summary>
+    public bool SameZoo(ResultConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config.SourcesSha256 is { } hashes && hashes.SequenceEqual(SourcesSha256) && config.Screening == _options.Screening.ToString();
+    }
+
+    // The zoo's identity for its run folders: a new set of sources or screening budget never resumes or reuses an old one's.
+    private string ZooKey => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+        System.Text.Encoding.UTF8.GetBytes(string.Join("\n", SourcesSha256.Append(_options.Screening.ToString())))));
 
     /// <summary>Runs <paramref name="method"/> on <paramref name="set"/> with the shared split.</summary>
     public MethodResult Run(TargetDataset set, SharedSplit splits, string splitsPath, ReproduceMethod method)
@@ -57,7 +72,7 @@ internal sealed class MethodRunner : IDisposable
                 (Classical(set, splits, method.ScratchFeatures()!, classical, prefix: ""), method.ScratchFeatures()!, DescribeClassical(classical)),
             ReproduceMethod.ScratchDlElementalFractions or ReproduceMethod.ScratchDlPhysicalAttributes =>
                 ([Network(set, splits, method, method.ScratchFeatures()!, budget, candidate: "")], method.ScratchFeatures()!, _options.Architecture ?? "ElemNet"),
-            ReproduceMethod.FineTune or ReproduceMethod.ModFineTune =>
+            ReproduceMethod.FineTune or ReproduceMethod.ModFineTune or ReproduceMethod.FineTuneZoo or ReproduceMethod.ModFineTuneZoo =>
                 ([Network(set, splits, method, "ef", budget, candidate: "")], "ef", "the source model's architecture"),
             ReproduceMethod.MlFeatureExtraction =>
                 ([.. layers.SelectMany(k => Classical(set, splits, ExtractedFeatures(set, k), classical, prefix: $"layer {k}, "))],
@@ -88,10 +103,20 @@ internal sealed class MethodRunner : IDisposable
             StopReason = best.StopReason,
             Seconds = clock.Elapsed.TotalSeconds + fitted.Sum(f => f.SecondsBefore),
             Seed = _options.Seed,
-            Selected = fitted.Count > 1 ? best.Name : null,
-            Candidates = fitted.Count > 1 ? [.. fitted.Select(f => new ResultCandidate(f.Name, f.ValidationMae, f.Epochs, f.Seconds))] : [],
+            // A zoo method chose among sources: its candidates are the screened sources (a source
+            // whose screening diverged has no score to record), each with its screening's scores.
+            Selected = best.Screening?.Chosen ?? (fitted.Count > 1 ? best.Name : null),
+            Candidates = best.Screening is { } screening
+                ? [.. screening.Sources.Where(c => c.ValidationMae is not null).Select(c => new ResultCandidate(c.Source, c.ValidationMae!.Value, c.Epochs, c.Seconds))]
+                : fitted.Count > 1 ? [.. fitted.Select(f => new ResultCandidate(f.Name, f.ValidationMae, f.Epochs, f.Seconds))] : [],
             Budget = trains ? Budget(budget, large, method) : null,
-            Config = Config(set, splitsPath, method, features, model),
+            Config = best.Screening is { } chosen
+                ? Config(set, splitsPath, method, features, model) with
+                {
+                    Source = chosen.Chosen,
+                    SourceSha256 = chosen.Sources.Single(c => c.Chosen).WeightsSha256,
+                }
+                : Config(set, splitsPath, method, features, model),
             Run = best.Run,
             Hardware = Hardware,
             Device = best.Device,
@@ -187,16 +212,17 @@ internal sealed class MethodRunner : IDisposable
         SourceSha256 = method.UsesSource() ? SourceSha256 : null,
         FeatureLayers = method is ReproduceMethod.MlFeatureExtraction or ReproduceMethod.DlFeatureExtraction ? _options.FeatureLayers : null,
         DeviceRequested = _options.Device.ToName(),
+        Sources = method.IsZoo() ? _options.Sources : null,
+        SourcesSha256 = method.IsZoo() ? SourcesSha256 : null,
+        Screening = method.IsZoo() ? _options.Screening.ToString() : null,
     };
 
     private ResultBudget Budget(TrainingBudget budget, bool large, ReproduceMethod method) =>
         new(budget.MaxEpochs, budget.Patience, budget.TimeLimit?.TotalSeconds, large ? "large" : "standard", ResultSchedule.Of(_options.Schedule),
-            IsFineTuned(method) ? _options.FineTuning.ToResult() : null);
+            method.IsFineTuned() ? _options.FineTuning.ToResult() : null);
 
-    private static bool IsFineTuned(ReproduceMethod method) => method is ReproduceMethod.FineTune or ReproduceMethod.ModFineTune;
-
-    // The recipe a network of this method trains with: the fine-tuning recipe for the fine-tuned two, the paper's otherwise.
-    private FineTuneRecipe RecipeOf(ReproduceMethod method) => IsFineTuned(method) ? _options.FineTuning : FineTuneRecipe.Paper;
+    // The recipe a network of this method trains with: the fine-tuning recipe for the fine-tuned two (and their zoo methods), the paper's otherwise.
+    private FineTuneRecipe RecipeOf(ReproduceMethod method) => method.IsFineTuned() ? _options.FineTuning : FineTuneRecipe.Paper;
 
     private static string LayerFeatures(IReadOnlyList<int> layers) =>
         $"source layer {string.Join(", ", layers.Select(k => k.ToString(CultureInfo.InvariantCulture)))}";
@@ -279,12 +305,12 @@ internal sealed class MethodRunner : IDisposable
 
     private Fitted Network(TargetDataset set, SharedSplit splits, ReproduceMethod method, string features, TrainingBudget budget, string candidate)
     {
-        var transfer = IsFineTuned(method);
+        var transfer = method.IsFineTuned();
         // Transfer runs depend on the source's weights: their folder names the weights, so a new
-        // source model never resumes or reuses a run of the old one.
+        // source model never resumes or reuses a run of the old one (the zoo's: all its sources' and the screening's).
         var name = method.Name()
             + (candidate.Length > 0 ? "-" + candidate.Replace(" ", "", StringComparison.Ordinal) : "")
-            + (method.UsesSource() ? "@" + SourceSha256[..12] : "");
+            + (method.UsesSource() ? "@" + SourceSha256[..12] : method.IsZoo() ? "@" + ZooKey[..12] : "");
         var folder = Path.Combine(_options.WorkDirectory, set.Name, name);
         var done = Path.Combine(folder, CandidateFile);
         var run = new RunFolder(folder);
@@ -298,6 +324,7 @@ internal sealed class MethodRunner : IDisposable
             return previous.Fitted with
             {
                 SecondsBefore = previous.Fitted.Seconds,
+                Screening = previous.Fitted.Screening ?? run.ReadScreening(),
                 Predictions = RunPredictions(run, data, set.Name, method),
                 History = RunHistory(run),
             };
@@ -326,8 +353,9 @@ internal sealed class MethodRunner : IDisposable
             TestPath = set.TestPath,
             Splits = restricted,
             Features = features,
-            SourceModel = transfer ? _options.SourceModel : null,
-            ReinitializeLast = method == ReproduceMethod.ModFineTune,
+            // A zoo method's source: chosen by its screening below, or by the one it resumes.
+            SourceModel = method.IsZoo() ? (resume ? run.ReadScreening()?.Chosen : null) : transfer ? _options.SourceModel : null,
+            ReinitializeLast = method.ReinitializesLast(),
             Architecture = transfer ? null : _options.Architecture,
             MaxEpochs = budget.MaxEpochs,
             Patience = budget.Patience,
@@ -344,7 +372,12 @@ internal sealed class MethodRunner : IDisposable
             LearningRate = recipe.LearningRate,
         }.WithSchedule(_options.Schedule).WithRegularization(recipe.Regularization);
         var clock = Stopwatch.StartNew();
-        var summary = TrainingRun.Run(options, _log, new PeriodicProgress(_log, $"{set.Name} {method.Name()}{(candidate.Length > 0 ? " " + candidate : "")}"), _cancellation);
+        var progress = new PeriodicProgress(_log, $"{set.Name} {method.Name()}{(candidate.Length > 0 ? " " + candidate : "")}");
+        // A zoo method screens its sources on this split's training and validation rows (never
+        // its test rows), then fine-tunes the chosen one in the same folder; resumed, it continues that.
+        var summary = method.IsZoo() && !resume
+            ? SourceScreening.Run(options, _options.Sources!, _options.Screening, _log, progress, _cancellation).Final
+            : TrainingRun.Run(options, _log, progress, _cancellation);
         // A cancelled run keeps its checkpoint and gets no result: the next run resumes it.
         _cancellation.ThrowIfCancellationRequested();
         var metric = (string split) => summary.Metrics.Single(m => m.Split == split);
@@ -367,6 +400,7 @@ internal sealed class MethodRunner : IDisposable
             Run = summary.Config,
             Predictions = RunPredictions(run, data, set.Name, method),
             History = RunHistory(run),
+            Screening = method.IsZoo() ? run.ReadScreening() : null,
         };
         CsvOutput.WriteAtomically(done, writer =>
         {
@@ -531,6 +565,10 @@ internal sealed record Fitted
     /// <summary>A network's validation MAE per epoch; not in the candidate file (its run folder's metrics.csv has it).</summary>
     [JsonIgnore]
     public ResultHistory? History { get; init; }
+
+    /// <summary>A zoo method's screening of its sources (its run folder's screening.json); null for the others.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ScreeningFile? Screening { get; init; }
 }
 
 /// <summary>A finished network's record in its run folder, with the budget it had.</summary>

@@ -73,6 +73,25 @@ public sealed record ReproduceOptions
     /// <summary>Source model of the transfer methods (run folder, model.json or model.safetensors).</summary>
     public string SourceModel { get; init; } = DefaultSource;
 
+    /// <summary>
+    /// Source models the zoo methods choose from per set (<c>--sources</c>): with them, TL:FineTune
+    /// and TL:ModFineTune also run as tl-finetune-zoo and tl-modfinetune-zoo, whose source is the one a
+    /// screening on the set's validation split chose (<see cref="Training.SourceScreening"/>); the
+    /// paper's two keep <see cref="SourceModel"/>. Null: no zoo methods, the grid as before.
+    /// </summary>
+    public IReadOnlyList<string>? Sources { get; init; }
+
+    /// <summary>How the zoo methods screen <see cref="Sources"/>.</summary>
+    public Training.ScreeningBudget Screening { get; init; } = Training.ScreeningBudget.Default;
+
+    /// <summary>
+    /// The methods the grid runs: <see cref="Methods"/>, and with <see cref="Sources"/> the zoo
+    /// method of each fine-tuned one among them, in grid order.
+    /// </summary>
+    public IReadOnlyList<ReproduceMethod> GridMethods =>
+        Sources is null ? Methods
+        : [.. Methods.Concat(Methods.Select(m => m.ZooVariant()).OfType<ReproduceMethod>()).Distinct().Order()];
+
     /// <summary>ElemNet architecture of the networks trained from scratch (SC:DL and TL:DL(FeatExtr)); null = ElemNet's.</summary>
     public string? Architecture { get; init; }
 

@@ -70,11 +70,13 @@ public static class ReproduceRun
         ArgumentNullException.ThrowIfNull(log);
         var sets = TargetDataset.Resolve(options.DataRoot, options.Datasets);
         Validate(options, sets);
+        // The paper's methods and, with --sources, their zoo variants.
+        var gridMethods = options.GridMethods;
         var share = options.GridTask is { } task ? TakeShare(options, sets, task, log) : null;
         // A task runs its share; the whole grid runs every requested pair.
         IReadOnlyList<ReproduceMethod> MethodsOf(TargetDataset set) =>
-            share is null ? options.Methods : [.. options.Methods.Where(m => share.Contains(new GridPair(set.Name, m)))];
-        var total = share?.Count ?? sets.Count * options.Methods.Count;
+            share is null ? gridMethods : [.. gridMethods.Where(m => share.Contains(new GridPair(set.Name, m)))];
+        var total = share?.Count ?? sets.Count * gridMethods.Count;
 
         var entries = new List<GridEntry>();
         void Record(string dataset, ReproduceMethod method, GridOutcome outcome, MethodResult? result, string path, string? reason = null)
@@ -174,7 +176,7 @@ public static class ReproduceRun
     // splits it alike.
     private static HashSet<GridPair> TakeShare(ReproduceOptions options, IReadOnlyList<TargetDataset> sets, GridTask task, TextWriter log)
     {
-        var pairs = GridPartition.Pairs(sets.Select(s => s.Name), options.Methods);
+        var pairs = GridPartition.Pairs(sets.Select(s => s.Name), options.GridMethods);
         if (pairs.Count == 0)
         {
             throw new OptionException(nameof(options.Methods), string.Join(",", options.Methods.Select(m => m.Name())),
@@ -220,12 +222,54 @@ public static class ReproduceRun
             }
             return current;
         }
+        if (method.IsZoo() && !runner.SameZoo(result.Config))
+        {
+            log.WriteLine($"{dataset} {method.Name()}: {path} was screened from other source models or with another screening budget than --sources and --screen now give; running it again");
+            return false;
+        }
         if (method.UsesSource() && result.Config.SourceSha256 != runner.SourceSha256)
         {
             log.WriteLine($"{dataset} {method.Name()}: {path} was made with source sha256 {result.Config.SourceSha256?[..12] ?? "(none)"}…, not {runner.SourceSha256[..12]}…; running it again");
             return false;
         }
         return true;
+    }
+
+    // The zoo methods need two or more distinct source models taking elemental fractions, and a sound screening budget.
+    private static void ValidateZoo(ReproduceOptions options)
+    {
+        var zoo = options.GridMethods.Where(m => m.IsZoo()).ToList();
+        if (options.Sources is null)
+        {
+            if (zoo.Count > 0)
+            {
+                throw new OptionException(nameof(options.Sources), null, $"{string.Join(" and ", zoo.Select(m => m.Name()))} choose their source among source models; give two or more, comma-separated.");
+            }
+            return;
+        }
+        options.Screening.Check();
+        if (options.Sources.Count < 2)
+        {
+            throw new OptionException(nameof(options.Sources), string.Join(",", options.Sources), "give two or more source models, comma-separated, to choose from (--source gives the paper's methods their one).");
+        }
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var source in options.Sources)
+        {
+            var manifestPath = MaterialsModel.ResolveManifest(source);
+            if (!File.Exists(manifestPath))
+            {
+                throw new OptionException(nameof(options.Sources), source, $"no model there ({manifestPath} does not exist); give run folders, model.json or model.safetensors files.");
+            }
+            if (!seen.Add(Path.GetFullPath(manifestPath)))
+            {
+                throw new OptionException(nameof(options.Sources), source, "is given twice; give each source once.");
+            }
+            var manifest = ModelManifest.Load(manifestPath);
+            if (manifest.FeatureKind != Data.FeatureKind.ElementalFractions)
+            {
+                throw new OptionException(nameof(options.Sources), source, $"it takes '{manifest.FeatureKind.ToName()}' features; the transfer methods use elemental fractions (ef) only, as the paper's.");
+            }
+        }
     }
 
     // Everything that would fail every set alike is checked before the first one starts.
@@ -286,6 +330,7 @@ public static class ReproduceRun
                 throw new OptionException(nameof(options.Architecture), architecture, e.Message, e);
             }
         }
+        ValidateZoo(options);
         if (options.Methods.Any(m => m.UsesSource()))
         {
             var manifestPath = MaterialsModel.ResolveManifest(options.SourceModel);

@@ -254,5 +254,6 @@ public sealed record TrainingSummary
 [JsonSerializable(typeof(ModelManifest))]
 [JsonSerializable(typeof(RunConfig))]
 [JsonSerializable(typeof(SplitsFile))]
+[JsonSerializable(typeof(ScreeningFile))]
 [JsonSerializable(typeof(EnsembleFile))]
 internal sealed partial class TransferJson : JsonSerializerContext;

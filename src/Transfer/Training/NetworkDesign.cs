@@ -43,16 +43,19 @@ internal sealed record NetworkDesign(ElemNetSpec Spec, IReadOnlyList<float> Keep
         ElemNetSpec spec;
         try
         {
-            spec = ElemNetSpec.Parse(options.Architecture ?? source?.Manifest.Architecture ?? ElemNetSpec.Default);
+            spec = options.Architecture is { } given ? ElemNetSpec.Parse(given)
+                : source is not null ? SourceArchitecture(options, source)
+                : ElemNetSpec.Parse(ElemNetSpec.Default);
         }
         catch (SpecFormatException e)
         {
             throw new UsageException(e.Message, e);
         }
-        if (source is not null && spec.ToString() != source.Manifest.Architecture)
+        if (source is not null && spec.ToString() != SourceArchitecture(options, source).ToString())
         {
-            throw new OptionException(nameof(TrainRunOptions.Architecture), spec.ToString(),
-                $"differs from the source model's architecture {source.Manifest.Architecture}; fine-tuning keeps the source's.");
+            throw new OptionException(nameof(TrainRunOptions.Architecture), spec.ToString(), options.ReinitializeLast
+                ? $"differs from {SourceArchitecture(options, source)}, the source model's hidden layers ({source.Manifest.Architecture}) under a new one-unit output layer; fine-tuning keeps the source's hidden layers."
+                : $"differs from the source model's architecture {source.Manifest.Architecture}; fine-tuning keeps the source's.");
         }
         // A fine-tune may set its own dropout (the source may have been trained without); else it keeps the source's.
         var keep = options.KeepProbabilities ?? source?.Manifest.KeepProbabilities ?? options.ResolveKeepProbabilities(spec);
@@ -81,6 +84,15 @@ internal sealed record NetworkDesign(ElemNetSpec Spec, IReadOnlyList<float> Keep
                 "only FineTune (a source model without a new output layer) keeps the source model's scaling; use standard or none.");
         }
         return new NetworkDesign(spec, keep, layers, trainer);
+    }
+
+    // What a fine-tune of the source trains: its architecture, or with a new output layer
+    // (ModFineTune, or a multi-output source fine-tuned to one target) its hidden layers under one
+    // unit — several targets are refused later, as training from scratch only.
+    private static ElemNetSpec SourceArchitecture(TrainRunOptions options, SourceModel source)
+    {
+        var spec = ElemNetSpec.Parse(source.Manifest.Architecture);
+        return options.ReinitializeLast ? spec.WithOutputUnits(1) : spec;
     }
 
     // The trainer's own checks would throw ArgumentOutOfRangeException in its parameter names; these
@@ -181,7 +193,15 @@ internal sealed record NetworkDesign(ElemNetSpec Spec, IReadOnlyList<float> Keep
             {
                 try
                 {
-                    ModelWeights.Load(sequential, source.WeightsPath);
+                    // A new output layer takes nothing from the source's, whose width may differ (several outputs).
+                    if (options.ReinitializeLast)
+                    {
+                        ModelWeights.LoadAllButOutputLayer(sequential, source.WeightsPath);
+                    }
+                    else
+                    {
+                        ModelWeights.Load(sequential, source.WeightsPath);
+                    }
                 }
                 catch (InvalidDataException e)
                 {

@@ -57,7 +57,16 @@ public sealed record RunConfig
     };
 
     /// <summary>The JSON keys that record what happened rather than ask for anything; reading a config ignores them.</summary>
-    public static IReadOnlySet<string> RecordOnlyKeys { get; } = new HashSet<string>(StringComparer.Ordinal) { "verb", "engine_version", "started", "device_used" };
+    /// <remarks>
+    /// A screened fine-tune's <c>sources</c>, <c>source_screening</c> and <c>source_screening_epochs</c> are
+    /// records too: its <c>source</c> is the source the screening chose, so <c>--config</c> repeats the
+    /// fine-tune of that source (give <c>--source A,B</c> again to screen again) and <c>--resume</c>
+    /// continues it.
+    /// </remarks>
+    public static IReadOnlySet<string> RecordOnlyKeys { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "verb", "engine_version", "started", "device_used", "sources", "source_screening", "source_screening_epochs",
+    };
 
     /// <summary>The verb that made the run.</summary>
     public string Verb { get; init; } = "train";
@@ -175,14 +184,120 @@ public sealed record RunConfig
     /// <summary>The splits.json whose rows were reused, or null.</summary>
     public string? Splits { get; init; }
 
-    /// <summary>Source model (fine-tuning), or null.</summary>
+    /// <summary>Source model (fine-tuning), or null; after a screening of several, the one it chose.</summary>
     public string? Source { get; init; }
+
+    /// <summary>
+    /// The source models screened for this run, as given (<c>finetune --source A,B</c>), of which
+    /// <see cref="Source"/> was chosen on validation; absent for a run given one source.
+    /// The scores are in the run folder's screening.json.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string[]? Sources { get; init; }
+
+    /// <summary>How <see cref="Sources"/> were screened; absent for a run given one source.</summary>
+    [JsonConverter(typeof(ScreeningStrategyJsonConverter))]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ScreeningStrategy? SourceScreening { get; init; }
+
+    /// <summary>The screening's epoch budget; absent for a run given one source.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? SourceScreeningEpochs { get; init; }
 
     /// <summary>Output layer re-initialised (ModFineTune).</summary>
     public bool ReinitializeLast { get; init; }
 
     /// <summary>Leading dense layers frozen.</summary>
     public int FreezeDenseLayers { get; init; }
+}
+
+/// <summary>
+/// <c>screening.json</c>: how several source models were screened for a fine-tune and which one
+/// was chosen (<see cref="SourceScreening"/>). Every source was fine-tuned on the run's training
+/// split and scored on its validation split — the same rows, seed and options for each; the test
+/// file was not read. Its owner is <see cref="RunFolder"/>.
+/// </summary>
+public sealed record ScreeningFile
+{
+    /// <summary>The format's name and version.</summary>
+    public const string CurrentFormat = "cpilgpu-source-screening/1";
+
+    /// <summary>File format.</summary>
+    public string Format { get; init; } = CurrentFormat;
+
+    /// <summary>fixed or successive-halving.</summary>
+    [JsonConverter(typeof(ScreeningStrategyJsonConverter))]
+    public ScreeningStrategy Strategy { get; init; }
+
+    /// <summary>The screening budget in epochs (<c>--screen-epochs</c>).</summary>
+    public int Epochs { get; init; }
+
+    /// <summary>The epochs each round trained its sources to, cumulative (one round for a fixed budget).</summary>
+    public int[] RoundEpochs { get; init; } = [];
+
+    /// <summary>What chose: always the lowest validation MAE, over each source's best epoch.</summary>
+    public string Selection { get; init; } = SelectionRule;
+
+    /// <summary>The rule <see cref="Selection"/> states.</summary>
+    public const string SelectionRule = "lowest validation MAE (best epoch) on the validation split of the run; ties go to the source given first; the test file is not read";
+
+    /// <summary>Seed of the split, initialisation and shuffling, the same for every source.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Training rows every source was fine-tuned on.</summary>
+    public int TrainRows { get; init; }
+
+    /// <summary>Validation rows every source was scored on.</summary>
+    public int ValidationRows { get; init; }
+
+    /// <summary>The source chosen, as given; the run's config.json names it as <c>source</c>.</summary>
+    public string Chosen { get; init; } = "";
+
+    /// <summary>Wall time of the whole screening (every source's runs), seconds.</summary>
+    public double Seconds { get; init; }
+
+    /// <summary>Every source in the order given, with its score.</summary>
+    public ScreenedSource[] Sources { get; init; } = [];
+}
+
+/// <summary>One source of a <see cref="ScreeningFile"/>.</summary>
+public sealed record ScreenedSource
+{
+    /// <summary>The source as given (run folder, model.json or model.safetensors).</summary>
+    public string Source { get; init; } = "";
+
+    /// <summary>SHA-256 of its weights file (hex), to tell sources apart whatever their paths.</summary>
+    public string WeightsSha256 { get; init; } = "";
+
+    /// <summary>Its screening run folder, relative to the run folder (<c>screening/1-elemnet-oqmd</c>).</summary>
+    public string Folder { get; init; } = "";
+
+    /// <summary>The source network's outputs (several for a multi-task source).</summary>
+    public int Outputs { get; init; }
+
+    /// <summary><c>finetune</c> (its output layer kept) or <c>modfinetune</c> (a new output layer: <c>--reinit-last</c>, or a multi-output source).</summary>
+    public string TransferMode { get; init; } = "";
+
+    /// <summary>Its best validation MAE over the epochs it trained, in target units; null when its training diverged.</summary>
+    public double? ValidationMae { get; init; }
+
+    /// <summary>The epoch of <see cref="ValidationMae"/>.</summary>
+    public int BestEpoch { get; init; }
+
+    /// <summary>Epochs it trained while screened.</summary>
+    public int Epochs { get; init; }
+
+    /// <summary>Rounds it trained in (successive halving drops the worse half after each).</summary>
+    public int Rounds { get; init; }
+
+    /// <summary>Why its last round stopped: max-epochs, early-stopping, time-limit, diverged.</summary>
+    public string StopReason { get; init; } = "";
+
+    /// <summary>Wall time spent on it (loading, training, writing), seconds.</summary>
+    public double Seconds { get; init; }
+
+    /// <summary>True for the source chosen.</summary>
+    public bool Chosen { get; init; }
 }
 
 /// <summary><c>splits.json</c>: the formulas and file lines of every split.</summary>

@@ -15,8 +15,11 @@ public sealed record MetricsRow(int Epoch, double TrainLoss, double ValidationMa
 /// A run folder and the one owner of every file in it: <c>config.json</c> (the resolved options),
 /// <c>splits.json</c> (the rows of each split), <c>metrics.csv</c> (one line per epoch),
 /// <c>checkpoint.safetensors</c> (to resume), <c>model.json</c> + <c>model.safetensors</c> (the model)
-/// and <c>predictions_&lt;split&gt;.csv</c>. Training, resume, <c>reproduce</c>, <c>evaluate</c>,
-/// <c>predict</c> and <c>--config</c> read and write these files only through this type.
+/// and <c>predictions_&lt;split&gt;.csv</c>; after a screening of several source models
+/// (<see cref="SourceScreening"/>), <c>screening.json</c> (their scores and the choice) and the
+/// <c>screening/&lt;n&gt;-&lt;source&gt;/</c> run folders they were scored in. Training, resume,
+/// <c>reproduce</c>, <c>evaluate</c>, <c>predict</c> and <c>--config</c> read and write these files
+/// only through this type.
 /// </summary>
 public sealed class RunFolder
 {
@@ -37,6 +40,12 @@ public sealed class RunFolder
 
     /// <summary>The model's weights.</summary>
     public const string WeightsFileName = "model.safetensors";
+
+    /// <summary>The scores of a source screening and the source it chose.</summary>
+    public const string ScreeningFileName = "screening.json";
+
+    /// <summary>The folder of a screening's short runs, one run folder per source.</summary>
+    public const string ScreeningFolderName = "screening";
 
     /// <summary>A folder that is, or will be, a run folder.</summary>
     public RunFolder(string path)
@@ -65,6 +74,26 @@ public sealed class RunFolder
 
     /// <summary><c>model.safetensors</c>'s path.</summary>
     public string WeightsPath => Combine(WeightsFileName);
+
+    /// <summary><c>screening.json</c>'s path.</summary>
+    public string ScreeningPath => Combine(ScreeningFileName);
+
+    /// <summary>The <c>screening/</c> folder's path.</summary>
+    public string ScreeningFolder => Combine(ScreeningFolderName);
+
+    /// <summary>
+    /// The run folder in which source number <paramref name="number"/> (1-based, in the order given)
+    /// is screened: <c>screening/&lt;number&gt;-&lt;name&gt;</c>, the name being the source's folder name
+    /// with anything but letters, digits, '.', '_' and '-' replaced.
+    /// </summary>
+    public RunFolder ScreeningRun(int number, string sourcePath)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(number, 1);
+        var manifest = System.IO.Path.GetFullPath(ResolveManifest(sourcePath));
+        var name = System.IO.Path.GetFileName(System.IO.Path.GetDirectoryName(manifest)) is { Length: > 0 } folder ? folder : "source";
+        var safe = new string([.. name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '-')]);
+        return new RunFolder(System.IO.Path.Combine(ScreeningFolder, string.Create(CultureInfo.InvariantCulture, $"{number}-{safe}")));
+    }
 
     /// <summary>The predictions file of split <paramref name="split"/> (train, validation, test).</summary>
     public string PredictionsPath(string split) => Combine($"predictions_{split}.csv");
@@ -331,7 +360,9 @@ public sealed class RunFolder
     {
         if (!File.Exists(ConfigPath))
         {
-            throw new OptionException(nameof(TrainRunOptions.Resume), Path, $"no {ConfigFileName} there; it is not a run folder.");
+            throw new OptionException(nameof(TrainRunOptions.Resume), Path, Directory.Exists(ScreeningFolder)
+                ? $"its source screening was stopped before the final fine-tune began, so there is no {ConfigFileName} to resume; screening runs are short: start it again in a new folder."
+                : $"no {ConfigFileName} there; it is not a run folder.");
         }
         try
         {
@@ -341,6 +372,34 @@ public sealed class RunFolder
         catch (JsonException e)
         {
             throw new UsageException($"{ConfigPath}: {(e.Path is { Length: > 1 } key ? $"key '{key.TrimStart('$', '.')}': " : "")}{e.Message}", e);
+        }
+    }
+
+    // ---- screening.json ---------------------------------------------------------------------
+
+    /// <summary>Writes <c>screening.json</c>.</summary>
+    public void WriteScreening(ScreeningFile screening) =>
+        WriteAtomically(ScreeningPath, JsonSerializer.Serialize(screening, TransferJson.Default.ScreeningFile));
+
+    /// <summary>Reads <c>screening.json</c>; null when the run screened no sources.</summary>
+    /// <exception cref="UsageException">It cannot be read as a screening record.</exception>
+    public ScreeningFile? ReadScreening()
+    {
+        if (!File.Exists(ScreeningPath))
+        {
+            return null;
+        }
+        try
+        {
+            var screening = JsonSerializer.Deserialize(File.ReadAllText(ScreeningPath), TransferJson.Default.ScreeningFile)
+                ?? throw new UsageException($"{ScreeningPath} is empty.");
+            return screening.Format == ScreeningFile.CurrentFormat
+                ? screening
+                : throw new UsageException($"{ScreeningPath}: format '{screening.Format}', expected '{ScreeningFile.CurrentFormat}'.");
+        }
+        catch (JsonException e)
+        {
+            throw new UsageException($"{ScreeningPath}: not a screening record ({e.Message}).", e);
         }
     }
 

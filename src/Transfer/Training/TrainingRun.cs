@@ -43,16 +43,27 @@ public static class TrainingRun
         return Run(options, (train, targetName), log, progress, cancellation);
     }
 
-    private static TrainRunSummary Run(TrainRunOptions options, (FeaturizedData Data, string TargetName)? inMemory, TextWriter log, IProgress<EpochMetrics>? progress, CancellationToken cancellation)
+    private static TrainRunSummary Run(TrainRunOptions options, (FeaturizedData Data, string TargetName)? inMemory, TextWriter log, IProgress<EpochMetrics>? progress, CancellationToken cancellation) =>
+        Run(options, new RunContext { InMemory = inMemory }, log, progress, cancellation);
+
+    /// <summary>
+    /// As <see cref="Run(TrainRunOptions, TextWriter, IProgress{EpochMetrics}?, CancellationToken)"/>,
+    /// within <paramref name="context"/>: in-memory rows, and for the final fine-tune of a source
+    /// screening a folder its caller already holds and the screening's lines for config.json.
+    /// </summary>
+    internal static TrainRunSummary Run(TrainRunOptions options, RunContext context, TextWriter log, IProgress<EpochMetrics>? progress, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(log);
+        var inMemory = context.InMemory;
         var features = FeatureSource.Resolve(options.Features, new FeaturizerOptions { OnUnsupported = options.OnUnsupported, MinElements = options.MinElements });
         if (options.ValidationPath is null && !(options.ValidationFraction > 0 && options.ValidationFraction < 1))
         {
             throw new OptionException(nameof(TrainRunOptions.ValidationFraction), options.ValidationFraction.ToString(CultureInfo.InvariantCulture), "must lie strictly between 0 and 1.");
         }
         var source = SourceModel.Load(options, features);
+        options = SourceModel.ResolveHead(options, source, log);
         var network = NetworkDesign.Resolve(options, source);
         var inputScaling = NetworkDesign.ResolveInputScaling(options, source, features);
         var data = RunData.Load(options, inMemory, features, inputScaling, log);
@@ -60,7 +71,7 @@ public static class TrainingRun
         var folder = new RunFolder(options.OutputDirectory);
         // A resumed run holds its folder from the start; a new one from its creation below.
         using var resumeLock = options.Resume ? folder.Lock(nameof(TrainRunOptions.Resume)) : null;
-        var resume = ResumeState(options, folder, data);
+        var resume = ResumeState(options, folder, data, context.FolderHeld);
 
         using var lease = BackendPool.Rent(options.Device, options.Gemm);
         var backend = lease.Backend;
@@ -69,7 +80,7 @@ public static class TrainingRun
         var scaler = scalers[0];
         using var sequential = network.Build(options, source, backend, data.Train.Width, startsFromCheckpoint: resume is not null, log);
 
-        using var newLock = options.Resume ? null : RunFolder.CreateLocked(folder.Path).Lock;
+        using var newLock = options.Resume || context.FolderHeld ? null : RunFolder.CreateLocked(folder.Path).Lock;
         if (resume is { } r)
         {
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -79,7 +90,12 @@ public static class TrainingRun
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"data: {data.Train.Count} train, {data.Validation.Count} validation{(data.Test is null ? "" : $", {data.Test.Count} test")} rows; target '{data.TargetName}'"));
         // A resumed run keeps the config.json its first session wrote.
-        var config = resume is null ? RunRecords.Config(options, source, network, data, backend.Device) : folder.ReadConfig();
+        var config = resume is null ? RunRecords.Config(options, source, network, data, backend.Device) with
+        {
+            Sources = context.Screening?.Sources,
+            SourceScreening = context.Screening?.Strategy,
+            SourceScreeningEpochs = context.Screening?.Epochs,
+        } : folder.ReadConfig();
         if (resume is null)
         {
             folder.WriteConfig(config);
@@ -97,7 +113,10 @@ public static class TrainingRun
         var manifest = RunRecords.Manifest(options, source, network, features, data, scalers, result, backend.Device);
         folder.SaveModel(manifest, sequential);
         var metrics = WritePredictions(folder, manifest, sequential, scalers, data);
-        Reports.RunPlots.TryWrite(folder.Path, log);
+        if (context.WritePlots)
+        {
+            Reports.RunPlots.TryWrite(folder.Path, log);
+        }
         return diverged
             ? throw new TrainingDivergedException(ResumableFrom(folder), DivergenceMessage(folder, result, modelWritten: true))
             : new TrainRunSummary(folder.Path, backend.Device, result, metrics, config);
@@ -109,6 +128,10 @@ public static class TrainingRun
     private static void CheckOutputs(TrainRunOptions options, NetworkDesign network, SourceModel? source, RunData data)
     {
         var outputs = data.Outputs;
+        if (outputs > 1 && source is not null)
+        {
+            throw new OptionException(nameof(TrainRunOptions.SourceModel), source.ManifestPath, $"a run with {outputs} targets trains from scratch in this version.");
+        }
         if (network.Spec.OutputUnits != outputs)
         {
             throw new OptionException(nameof(TrainRunOptions.Architecture), network.Spec.ToString(), outputs == 1
@@ -118,10 +141,6 @@ public static class TrainingRun
         if (outputs == 1)
         {
             return;
-        }
-        if (source is not null)
-        {
-            throw new OptionException(nameof(TrainRunOptions.SourceModel), source.ManifestPath, $"a run with {outputs} targets trains from scratch in this version.");
         }
         if (options.Resume)
         {
@@ -178,11 +197,15 @@ public static class TrainingRun
 
     // The checkpoint to continue from (null for a new run), after checking that the data are the
     // ones the run started on; a new run's folder must be new.
-    private static (TrainingState State, TargetScaler Scaler)? ResumeState(TrainRunOptions options, RunFolder folder, RunData data)
+    private static (TrainingState State, TargetScaler Scaler)? ResumeState(TrainRunOptions options, RunFolder folder, RunData data, bool folderHeld)
     {
         if (!options.Resume)
         {
-            RunFolder.CheckNew(folder.Path);
+            // A held folder was made new by its holder, which may have written into it since (a screening).
+            if (!folderHeld)
+            {
+                RunFolder.CheckNew(folder.Path);
+            }
             return null;
         }
         var resume = folder.LoadCheckpoint();
@@ -318,6 +341,31 @@ public static class TrainingRun
         }
         return metrics;
     }
+
+    /// <summary>Where a run happens beyond its options.</summary>
+    internal sealed record RunContext
+    {
+        /// <summary>Rows featurised in memory instead of the training files (the embedding API).</summary>
+        public (FeaturizedData Data, string TargetName)? InMemory { get; init; }
+
+        /// <summary>
+        /// The caller created the run folder and holds its lock (a screening's final fine-tune, whose
+        /// folder already holds the screening): the run neither checks that it is new nor locks it again.
+        /// </summary>
+        public bool FolderHeld { get; init; }
+
+        /// <summary>The screening that chose this run's source, for config.json; null for a run given one source.</summary>
+        public ScreeningLines? Screening { get; init; }
+
+        /// <summary>False for the short screening runs, whose curves nobody looks at.</summary>
+        public bool WritePlots { get; init; } = true;
+    }
+
+    /// <summary>What config.json says of the screening that chose a run's source.</summary>
+    /// <param name="Sources">The candidates, as given.</param>
+    /// <param name="Strategy">fixed or successive-halving.</param>
+    /// <param name="Epochs">The screening's epoch budget.</param>
+    internal sealed record ScreeningLines(string[] Sources, ScreeningStrategy Strategy, int Epochs);
 
     /// <summary>Reports on the training thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
     private sealed class InlineProgress(Action<EpochMetrics> report) : IProgress<EpochMetrics>

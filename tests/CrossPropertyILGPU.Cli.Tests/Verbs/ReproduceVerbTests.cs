@@ -97,6 +97,10 @@ public sealed class ReproduceVerbTests
     [TestCase("--ml-models", "rf,svm", "--ml-models rf,svm")]
     [TestCase("--lr-schedule", "step", "--lr-schedule step: use constant, plateau or cosine.")]
     [TestCase("--lr-factor", "2", "--lr-factor 2: must lie strictly between 0 and 1.")]
+    [TestCase("--methods", "tl-finetune-zoo", "--sources: tl-finetune-zoo choose their source among source models")]
+    [TestCase("--sources", "no-such-model,other-model", "--sources no-such-model: no model there")]
+    [TestCase("--sources", "some-model", "--sources some-model: give two or more source models")]
+    [TestCase("--screen", "best", "--screen best: use successive-halving or fixed.")]
     public void Reproduce_BadChoice_ExitsWithCode2_NamingIt(string option, string value, string message)
     {
         var (code, _, error) = CliRunner.Run(Grid(option, value));

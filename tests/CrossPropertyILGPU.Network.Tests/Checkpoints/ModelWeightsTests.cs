@@ -89,6 +89,34 @@ public sealed class ModelWeightsTests : NetworkTestBase
     }
 
     [Test]
+    public void LoadAllButOutputLayer_TakesTheTrunkOfAWiderHead_AndKeepsTheModelsOwnOutputLayer()
+    {
+        // A three-output source under a one-output model: the hidden layer from the file, the head untouched.
+        var path = Path.Combine(_directory, "three.safetensors");
+        float[] source;
+        using (var three = new Sequential(Backend, 4, [new DenseSpec(6, true), new DropoutSpec(0.8f), new DenseSpec(3, false)], maxRows: 2))
+        {
+            three.InitializeGlorotUniform(seed: 3);
+            source = three.Parameters.DownloadValues();
+            ModelWeights.Save(three, path);
+        }
+        using var one = new Sequential(Backend, 4, Net, maxRows: 2);
+        one.InitializeGlorotUniform(seed: 4);
+        var before = one.Parameters.DownloadValues();
+        ModelWeights.LoadAllButOutputLayer(one, path);
+        var after = one.Parameters.DownloadValues();
+        var trunk = 4 * 6 + 6;
+        Assert.That(after[..trunk], Is.EqualTo(source[..trunk]).AsCollection, "dense.0 from the file");
+        Assert.That(after[trunk..], Is.EqualTo(before[trunk..]).AsCollection, "the model's own output layer");
+        Assert.Throws<InvalidDataException>(() => ModelWeights.Load(one, path), "a plain load still needs every shape");
+
+        // A trunk of another width is still refused, naming the tensor.
+        using var wider = new Sequential(Backend, 4, [new DenseSpec(7, true), new DenseSpec(1, false)], maxRows: 2);
+        var ex = Assert.Throws<InvalidDataException>(() => ModelWeights.LoadAllButOutputLayer(wider, path));
+        Assert.That(ex!.Message, Does.Contain("dense."));
+    }
+
+    [Test]
     public void Load_TruncatedFile_IsRejected()
     {
         var path = Path.Combine(_directory, "model.safetensors");

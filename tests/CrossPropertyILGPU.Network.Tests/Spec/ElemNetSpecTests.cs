@@ -5,6 +5,16 @@ namespace CrossPropertyILGPU.Network.Tests.Spec;
 public sealed class ElemNetSpecTests
 {
     [Test]
+    public void WithOutputUnits_KeepsTheHiddenBlocks()
+    {
+        var four = ElemNetSpec.Parse("1024x4D-512x3D-256x3D-128x3D-64x2-32x1-4");
+        Assert.That(four.WithOutputUnits(1).ToString(), Is.EqualTo(ElemNetSpec.Default));
+        Assert.That(four.WithOutputUnits(4), Is.SameAs(four));
+        Assert.That(four.WithOutputUnits(1).DenseLayerCount, Is.EqualTo(four.DenseLayerCount));
+        Assert.Throws<ArgumentOutOfRangeException>(() => four.WithOutputUnits(0));
+    }
+
+    [Test]
     public void Parse_ElemNet_GivesSeventeenDenseLayersAndFourDropouts()
     {
         var spec = ElemNetSpec.Parse(ElemNetSpec.Default);

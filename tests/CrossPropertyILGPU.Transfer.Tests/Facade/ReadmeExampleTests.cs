@@ -1,12 +1,13 @@
 using System.Globalization;
 using CrossPropertyILGPU.Kernels.Devices;
 using CrossPropertyILGPU.Transfer.Tests.Support;
+using CrossPropertyILGPU.Transfer.Training;
 
 namespace CrossPropertyILGPU.Transfer.Tests.Facade;
 
 /// <summary>
-/// The README's embedding example, compiled and run here against the shipped source model. The
-/// lines between the markers below must appear verbatim in README.md (checked by the second test),
+/// The README's embedding examples, compiled and run here against the shipped source models. The
+/// lines between each pair of markers below must appear verbatim in README.md (checked by <see cref="ReadmeExamples_AreQuotedVerbatimInTheReadme"/>),
 /// so the documentation cannot drift from code that works. The model's predictions are pinned to
 /// values computed outside the engine (<see cref="TorchPredictions"/>).
 /// </summary>
@@ -77,6 +78,37 @@ public sealed class ReadmeExampleTests
         }
     }
 
+    /// <summary>The second example: the source chosen per target among the shipped models, on validation.</summary>
+    [Test]
+    public void ReadmeZooExample_ChoosesAmongTheShippedSources()
+    {
+        var root = TestFiles.RepositoryRoot();
+        var previous = Environment.CurrentDirectory;
+        Environment.CurrentDirectory = root;
+        try
+        {
+            // README-ZOO-EXAMPLE-BEGIN
+            using var best = MaterialsModel.FineTune(["models/elemnet-oqmd", "models/elemnet-oqmd-bandgap"],
+                [("Fe2O3", 2.2), ("NaCl", 8.5), ("MgO", 7.8), ("Al2O3", 8.8), ("SiO2", 8.9),
+                 ("TiO2", 3.2), ("ZnO", 3.4), ("CuO", 1.2), ("NiO", 4.0), ("CaO", 7.0)],
+                new FineTuneSettings { MaxEpochs = 20, Device = DeviceKind.Cpu, Screening = new ScreeningBudget(ScreeningStrategy.Fixed, Epochs: 5) });
+            string chosen = best.Screening!.Chosen; // the source with the lowest validation MAE
+            double?[] scores = [.. best.Screening.Sources.Select(s => s.ValidationMae)];
+            float[] gaps = best.Predict(["CoO"]);
+            // README-ZOO-EXAMPLE-END
+
+            Assert.That(chosen, Is.AnyOf("models/elemnet-oqmd", "models/elemnet-oqmd-bandgap"));
+            Assert.That(scores, Has.Length.EqualTo(2).And.All.Not.Null);
+            Assert.That(best.Screening.Sources.Single(s => s.Chosen).ValidationMae, Is.EqualTo(scores.Min()));
+            Assert.That(best.Manifest.SourceModel, Is.EqualTo(Path.Combine(chosen, "model.json")));
+            Assert.That(gaps, Has.Length.EqualTo(1).And.All.Not.NaN);
+        }
+        finally
+        {
+            Environment.CurrentDirectory = previous;
+        }
+    }
+
     [TestCase(DeviceKind.Cpu)]
     [TestCase(DeviceKind.IlgpuCpu)]
     [TestCase(DeviceKind.Cuda, Category = "Gpu")]
@@ -110,12 +142,13 @@ public sealed class ReadmeExampleTests
         }
     }
 
-    [Test]
-    public void ReadmeExample_IsQuotedVerbatimInTheReadme()
+    [TestCase("README-EXAMPLE-")]
+    [TestCase("README-ZOO-EXAMPLE-")]
+    public void ReadmeExamples_AreQuotedVerbatimInTheReadme(string marker)
     {
         var source = File.ReadAllLines(Path.Combine(TestFiles.RepositoryRoot(), "tests", "CrossPropertyILGPU.Transfer.Tests", "Facade", "ReadmeExampleTests.cs"));
-        var begin = Array.FindIndex(source, l => l.Trim() == "// README-EXAMPLE-" + "BEGIN");
-        var end = Array.FindIndex(source, l => l.Trim() == "// README-EXAMPLE-" + "END");
+        var begin = Array.FindIndex(source, l => l.Trim() == "// " + marker + "BEGIN");
+        var end = Array.FindIndex(source, l => l.Trim() == "// " + marker + "END");
         var example = source[(begin + 1)..end].Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
         var readme = File.ReadAllLines(Path.Combine(TestFiles.RepositoryRoot(), "README.md")).Select(l => l.Trim()).ToArray();
         var start = Array.IndexOf(readme, example[0]);
