@@ -108,7 +108,16 @@ public static class GridPartition
                 RecordedBy = string.Create(CultureInfo.InvariantCulture, $"{task} on {Environment.MachineName}, process {Environment.ProcessId}"),
             };
             var temporary = string.Create(CultureInfo.InvariantCulture, $"{path}.{Environment.ProcessId}-{Guid.NewGuid():N}.tmp");
-            File.WriteAllText(temporary, JsonSerializer.Serialize(record, TaskCountJson.Default.TaskCountRecord) + "\n");
+            try
+            {
+                File.WriteAllText(temporary, JsonSerializer.Serialize(record, TaskCountJson.Default.TaskCountRecord) + "\n");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A partial temporary would be litter in a shared results folder.
+                CsvOutput.DeleteQuietly(temporary);
+                throw;
+            }
             try
             {
                 // Without overwriting: of tasks starting together, the first to move its file in
