@@ -120,7 +120,7 @@ public static class FitCandidates
     /// experimental sets), then the cheaper or rarely best ones — and per kind by source. A time limit
     /// cuts from the end of this list.
     /// </summary>
-    /// <param name="plan">Whether the scratch network runs.</param>
+    /// <param name="plan">Whether the scratch network and the extracted-feature trees run (a kind named in <paramref name="only"/> always does).</param>
     /// <param name="sources">Source models (none: no transfer or extracted-feature candidates).</param>
     /// <param name="skewed">Whether the target is non-negative and skewed enough for the log-space candidate.</param>
     /// <param name="only">Kinds to keep (null: all).</param>
@@ -138,6 +138,8 @@ public static class FitCandidates
             }
             switch (kind)
             {
+                case FitCandidateKind.BoostedTreesExtracted when !plan.IncludeExtracted && only is null:
+                    break;
                 case FitCandidateKind.FineTune or FitCandidateKind.ModFineTune or FitCandidateKind.BoostedTreesExtracted:
                     candidates.AddRange(sources.Select((s, i) => new FitCandidate(kind, s, sources.Count > 1 ? labels[i] : null)));
                     break;
