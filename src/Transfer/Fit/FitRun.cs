@@ -217,7 +217,7 @@ public static class FitRun
             progress?.Report(new FitProgress(outcomes.Count, outcomes.Count, "test", "scoring the test file with the saved model", clock.Elapsed, FitProgressKind.Stage));
             var saved = FitModel.Load(folder.Path, options.Device);
             var result = saved.Predict(testPath, options.FormulaColumn, options.TargetColumn, requireTargets: true, TextWriter.Null);
-            test = RegressionMetrics.Compute("test", result.Data.Targets!, result.Predictions, model.TrainTargetMean) with { Split = "test" };
+            test = RegressionMetrics.Compute("test", result.Data.Targets!, result.Predictions, model.TrainTargetMean);
             testR = Ensemble.ErrorStdCorrelation(result.Data.Targets!, result.Predictions, result.Std);
             FitFolder.WritePredictions(folder.TestPath, result.Data, result.Predictions, data.TargetName, result.Std);
             say.Line(string.Create(CultureInfo.InvariantCulture, $"test: MAE {test.Mae:G5}, RMSE {test.Rmse:G5}, R² {test.R2:F4} on {test.Count} rows (mean predictor {test.MeanPredictorMae:G5})"));
