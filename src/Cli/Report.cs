@@ -88,7 +88,7 @@ internal static class Report
             Metrics(output, [test]);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test: correlation of |error| with std (Pearson r) {summary.TestErrorStdCorrelation:F3}"));
         }
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fit folder: {summary.OutputDirectory} ({summary.Elapsed.TotalSeconds:F0} s; report.md)"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fit folder: {summary.OutputDirectory} ({summary.Elapsed.TotalSeconds:F0} s); report: {Path.Combine(summary.OutputDirectory, Transfer.Fit.FitFolder.ReportFileName)}"));
     }
 
     /// <summary>The demo's comparison: transfer, scratch and the mean predictor.</summary>

@@ -246,15 +246,15 @@ internal sealed class CandidateRunner(
             {
                 Stage(candidate, done, $"{FoldText(fold)}: fitting");
                 var validationRows = folds.ValidationRows(fold);
-                var model = TreeModel.Fit(candidate.TreeModel, DataLoading.Subset(all, folds.TrainRows(fold)), options.Seed, limit.Token);
+                var model = FitTrees(candidate, all, folds.TrainRows(fold), options.Seed, limit.Token);
                 var predictions = model.Predict(DataLoading.Subset(all, validationRows));
                 for (var j = 0; j < validationRows.Length; j++)
                 {
-                    outcome.OutOfFold![validationRows[j]] = candidate.LogTarget ? MathF.Exp(predictions[j]) - 1f : predictions[j];
+                    outcome.OutOfFold![validationRows[j]] = predictions[j];
                 }
                 var relative = FitFolder.FoldModel(candidate.Name, fold, network: false);
                 Directory.CreateDirectory(folder.Resolve(FitFolder.CandidateFolder(candidate.Name)));
-                model.Save(folder.Resolve(relative));
+                model.Save(folder, relative);
                 outcome.Models.Add(relative);
             }
             return outcome;
@@ -267,6 +267,23 @@ internal sealed class CandidateRunner(
         {
             return Failed(outcome, e.Message);
         }
+    }
+
+    /// <summary>
+    /// Fits a tree candidate on <paramref name="rows"/> of <paramref name="all"/> (targets already in
+    /// the candidate's space, <see cref="FitTargets"/>): its trees, and for a gated candidate the gate
+    /// on every row and the trees on the positive rows only.
+    /// </summary>
+    public static FittedTrees FitTrees(FitCandidate candidate, FeaturizedData all, int[] rows, int seed, CancellationToken cancellation)
+    {
+        var train = DataLoading.Subset(all, rows);
+        if (!candidate.Gated)
+        {
+            return new FittedTrees(candidate, TreeModel.Fit(candidate.TreeModel, train, seed, cancellation), null);
+        }
+        var gate = GateModel.Fit(train, seed, cancellation);
+        var positive = rows.Where(i => all.Targets![i] > 0).ToArray();
+        return new FittedTrees(candidate, TreeModel.Fit(candidate.TreeModel, DataLoading.Subset(all, positive), seed, cancellation), gate);
     }
 
     private FeaturizedData Inputs(FitCandidate candidate)
@@ -294,3 +311,28 @@ internal sealed class CandidateRunner(
         public void Report(T value) => report(value);
     }
 }
+
+/// <summary>A tree candidate's fitted models: the trees, and the gate of a gated candidate.</summary>
+internal sealed record FittedTrees(FitCandidate Candidate, TreeModel Trees, GateModel? Gate)
+{
+    /// <summary>Predictions in target units: exp(p) − 1 in log space, 0 where the gate gives P(y &gt; 0) &lt; 0.5.</summary>
+    public float[] Predict(FeaturizedData data) => Combine(Trees.Predict(data), Gate?.Probabilities(data), Candidate.LogTarget);
+
+    /// <summary>The member's prediction from its trees' raw output and its gate's probabilities (null: no gate).</summary>
+    public static float[] Combine(float[] raw, float[]? gate, bool logTarget)
+    {
+        for (var i = 0; i < raw.Length; i++)
+        {
+            raw[i] = gate is not null && gate[i] < 0.5f ? 0f : logTarget ? MathF.Exp(raw[i]) - 1f : raw[i];
+        }
+        return raw;
+    }
+
+    /// <summary>Saves the trees at <paramref name="relative"/> and the gate beside them.</summary>
+    public void Save(FitFolder folder, string relative)
+    {
+        Trees.Save(folder.Resolve(relative));
+        Gate?.Save(folder.Resolve(FitFolder.GateModel(relative)));
+    }
+}
+

@@ -17,6 +17,13 @@ public enum FitCandidateKind
     /// <summary>Boosted trees on physical attributes fitted to log(1 + y) (<c>gbm-pa-log</c>), only for a skewed non-negative target.</summary>
     BoostedTreesPaLog,
 
+    /// <summary>
+    /// A boosted-tree gate (is the target above 0?) and boosted trees fitted to the positive rows, on
+    /// physical attributes (<c>gbm-pa-gated</c>): 0 where the gate says so. Only for a non-negative
+    /// target with many exact zeros (metals among band gaps).
+    /// </summary>
+    BoostedTreesPaGated,
+
     /// <summary>A random forest on physical attributes (<c>rf-pa</c>).</summary>
     ForestPa,
 
@@ -48,6 +55,9 @@ public sealed record FitCandidate(FitCandidateKind Kind, string? Source, string?
     /// <summary>True when the target is modelled as log(1 + y) and predictions mapped back with exp(p) − 1.</summary>
     public bool LogTarget => Kind == FitCandidateKind.BoostedTreesPaLog;
 
+    /// <summary>True when a gate decides which rows are 0 and the trees predict the others.</summary>
+    public bool Gated => Kind == FitCandidateKind.BoostedTreesPaGated;
+
     /// <summary>The tree model of a tree kind.</summary>
     public BaselineModel TreeModel => Kind == FitCandidateKind.ForestPa ? BaselineModel.RandomForest : BaselineModel.GradientBoosting;
 
@@ -70,6 +80,7 @@ public sealed record FitCandidate(FitCandidateKind Kind, string? Source, string?
             FitCandidateKind.FineTune => $"FineTune{source}: every weight from the source, trained on this target",
             FitCandidateKind.ModFineTune => $"ModFineTune{source}: the source's trunk, a fresh output layer",
             FitCandidateKind.BoostedTreesPaLog => "boosted trees on physical attributes, fitted to log(1 + y)",
+            FitCandidateKind.BoostedTreesPaGated => "boosted trees on physical attributes behind a boosted-tree gate (0 where P(y > 0) < 0.5)",
             FitCandidateKind.ForestPa => $"random forest (ML.NET FastForest, {BaselineModels.ForestTrees} trees) on physical attributes",
             FitCandidateKind.BoostedTreesExtracted => $"boosted trees on hidden layer {plan.FeatureLayer} of the source{source}",
             FitCandidateKind.ScratchPa => $"ElemNet {plan.ScratchArchitecture} from scratch on standardised physical attributes",
@@ -89,6 +100,7 @@ public static class FitCandidates
         FitCandidateKind.FineTune => "finetune",
         FitCandidateKind.ModFineTune => "modfinetune",
         FitCandidateKind.BoostedTreesPaLog => "gbm-pa-log",
+        FitCandidateKind.BoostedTreesPaGated => "gbm-pa-gated",
         FitCandidateKind.ForestPa => "rf-pa",
         FitCandidateKind.BoostedTreesExtracted => "gbm-extracted",
         FitCandidateKind.ScratchPa => "scratch-pa",
@@ -123,8 +135,9 @@ public static class FitCandidates
     /// <param name="plan">Whether the scratch network and the extracted-feature trees run (a kind named in <paramref name="only"/> always does).</param>
     /// <param name="sources">Source models (none: no transfer or extracted-feature candidates).</param>
     /// <param name="skewed">Whether the target is non-negative and skewed enough for the log-space candidate.</param>
+    /// <param name="zeroInflated">Whether the target is non-negative with enough exact zeros for the gated candidate.</param>
     /// <param name="only">Kinds to keep (null: all).</param>
-    public static IReadOnlyList<FitCandidate> Plan(FitPlan plan, IReadOnlyList<string> sources, bool skewed, IReadOnlySet<FitCandidateKind>? only)
+    public static IReadOnlyList<FitCandidate> Plan(FitPlan plan, IReadOnlyList<string> sources, bool skewed, bool zeroInflated, IReadOnlySet<FitCandidateKind>? only)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(sources);
@@ -144,6 +157,7 @@ public static class FitCandidates
                     candidates.AddRange(sources.Select((s, i) => new FitCandidate(kind, s, sources.Count > 1 ? labels[i] : null)));
                     break;
                 case FitCandidateKind.BoostedTreesPaLog when !skewed:
+                case FitCandidateKind.BoostedTreesPaGated when !zeroInflated:
                 case FitCandidateKind.ScratchPa when !plan.IncludeScratch && only is null:
                     break;
                 default:

@@ -21,7 +21,11 @@ internal sealed class FitData
         Groups = [.. fractions.Records.Select(r => FoldPlan.CompositionKey(r.Formula))];
         NonNegative = Targets.All(t => t >= 0);
         Skewness = SampleSkewness(Targets);
+        ZeroShare = Targets.Count(t => t == 0) / (double)Targets.Length;
     }
+
+    /// <summary>The share of targets that are exactly 0.</summary>
+    public double ZeroShare { get; }
 
     /// <summary>The kept rows as elemental fractions, with their targets.</summary>
     public FeaturizedData Fractions { get; }

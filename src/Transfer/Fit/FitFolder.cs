@@ -6,7 +6,7 @@ namespace CrossPropertyILGPU.Transfer.Fit;
 
 /// <summary>
 /// A fit folder and the one owner of every file <c>fit</c> writes into it: <c>fit.json</c> (the
-/// model: members, weights, scores), <c>report.md</c>, <c>fit.log</c>, the out-of-fold and test
+/// model: members, weights, scores), the report (<see cref="ReportFileName"/>), <c>fit.log</c>, the out-of-fold and test
 /// predictions, the plots, and <c>candidates/&lt;name&gt;/</c> (one run folder or tree archive per
 /// fold). <c>predict</c>, <c>evaluate</c> and <c>export</c> recognise the folder by its <c>fit.json</c>.
 /// </summary>
@@ -49,7 +49,7 @@ public sealed class FitFolder
     /// <summary><c>fit.json</c>'s path.</summary>
     public string ModelPath => Combine(ModelFileName);
 
-    /// <summary><c>report.md</c>'s path.</summary>
+    /// <summary>The report's path (<see cref="ReportFileName"/>).</summary>
     public string ReportPath => Combine(ReportFileName);
 
     /// <summary><c>fit.log</c>'s path.</summary>
@@ -79,6 +79,10 @@ public sealed class FitFolder
     /// <summary>Fold <paramref name="fold"/>'s (0-based) model of a candidate, relative: a run folder, or <c>.zip</c> for trees.</summary>
     public static string FoldModel(string candidate, int fold, bool network) =>
         System.IO.Path.Combine(CandidateFolder(candidate), $"fold-{fold + 1}{(network ? "" : ".zip")}");
+
+    /// <summary>The gate beside a gated member's tree model (<c>fold-1.zip</c> → <c>fold-1.gate.zip</c>).</summary>
+    public static string GateModel(string treeModel) =>
+        treeModel.EndsWith(".zip", StringComparison.Ordinal) ? treeModel[..^4] + ".gate.zip" : treeModel + ".gate.zip";
 
     /// <summary>A tree candidate refitted on every training row, relative.</summary>
     public static string RefitModel(string candidate) => System.IO.Path.Combine(CandidateFolder(candidate), "all-rows.zip");
@@ -135,7 +139,7 @@ public sealed class FitFolder
         return model;
     }
 
-    /// <summary>Writes <c>report.md</c>.</summary>
+    /// <summary>Writes the report (<see cref="ReportFileName"/>).</summary>
     public void WriteReport(string markdown) =>
         CsvOutput.WriteAtomically(ReportPath, writer =>
         {

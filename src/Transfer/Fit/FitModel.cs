@@ -50,7 +50,8 @@ public sealed class FitModel
             foreach (var model in member.Models)
             {
                 var full = folder.Resolve(model);
-                var present = member.Network ? System.IO.File.Exists(RunFolder.ResolveManifest(full)) : System.IO.File.Exists(full);
+                var present = member.Network ? System.IO.File.Exists(RunFolder.ResolveManifest(full))
+                    : System.IO.File.Exists(full) && (!member.Gated || System.IO.File.Exists(FitFolder.GateModel(full)));
                 if (!present)
                 {
                     throw new UsageException($"{folder.ModelPath}: member {member.Candidate}'s model {model} is missing; copy the fit folder whole.");
@@ -161,15 +162,8 @@ public sealed class FitModel
             return network.Predict(data);
         }
         var features = Inputs(member, table, inputs);
-        var predictions = TreeModel.Load(modelPath, member.Width).Predict(features);
-        if (member.LogTarget)
-        {
-            for (var i = 0; i < predictions.Length; i++)
-            {
-                predictions[i] = MathF.Exp(predictions[i]) - 1f;
-            }
-        }
-        return predictions;
+        var gate = member.Gated ? GateModel.Load(FitFolder.GateModel(modelPath), member.Width).Probabilities(features) : null;
+        return FittedTrees.Combine(TreeModel.Load(modelPath, member.Width).Predict(features), gate, member.LogTarget);
     }
 
     private FeaturizedData Inputs(FitMemberRecord member, MaterialsTable table, Dictionary<string, FeaturizedData> inputs)

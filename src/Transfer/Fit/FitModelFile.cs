@@ -67,6 +67,9 @@ public sealed record FitMemberRecord
     /// <summary>True when the member predicts log(1 + y), mapped back with exp(p) − 1.</summary>
     public bool LogTarget { get; init; }
 
+    /// <summary>True when each model has a gate beside it (<see cref="FitFolder.GateModel"/>): 0 where it gives P(y &gt; 0) &lt; 0.5.</summary>
+    public bool Gated { get; init; }
+
     /// <summary>The source model (full path) whose hidden layer feeds an extracted-feature member.</summary>
     public string? Source { get; init; }
 

@@ -63,6 +63,13 @@ public sealed record FitPlan
     /// </summary>
     public double LogSkewness { get; init; } = 1.0;
 
+    /// <summary>
+    /// Share of exact zeros above which a non-negative target also gets the gated candidate
+    /// (<see cref="FitCandidateKind.BoostedTreesPaGated"/>): a tenth of the rows is a mass a
+    /// regressor smears over its neighbours (band gaps: about half are metals at 0).
+    /// </summary>
+    public double GateZeroShare { get; init; } = 0.1;
+
     /// <summary>The plan of <paramref name="budget"/>.</summary>
     public static FitPlan For(FitBudget budget) => budget switch
     {

@@ -5,7 +5,7 @@ using CrossPropertyILGPU.Transfer.Training;
 namespace CrossPropertyILGPU.Transfer.Fit;
 
 /// <summary>
-/// <c>report.md</c> of a fit folder: the data (rows kept and skipped), the validation scheme, every
+/// The report of a fit folder (<see cref="FitFolder.ReportFileName"/>): the data (rows kept and skipped), the validation scheme, every
 /// candidate's out-of-fold score and time, the blend's weights, clipping and log space, the
 /// uncertainty's correlation with the error, the test metrics (scored once, after the choice), what
 /// the time limit cut, and the plots.
@@ -104,6 +104,10 @@ internal static class FitReport
         {
             Line($"The target is non-negative and skewed ({data.Skewness:F2} > {plan.LogSkewness:F1}), so boosted trees on physical attributes were also fitted to log(1 + y): out-of-fold MAE {Mae(log)} against {Mae(raw)} in linear space; blend weight {log.Weight:0.00} — validation {(log.Weight > 0 ? "kept" : "did not keep")} the log-space model.");
         }
+        Line();
+
+        var gated = outcomes.FirstOrDefault(o => o.Candidate.Gated);
+        Line($"{data.ZeroShare:P0} of the training targets are exactly 0. {(gated is null ? $"The gated candidate was not tried (it needs a non-negative target with more than {plan.GateZeroShare:P0} zeros)." : $"A boosted-tree gate (is y > 0?) in front of boosted trees fitted to the positive rows was tried: out-of-fold MAE {Mae(gated)}, blend weight {gated.Weight:0.00}.")}");
         Line();
 
         Line($"## Uncertainty");

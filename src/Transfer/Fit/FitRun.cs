@@ -56,11 +56,12 @@ public static class FitRun
             ? FoldPlan.CrossValidation(data.Groups, plan.Folds, options.Seed)
             : FoldPlan.Holdout(data.Groups, plan.HoldoutFraction, options.Seed);
         var skewed = data.NonNegative && data.Skewness > plan.LogSkewness;
-        var candidates = FitCandidates.Plan(plan, sources, skewed, only);
+        var zeroInflated = data.NonNegative && data.ZeroShare > plan.GateZeroShare;
+        var candidates = FitCandidates.Plan(plan, sources, skewed, zeroInflated, only);
         if (candidates.Count == 0)
         {
             throw new OptionException(nameof(FitOptions.Candidates), string.Join(',', options.Candidates ?? []),
-                "leaves no candidate to run (the transfer kinds need a source model, gbm-pa-log a skewed non-negative target).");
+                "leaves no candidate to run (the transfer kinds need a source model, gbm-pa-log a skewed non-negative target, gbm-pa-gated a non-negative one with many zeros).");
         }
 
         var (folder, folderLock) = FitFolder.Create(options.OutputDirectory);
@@ -247,8 +248,9 @@ public static class FitRun
             {
                 var refit = FitFolder.RefitModel(candidate.Name);
                 var features = outcome.Inputs!;
-                var trees = TreeModel.Fit(candidate.TreeModel, WithTargets(features, CandidateRunner.FitTargets(candidate, data.Targets)), options.Seed);
-                trees.Save(folder.Resolve(refit));
+                var all = WithTargets(features, CandidateRunner.FitTargets(candidate, data.Targets));
+                CandidateRunner.FitTrees(candidate, all, Enumerable.Range(0, data.Count).ToArray(), options.Seed, CancellationToken.None)
+                    .Save(folder, refit);
                 models = [refit];
                 outcome.Note = Append(outcome.Note, "refitted on every training row");
             }
@@ -267,6 +269,7 @@ public static class FitRun
             Features = candidate.Features,
             Width = candidate.IsNetwork ? 0 : outcome.Inputs!.Width,
             LogTarget = candidate.LogTarget,
+            Gated = candidate.Gated,
             Source = candidate.Kind == FitCandidateKind.BoostedTreesExtracted ? candidate.Source : null,
             Layer = candidate.Kind == FitCandidateKind.BoostedTreesExtracted ? plan.FeatureLayer : null,
             Models = [.. models],

@@ -114,6 +114,27 @@ public sealed class FitRunTests
     }
 
     [Test]
+    public void Fit_ManyZeroTargets_GatedTreesPredictExactZerosAndRoundTrip()
+    {
+        // Compounds of the first four cations are "metals": exactly 0.
+        string[] metals = ["Li", "Na", "K", "Mg"];
+        static bool Zero(string formula, string[] metals) => metals.Any(m => formula.StartsWith(m, StringComparison.Ordinal));
+        var rows = FitTestData.Rows(48, seed: 6).Select(r => (r.Formula, Zero(r.Formula, metals) ? 0.0 : r.Target)).ToList();
+        Assume.That(rows.Count(r => r.Item2 == 0), Is.GreaterThan(5));
+        var train = FitTestData.Write(_scratch, "zeros.csv", rows);
+
+        var summary = FitRun.Run(Options("gated", "gbm-pa-gated") with { TrainPath = train }, TextWriter.Null);
+
+        var member = summary.Model.Members.Single();
+        Assert.That((member.Candidate, member.Gated), Is.EqualTo(("gbm-pa-gated", true)));
+        Assert.That(member.Models.Select(m => File.Exists(Path.Combine(summary.OutputDirectory, FitFolder.GateModel(m)))), Has.All.True);
+        var saved = FitModel.Load(summary.OutputDirectory, DeviceKind.Cpu).Predict(_test, null, null, requireTargets: true, TextWriter.Null);
+        Assert.That(saved.Predictions, Is.EqualTo(PredictionsCsv.Read(Path.Combine(summary.OutputDirectory, FitFolder.TestFileName))!.Predictions).AsCollection);
+        var oof = PredictionsCsv.Read(Path.Combine(summary.OutputDirectory, FitFolder.OutOfFoldFileName))!;
+        Assert.That(oof.Predictions, Has.Some.EqualTo(0f), "the gate puts rows at exactly 0");
+    }
+
+    [Test]
     public void Fit_SomeTargetNegative_DoesNotClip()
     {
         var train = FitTestData.Write(_scratch, "negative.csv", FitTestData.Rows(36, seed: 1, shift: -1.5));
