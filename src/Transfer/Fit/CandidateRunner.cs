@@ -69,9 +69,9 @@ internal sealed class CandidateOutcome(FitCandidate candidate)
 
 /// <summary>
 /// Runs one candidate over the folds: networks through <see cref="TrainingRun"/> (one run folder per
-/// fold, the fold's rows as its splits, early stopping on the fold), trees in memory (one archive per
-/// fold). Each fold model predicts its own validation rows, and only those: the out-of-fold
-/// predictions the blend is learned on.
+/// fold, early stopping on a tenth of the fold's training rows, never on the rows it is scored on),
+/// trees in memory (one archive per fold). Each fold model predicts its own validation rows, and
+/// only those: the out-of-fold predictions the blend is learned on.
 /// </summary>
 internal sealed class CandidateRunner(
     FitOptions options, FitPlan plan, FitData data, FoldPlan folds, FitFolder folder, TextWriter fileLog, FitRun.Say say,
@@ -152,6 +152,7 @@ internal sealed class CandidateRunner(
             Stage(candidate, done, $"{FoldText(fold)}: training");
             var relative = FitFolder.FoldModel(candidate.Name, fold, network: true);
             var validationRows = folds.ValidationRows(fold);
+            var (fitRows, stopRows) = EarlyStoppingSplit(folds.TrainRows(fold), fold);
             var runOptions = new TrainRunOptions
             {
                 TrainPaths = [options.TrainPath],
@@ -169,7 +170,7 @@ internal sealed class CandidateRunner(
                 // Nothing here is resumed: a checkpoint (74 MB for ElemNet) would only cost time.
                 CheckpointEvery = 0,
                 OutputDirectory = folder.Resolve(relative),
-                Splits = Splits(fold, validationRows),
+                Splits = Splits(fold, fitRows, stopRows),
             };
             TrainRunSummary run;
             try
@@ -194,22 +195,34 @@ internal sealed class CandidateRunner(
             }
             outcome.Models.Add(relative);
             outcome.Epochs.Add(string.Create(CultureInfo.InvariantCulture, $"{run.Training.Epochs}({run.Training.BestEpoch})"));
-            var predictions = run.Folder.ReadPredictions("validation")
-                ?? throw new InvalidOperationException($"{run.OutputDirectory}: no validation predictions were written.");
-            for (var j = 0; j < validationRows.Length; j++)
+            // The fold's own rows, scored by the saved model exactly as predict will score new rows.
+            using (var model = MaterialsModel.Load(run.OutputDirectory, options.Device))
             {
-                if (predictions.Formulas[j] != data.Fractions.Records[validationRows[j]].Formula)
+                var rows = model.Features.Featurize(new MaterialsTable(options.TrainPath, "formula", null, [.. validationRows.Select(i => data.Fractions.Records[i])]));
+                if (rows.Count != validationRows.Length)
                 {
-                    throw new InvalidOperationException($"{run.OutputDirectory}: validation row {j + 1} is '{predictions.Formulas[j]}', not the fold's '{data.Fractions.Records[validationRows[j]].Formula}'.");
+                    throw new InvalidOperationException($"{run.OutputDirectory}: the model featurised {rows.Count} of the fold's {validationRows.Length} rows.");
                 }
-                outcome.OutOfFold![validationRows[j]] = predictions.Predictions[j];
+                var predictions = model.Predict(rows);
+                for (var j = 0; j < validationRows.Length; j++)
+                {
+                    outcome.OutOfFold![validationRows[j]] = predictions[j];
+                }
             }
         }
         return outcome;
     }
 
-    // The fold's rows by (file, line), as a cross-validation fold hands them to a training run.
-    private SplitsFile Splits(int fold, int[] validationRows)
+    // The fold's training rows split for early stopping: whole compositions, seeded per fold.
+    private (int[] Fit, int[] Stop) EarlyStoppingSplit(int[] trainRows, int fold)
+    {
+        var inner = FoldPlan.Holdout([.. trainRows.Select(i => data.Groups[i])], plan.EarlyStoppingFraction, options.Seed + 1000 + fold);
+        return ([.. inner.TrainRows(0).Select(j => trainRows[j])], [.. inner.ValidationRows(0).Select(j => trainRows[j])]);
+    }
+
+    // The rows by (file, line), as a cross-validation fold hands them to a training run: the
+    // network trains on fitRows and stops early on stopRows; the fold's own rows are not in either.
+    private SplitsFile Splits(int fold, int[] fitRows, int[] stopRows)
     {
         SplitRows Rows(int[] indices) => new()
         {
@@ -221,9 +234,10 @@ internal sealed class CandidateRunner(
         return new SplitsFile
         {
             Seed = options.Seed,
-            ValidationSource = string.Create(CultureInfo.InvariantCulture, $"fit: {FoldText(fold)}, grouped by reduced composition, seed {options.Seed}"),
-            Train = Rows(folds.TrainRows(fold)),
-            Validation = Rows(validationRows),
+            ValidationSource = string.Create(CultureInfo.InvariantCulture,
+                $"fit: {FoldText(fold)}; early stopping on {plan.EarlyStoppingFraction:P0} of its training rows, grouped by reduced composition, seed {options.Seed}"),
+            Train = Rows(fitRows),
+            Validation = Rows(stopRows),
         };
     }
 

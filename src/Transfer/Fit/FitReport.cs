@@ -51,7 +51,7 @@ internal static class FitReport
 
         Line($"## Validation");
         Line();
-        Line($"{folds.Description}. Sets of up to {plan.CrossValidationMaxRows:N0} rows are cross-validated in {plan.Folds} folds, larger ones get one split of {plan.HoldoutFraction:P0}: below that size a single split's MAE is too noisy to rank candidates a few per cent apart, above it one split ranks them well enough and K network trainings would take the budget from the networks. Polymorphs (rows of one reduced composition) are never on both sides. Every candidate is scored on the same out-of-fold rows ({folds.OutOfFoldRows().Length}); the blend is learned on those predictions only; the test file plays no part in any choice.");
+        Line($"{folds.Description}. Sets of up to {plan.CrossValidationMaxRows:N0} rows are cross-validated in {plan.Folds} folds, larger ones get one split of {plan.HoldoutFraction:P0}: below that size a single split's MAE is too noisy to rank candidates a few per cent apart, above it one split ranks them well enough and K network trainings would take the budget from the networks. Polymorphs (rows of one reduced composition) are never on both sides. Every candidate is scored on the same out-of-fold rows ({folds.OutOfFoldRows().Length}); a network stops early on {plan.EarlyStoppingFraction:P0} of its fold's training rows (whole compositions), never on the rows that score it; the blend is learned on the out-of-fold predictions only; the test file plays no part in any choice.");
         Line();
 
         Line($"## Candidates");
