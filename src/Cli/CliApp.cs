@@ -51,6 +51,7 @@ public static class CliApp
         root.Subcommands.Add(PredictVerb.Create());
         root.Subcommands.Add(ReproduceVerb.Create());
         root.Subcommands.Add(ExportVerb.Create());
+        root.Subcommands.Add(FitVerb.Create());
         return root;
     }
 

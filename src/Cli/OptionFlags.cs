@@ -76,6 +76,8 @@ internal static class OptionFlags
         ["LargeMaxEpochs"] = "--large-max-epochs",
         ["LargePatience"] = "--large-patience",
         ["LargeTimeLimit"] = "--large-time-limit",
+        [nameof(Transfer.Fit.FitOptions.Budget)] = "--budget",
+        [nameof(Transfer.Fit.FitOptions.Candidates)] = "--candidates",
     };
 
     /// <summary>The options of <see cref="TrainRunOptions"/> no flag sets (the folds' in-memory split).</summary>

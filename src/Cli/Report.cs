@@ -84,6 +84,29 @@ internal static class Report
         table.Write(output);
     }
 
+    /// <summary>A fit's leaderboard (best out-of-fold MAE first), the blend, and the test metrics when a test file was given.</summary>
+    public static void Fit(TextWriter output, Transfer.Fit.FitSummary summary)
+    {
+        var model = summary.Model;
+        var table = new ResultTable(new("candidate", Math.Max(12, model.Candidates.Max(c => c.Candidate.Length)), LeftAligned: true),
+            new("status", 7), new("OOF MAE", 11), new("seconds", 8), new("weight", 7));
+        foreach (var c in model.Candidates.OrderBy(c => c.OutOfFoldMae ?? double.PositiveInfinity))
+        {
+            table.Add(c.Candidate, c.Status, c.OutOfFoldMae is { } mae ? Cell(mae, "G5") : "-", Cell(c.Seconds, "F1"), Cell(c.Weight, "F2"));
+        }
+        table.Add("blend", "", Cell(model.OutOfFoldMae, "G5"), "", Cell(1.0, "F2"));
+        table.Write(output);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"validation: {model.Validation}; predictions {(model.ClipAtZero ? "clipped at 0" : "not clipped")}; |error|-spread r on out-of-fold rows {summary.OutOfFoldErrorStdCorrelation:F3}"));
+        if (summary.Test is { } test)
+        {
+            output.WriteLine("test (scored once, after the choice):");
+            Metrics(output, [test]);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test: correlation of |error| with std (Pearson r) {summary.TestErrorStdCorrelation:F3}"));
+        }
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fit folder: {summary.OutputDirectory} ({summary.Elapsed.TotalSeconds:F0} s); report: {Path.Combine(summary.OutputDirectory, Transfer.Fit.FitFolder.ReportFileName)}"));
+    }
+
     /// <summary>The demo's comparison: transfer, scratch and the mean predictor.</summary>
     public static void Demo(TextWriter output, IReadOnlyList<DemoRow> rows)
     {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CrossPropertyILGPU.Transfer;
+using CrossPropertyILGPU.Transfer.Fit;
 using CrossPropertyILGPU.Transfer.Training;
 
 namespace CrossPropertyILGPU.Cli.Verbs;
@@ -9,7 +10,7 @@ internal static class EvaluateVerb
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Run folder, model.json or model.safetensors, or an ensemble folder (train --ensemble N).", Required = true };
+        var model = new Option<string>("--model") { Description = "Run folder, model.json or model.safetensors, an ensemble folder (train --ensemble N) or a fit folder (fit).", Required = true };
         var data = new Option<string>("--data") { Description = "Labelled CSV to evaluate on.", Required = true };
         var (device, formulaColumn, target) = (CommonOptions.Device(), CommonOptions.FormulaColumn(), CommonOptions.Target());
         var command = new Command("evaluate", "MAE, RMSE, R², n and the mean-predictor MAE of a saved model on a labelled file.");
@@ -19,6 +20,14 @@ internal static class EvaluateVerb
         }
         command.SetAction(parse => CliApp.Guard(parse, () =>
         {
+            if (FitModel.IsFitFolder(parse.GetValue(model)!))
+            {
+                var fit = FitModel.Load(parse.GetValue(model)!, CommonOptions.ParseDevice(parse.GetValue(device)!));
+                var (fitMetrics, spreadR) = fit.Evaluate(parse.GetValue(data)!, parse.GetValue(formulaColumn), parse.GetValue(target), parse.InvocationConfiguration.Error);
+                Report.Metrics(parse.InvocationConfiguration.Output, [fitMetrics]);
+                Report.ErrorStdCorrelation(parse.InvocationConfiguration.Output, fitMetrics.Split, spreadR);
+                return CliApp.Success;
+            }
             if (Ensemble.IsEnsemble(parse.GetValue(model)!))
             {
                 var members = Ensemble.Load(parse.GetValue(model)!, CommonOptions.ParseDevice(parse.GetValue(device)!));

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using CrossPropertyILGPU.Transfer;
 using CrossPropertyILGPU.Transfer.Data;
+using CrossPropertyILGPU.Transfer.Fit;
 using CrossPropertyILGPU.Transfer.Training;
 
 namespace CrossPropertyILGPU.Cli.Verbs;
@@ -11,7 +12,7 @@ internal static class PredictVerb
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Run folder, model.json or model.safetensors, or an ensemble folder (train --ensemble N: adds a std column).", Required = true };
+        var model = new Option<string>("--model") { Description = "Run folder, model.json or model.safetensors, an ensemble folder (train --ensemble N) or a fit folder (fit); the last two add a std column.", Required = true };
         var input = new Option<string>("--input") { Description = "CSV with a formula column (targets optional).", Required = true };
         var output = new Option<string?>("--output") { Description = "CSV to write (formula[,target],prediction); default: stdout." };
         var (device, formulaColumn) = (CommonOptions.Device(), CommonOptions.FormulaColumn());
@@ -24,25 +25,21 @@ internal static class PredictVerb
         {
             var stderr = parse.InvocationConfiguration.Error;
             var deviceKind = CommonOptions.ParseDevice(parse.GetValue(device)!);
+            // A fit folder predicts its blend with a std column.
+            if (FitModel.IsFitFolder(parse.GetValue(model)!))
+            {
+                var fit = FitModel.Load(parse.GetValue(model)!, deviceKind);
+                return WritePredictions(parse, output, writer => fit.WritePredictions(parse.GetValue(input)!, parse.GetValue(formulaColumn), writer, stderr));
+            }
             // An ensemble folder predicts the members' mean with a std column.
             var members = Ensemble.IsEnsemble(parse.GetValue(model)!)
                 ? Ensemble.Load(parse.GetValue(model)!, deviceKind)
                 : [MaterialsModel.Load(parse.GetValue(model)!, deviceKind)];
             try
             {
-                int Write(TextWriter writer) => members.Count > 1
+                return WritePredictions(parse, output, writer => members.Count > 1
                     ? Evaluation.PredictEnsemble(members, parse.GetValue(input)!, parse.GetValue(formulaColumn), writer, stderr)
-                    : Evaluation.Predict(members[0], parse.GetValue(input)!, parse.GetValue(formulaColumn), writer, stderr);
-                if (parse.GetValue(output) is { } path)
-                {
-                    var rows = CsvOutput.WriteAtomically(path, Write);
-                    stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {rows} predictions to {path}"));
-                }
-                else
-                {
-                    Write(parse.InvocationConfiguration.Output);
-                }
-                return CliApp.Success;
+                    : Evaluation.Predict(members[0], parse.GetValue(input)!, parse.GetValue(formulaColumn), writer, stderr));
             }
             finally
             {
@@ -53,5 +50,20 @@ internal static class PredictVerb
             }
         }));
         return command;
+    }
+
+    // To --output (atomically, with a line saying so) or to stdout.
+    private static int WritePredictions(ParseResult parse, Option<string?> output, Func<TextWriter, int> write)
+    {
+        if (parse.GetValue(output) is { } path)
+        {
+            var rows = CsvOutput.WriteAtomically(path, write);
+            parse.InvocationConfiguration.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {rows} predictions to {path}"));
+        }
+        else
+        {
+            write(parse.InvocationConfiguration.Output);
+        }
+        return CliApp.Success;
     }
 }

@@ -162,11 +162,11 @@ public static class BaselineModels
     /// </summary>
     public static bool FitsCanBeCancelled => CancelExecution is not null;
 
-    private static readonly Action<MLContext>? CancelExecution = typeof(MLContext)
+    internal static readonly Action<MLContext>? CancelExecution = typeof(MLContext)
         .GetMethod("CancelExecution", BindingFlags.Instance | BindingFlags.NonPublic, Type.EmptyTypes)
         ?.CreateDelegate<Action<MLContext>>();
 
-    private static IEstimator<ITransformer> Trainer(MLContext ml, BaselineModel model, int seed) => model switch
+    internal static IEstimator<ITransformer> Trainer(MLContext ml, BaselineModel model, int seed) => model switch
     {
         BaselineModel.RandomForest => ml.Regression.Trainers.FastForest(new FastForestRegressionTrainer.Options
         {
@@ -196,7 +196,7 @@ public static class BaselineModels
 
     // The feature width is known only at run time (86 fractions today, other feature kinds later),
     // so the vector size goes in the schema instead of a [VectorType(n)] attribute.
-    private static SchemaDefinition Schema(int width)
+    internal static SchemaDefinition Schema(int width)
     {
         var schema = SchemaDefinition.Create(typeof(Row));
         schema[nameof(Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, width);
@@ -204,7 +204,7 @@ public static class BaselineModels
     }
 
     // Scoring ignores the label, so sets to predict get 0 (their targets may be missing or NaN).
-    private static IEnumerable<Row> Rows(FeaturizedData data, float[]? labels)
+    internal static IEnumerable<Row> Rows(FeaturizedData data, float[]? labels)
     {
         for (var i = 0; i < data.Count; i++)
         {

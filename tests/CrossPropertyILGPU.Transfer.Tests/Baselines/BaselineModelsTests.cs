@@ -5,7 +5,7 @@ using CrossPropertyILGPU.Transfer.Data;
 using CrossPropertyILGPU.Transfer.Tests.Support;
 using CrossPropertyILGPU.Transfer.Training;
 // The type shares its namespace's name, which this test namespace hides; the alias reaches the type.
-using Fit = CrossPropertyILGPU.Transfer.Baselines.BaselineModels;
+using Baseline = CrossPropertyILGPU.Transfer.Baselines.BaselineModels;
 
 namespace CrossPropertyILGPU.Transfer.Tests.Baselines;
 
@@ -25,7 +25,7 @@ public sealed class BaselineModelsTests
         DataLoading.Load(TestFiles.Jarvis("expt_deltae", file), null, null, requireTargets: true, TextWriter.Null);
 
     private static float[][] FitOnce(BaselineModel model) =>
-        Fitted.GetOrAdd(model, m => Fit.FitPredict(m, ExptDeltae.Value.Train, [ExptDeltae.Value.Test], Seed));
+        Fitted.GetOrAdd(model, m => Baseline.FitPredict(m, ExptDeltae.Value.Train, [ExptDeltae.Value.Test], Seed));
 
     private static double Mae(ReadOnlySpan<float> targets, ReadOnlySpan<float> predictions) =>
         RegressionMetrics.Compute("test", targets, predictions, 0).Mae;
@@ -41,7 +41,7 @@ public sealed class BaselineModelsTests
         }
         var mean = (float)(sum / train.Count);
 
-        var predictions = Fit.FitPredict(BaselineModel.Mean, train, [train, test], Seed);
+        var predictions = Baseline.FitPredict(BaselineModel.Mean, train, [train, test], Seed);
 
         Assert.That(predictions, Has.Length.EqualTo(2));
         Assert.That(predictions[0], Has.Length.EqualTo(train.Count).And.All.EqualTo(mean));
@@ -53,7 +53,7 @@ public sealed class BaselineModelsTests
     public void FitPredict_TreeModel_BeatsTheMeanPredictorOnTheTestSet(BaselineModel model)
     {
         var test = ExptDeltae.Value.Test;
-        var meanMae = Mae(test.Targets!, Fit.FitPredict(BaselineModel.Mean, ExptDeltae.Value.Train, [test], Seed)[0]);
+        var meanMae = Mae(test.Targets!, Baseline.FitPredict(BaselineModel.Mean, ExptDeltae.Value.Train, [test], Seed)[0]);
 
         var mae = Mae(test.Targets!, FitOnce(model)[0]);
 
@@ -65,7 +65,7 @@ public sealed class BaselineModelsTests
     [TestCase(BaselineModel.GradientBoosting)]
     public void FitPredict_SameSeed_IdenticalPredictions(BaselineModel model)
     {
-        var again = Fit.FitPredict(model, ExptDeltae.Value.Train, [ExptDeltae.Value.Test], Seed);
+        var again = Baseline.FitPredict(model, ExptDeltae.Value.Train, [ExptDeltae.Value.Test], Seed);
 
         Assert.That(again[0], Is.EqualTo(FitOnce(model)[0]).AsCollection);
     }
@@ -77,8 +77,8 @@ public sealed class BaselineModelsTests
         // one). On a 40-row slice so it costs a fraction of a second.
         var slice = DataLoading.Subset(ExptDeltae.Value.Train, [.. Enumerable.Range(0, 40)]);
 
-        var a = Fit.FitPredict(BaselineModel.RandomForest, slice, [slice], 1)[0];
-        var b = Fit.FitPredict(BaselineModel.RandomForest, slice, [slice], 2)[0];
+        var a = Baseline.FitPredict(BaselineModel.RandomForest, slice, [slice], 1)[0];
+        var b = Baseline.FitPredict(BaselineModel.RandomForest, slice, [slice], 2)[0];
 
         Assert.That(b, Is.Not.EqualTo(a).AsCollection);
     }
@@ -88,7 +88,7 @@ public sealed class BaselineModelsTests
     {
         var unlabelled = new FeaturizedData([new MaterialsRecord(2, "NaCl", null)], new float[ElementalFractions.Width], ElementalFractions.Width, null, []);
 
-        Assert.That(() => Fit.FitPredict(BaselineModel.Mean, unlabelled, [unlabelled], Seed), Throws.ArgumentException);
+        Assert.That(() => Baseline.FitPredict(BaselineModel.Mean, unlabelled, [unlabelled], Seed), Throws.ArgumentException);
     }
 
     [Test]
@@ -97,7 +97,7 @@ public sealed class BaselineModelsTests
         var train = ExptDeltae.Value.Train;
         var narrow = new FeaturizedData([new MaterialsRecord(2, "NaCl", 1f)], new float[3], 3, [1f], []);
 
-        Assert.That(() => Fit.FitPredict(BaselineModel.GradientBoosting, train, [narrow], Seed), Throws.ArgumentException);
+        Assert.That(() => Baseline.FitPredict(BaselineModel.GradientBoosting, train, [narrow], Seed), Throws.ArgumentException);
     }
 
     [TestCase(BaselineModel.Mean)]
@@ -107,7 +107,7 @@ public sealed class BaselineModelsTests
     {
         var train = ExptDeltae.Value.Train;
 
-        Assert.That(() => Fit.FitPredict(model, train, [train], Seed, new CancellationToken(canceled: true)),
+        Assert.That(() => Baseline.FitPredict(model, train, [train], Seed, new CancellationToken(canceled: true)),
             Throws.InstanceOf<OperationCanceledException>());
     }
 
@@ -116,7 +116,7 @@ public sealed class BaselineModelsTests
     {
         // False would mean an ML.NET upgrade removed the internal cancel hook: fits would then
         // ignore Ctrl+C and SIGTERM for as long as they run.
-        Assert.That(Fit.FitsCanBeCancelled, Is.True);
+        Assert.That(Baseline.FitsCanBeCancelled, Is.True);
     }
 
     // 200 ms lands in the first trees; 1.5 s deep in the boosting, where ML.NET splits features on
@@ -141,7 +141,7 @@ public sealed class BaselineModelsTests
         var train = new FeaturizedData(records, features, width, targets, []);
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(cancelAfterMs));
 
-        Assert.That(() => Fit.FitPredict(model, train, [train], Seed, cancel.Token), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(() => Baseline.FitPredict(model, train, [train], Seed, cancel.Token), Throws.InstanceOf<OperationCanceledException>());
     }
 
     [TestCase("mean", BaselineModel.Mean)]
@@ -149,15 +149,15 @@ public sealed class BaselineModelsTests
     [TestCase("GBM", BaselineModel.GradientBoosting)]
     public void Parse_KnownName_ReturnsModelAndNameRoundTrips(string text, BaselineModel expected)
     {
-        var model = Fit.Parse(text);
+        var model = Baseline.Parse(text);
 
         Assert.That(model, Is.EqualTo(expected));
-        Assert.That(Fit.Parse(Fit.Name(model)), Is.EqualTo(model));
+        Assert.That(Baseline.Parse(Baseline.Name(model)), Is.EqualTo(model));
     }
 
     [Test]
     public void Parse_UnknownName_ThrowsUsageExceptionListingTheValidOnes()
     {
-        Assert.That(() => Fit.Parse("svm"), Throws.InstanceOf<UsageException>().With.Message.Contains("mean, rf, gbm"));
+        Assert.That(() => Baseline.Parse("svm"), Throws.InstanceOf<UsageException>().With.Message.Contains("mean, rf, gbm"));
     }
 }
