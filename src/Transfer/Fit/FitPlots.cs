@@ -67,6 +67,6 @@ public static class FitPlots
         plot.Axes.Margins(left: 0, right: 0.15);
         plot.Title($"out-of-fold MAE ({model.TargetName}), lower is better");
         plot.XLabel($"MAE ({model.TargetName})");
-        plot.SavePng(outputPath, LeaderboardWidth, 120 + 40 * bars.Length);
+        RunPlots.WritePng(plot, outputPath, LeaderboardWidth, 120 + 40 * bars.Length);
     }
 }
