@@ -17,13 +17,59 @@ public sealed record PaperRow(string Dataset, string Property, int PaperRows, do
 /// <param name="Experimental">Table 5.</param>
 public sealed record PaperTables(IReadOnlyList<PaperRow> Computational, IReadOnlyList<PaperRow> Experimental)
 {
+    /// <summary>
+    /// Our grouping of the sets into property families (<c>families.csv</c>: band gaps, elastic,
+    /// thermoelectric, …), not the paper's, for the report's per-family count of chosen sources;
+    /// empty when the folder has no such file.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Families { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>The family of <paramref name="dataset"/>, or <c>other</c>.</summary>
+    public string FamilyOf(string dataset) => Families.GetValueOrDefault(dataset) ?? "other";
+
     /// <summary>The shipped folder of the transcribed tables.</summary>
     public const string DefaultFolder = "data/paper";
 
     /// <summary>Reads <c>table4.csv</c> and <c>table5.csv</c> from <paramref name="folder"/>.</summary>
     /// <exception cref="DataFileException">A file is missing or a row malformed (file, line, column and value named).</exception>
     public static PaperTables Load(string folder) =>
-        new(Read(Path.Combine(folder, "table4.csv")), Read(Path.Combine(folder, "table5.csv")));
+        new(Read(Path.Combine(folder, "table4.csv")), Read(Path.Combine(folder, "table5.csv")))
+        {
+            Families = ReadFamilies(Path.Combine(folder, "families.csv")),
+        };
+
+    private static readonly string[] FamiliesHeader = ["dataset", "family"];
+
+    private static Dictionary<string, string> ReadFamilies(string path)
+    {
+        var families = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!File.Exists(path))
+        {
+            return families;
+        }
+        var lines = File.ReadAllLines(path);
+        if (lines.Length == 0 || !lines[0].Split(',').SequenceEqual(FamiliesHeader))
+        {
+            throw new DataFileException(path, $"the header must be {string.Join(",", FamiliesHeader)}", line: 1);
+        }
+        for (var i = 1; i < lines.Length; i++)
+        {
+            if (lines[i].Length == 0)
+            {
+                continue;
+            }
+            var fields = lines[i].Split(',');
+            if (fields.Length != FamiliesHeader.Length || fields[1].Length == 0)
+            {
+                throw new DataFileException(path, $"expected 'dataset,family', got '{lines[i]}'", i + 1);
+            }
+            if (!families.TryAdd(fields[0], fields[1]))
+            {
+                throw new DataFileException(path, $"'{fields[0]}' is listed twice", i + 1, "dataset", fields[0]);
+            }
+        }
+        return families;
+    }
 
     private static readonly string[] Header = ["dataset", "property", "paper_rows", "base", "best_sc", "best_tl"];
 

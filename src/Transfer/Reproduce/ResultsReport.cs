@@ -59,6 +59,23 @@ public sealed record SetSummary(string Dataset, IReadOnlyList<MethodResult> Resu
     public string? WinnerWithEnsembles =>
         IsComplete && HasEnsembles && BestScratchWithEnsembles is { TestMae: { } sc } && BestTransferWithEnsembles is { TestMae: { } tl } ? ResultsReport.Winner(sc, tl) : null;
 
+    /// <summary>Its usable zoo results (<c>tl-finetune-zoo</c>, <c>tl-modfinetune-zoo</c>): transfer from a source a screening chose on validation.</summary>
+    public IReadOnlyList<MethodResult> Zoo { get; init; } = [];
+
+    /// <summary>Both zoo methods have a usable result.</summary>
+    public bool HasZoo => Zoo.Count == ReproduceMethods.Zoo.Count;
+
+    /// <summary>Best TL with the zoo methods among the candidates (the paper's source stays a candidate), chosen on validation.</summary>
+    public MethodResult? BestTransferWithZoo =>
+        Results.Concat(Zoo).Where(r => r.Group == MethodGroup.Transfer.Name()).MinBy(r => r.ValidationMae!.Value);
+
+    /// <summary>
+    /// As <see cref="Winner"/> with <see cref="BestTransferWithZoo"/> as the best TL; null until the
+    /// set <see cref="IsComplete"/> and <see cref="HasZoo"/>.
+    /// </summary>
+    public string? WinnerWithZoo =>
+        IsComplete && HasZoo && BestScratch is { TestMae: { } sc } && BestTransferWithZoo is { TestMae: { } tl } ? ResultsReport.Winner(sc, tl) : null;
+
     // Chosen on the validation split only; the first in grid order (the paper's methods before the
     // ensembles) wins a tie.
     private MethodResult? BestOnValidation(MethodGroup group, bool withEnsembles = false) =>
@@ -86,7 +103,7 @@ public static class ResultsReport
         {
             throw new OptionException(nameof(ReproduceOptions.ResultsDirectory), resultsDirectory, "no such folder; run 'reproduce' first.");
         }
-        var names = ReproduceMethods.All.Select(m => m.Name() + ".json").ToHashSet(StringComparer.Ordinal);
+        var names = ReproduceMethods.All.Concat(ReproduceMethods.Zoo).Select(m => m.Name() + ".json").ToHashSet(StringComparer.Ordinal);
         return [.. Directory.EnumerateDirectories(resultsDirectory)
             .Order(StringComparer.Ordinal)
             .SelectMany(folder => Directory.EnumerateFiles(folder, "*.json").Where(f => names.Contains(Path.GetFileName(f))).Order(StringComparer.Ordinal))
@@ -97,20 +114,22 @@ public static class ResultsReport
     public static IReadOnlyDictionary<string, SetSummary> Summarize(IEnumerable<MethodResult> results)
     {
         ArgumentNullException.ThrowIfNull(results);
-        var order = ReproduceMethods.All.Select(m => m.Name()).ToList();
+        var order = ReproduceMethods.All.Concat(ReproduceMethods.Zoo).Select(m => m.Name()).ToList();
         var ensembles = ReproduceMethods.Ensembles.Select(m => m.Name()).ToHashSet(StringComparer.Ordinal);
+        var zoo = ReproduceMethods.Zoo.Select(m => m.Name()).ToHashSet(StringComparer.Ordinal);
         return results.GroupBy(r => r.Dataset, StringComparer.Ordinal).ToDictionary(
             g => g.Key,
             g =>
             {
                 var sorted = g.OrderBy(r => order.IndexOf(r.Method)).ToList();
-                var paper = sorted.Where(r => !ensembles.Contains(r.Method)).ToList();
+                var paper = sorted.Where(r => !ensembles.Contains(r.Method) && !zoo.Contains(r.Method)).ToList();
                 var byMethod = paper.GroupBy(r => r.Method, StringComparer.Ordinal).ToDictionary(m => m.Key, m => m.First(), StringComparer.Ordinal);
                 var derived = sorted.Where(r => ensembles.Contains(r.Method) && r.IsUsable).ToList();
                 return new SetSummary(g.Key, [.. paper.Where(r => r.IsUsable)], [.. paper.Where(r => !r.IsUsable)])
                 {
                     Ensembles = [.. derived.Where(r => MethodEnsemble.IsCurrent(r, byMethod))],
                     StaleEnsembles = [.. derived.Where(r => !MethodEnsemble.IsCurrent(r, byMethod))],
+                    Zoo = [.. sorted.Where(r => zoo.Contains(r.Method) && r.IsUsable)],
                 };
             },
             StringComparer.Ordinal);
@@ -175,6 +194,7 @@ public static class ResultsReport
         }
         MethodTable(text, paper, others, sets);
         EnsembleTable(text, paper, others, sets);
+        ZooTables(text, paper, others, sets);
         Failures(text, results);
         Provenance(text, results);
         return text.ToString();
@@ -204,23 +224,34 @@ public static class ResultsReport
             : Invariant($"- {Candidates}: TL beats SC on **{withEnsembles.Count(x => x.Ours!.WinnerWithEnsembles == "TL")} of {withEnsembles.Count}** complete sets with both ensembles ",
                 $"(SC {withEnsembles.Count(x => x.Ours!.WinnerWithEnsembles == "SC")}, ties {withEnsembles.Count(x => x.Ours!.WinnerWithEnsembles == "tie")}); ",
                 $"without them, on the same sets: TL {withEnsembles.Count(x => x.Ours!.Winner == "TL")} of {withEnsembles.Count}."));
+        var withZoo = ours.Where(x => x.Ours?.WinnerWithZoo is not null).ToList();
+        const string Zoo = "With the source zoo (tl-finetune-zoo and tl-modfinetune-zoo, each from the source its screening chose on validation, among the TL candidates)";
+        text.AppendLine(withZoo.Count == 0
+            ? $"- {Zoo}: no complete set has both zoo results yet; `reproduce --sources A,B,… --methods tl-finetune-zoo,tl-modfinetune-zoo` runs them."
+            : Invariant($"- {Zoo}: TL beats SC on **{withZoo.Count(x => x.Ours!.WinnerWithZoo == "TL")} of {withZoo.Count}** complete sets with both zoo results ",
+                $"(SC {withZoo.Count(x => x.Ours!.WinnerWithZoo == "SC")}, ties {withZoo.Count(x => x.Ours!.WinnerWithZoo == "tie")}); ",
+                $"with the paper's source only, on the same sets: TL {withZoo.Count(x => x.Ours!.Winner == "TL")} of {withZoo.Count}."));
+        if (withZoo.Count > 0)
+        {
+            Versus(text, "TL with the zoo", "TL", withZoo.Select(x => (x.Ours!.BestTransferWithZoo?.TestMae, x.Paper.BestTransfer)));
+        }
         var complete = ours.Where(x => x.Ours is { IsComplete: true }).ToList();
-        Versus(text, "TL", complete.Select(x => (x.Ours!.BestTransfer?.TestMae, x.Paper.BestTransfer)));
-        Versus(text, "SC", complete.Select(x => (x.Ours!.BestScratch?.TestMae, x.Paper.BestScratch)));
+        Versus(text, "TL", "TL", complete.Select(x => (x.Ours!.BestTransfer?.TestMae, x.Paper.BestTransfer)));
+        Versus(text, "SC", "SC", complete.Select(x => (x.Ours!.BestScratch?.TestMae, x.Paper.BestScratch)));
         text.AppendLine();
     }
 
-    private static void Versus(StringBuilder text, string group, IEnumerable<(double? Ours, double Paper)> pairs)
+    private static void Versus(StringBuilder text, string group, string paperGroup, IEnumerable<(double? Ours, double Paper)> pairs)
     {
         var compared = pairs.Where(p => p.Ours is not null).Select(p => (Ours: p.Ours!.Value, p.Paper)).ToList();
         if (compared.Count == 0)
         {
-            text.AppendLine(Invariant($"- Our {group} vs the paper's {group}: no set to compare."));
+            text.AppendLine(Invariant($"- Our {group} vs the paper's {paperGroup}: no set to compare."));
             return;
         }
         var ratios = compared.Select(p => p.Ours / p.Paper).Order().ToList();
         var median = ratios.Count % 2 == 1 ? ratios[ratios.Count / 2] : (ratios[(ratios.Count / 2) - 1] + ratios[ratios.Count / 2]) / 2;
-        text.AppendLine(Invariant($"- Our {group} vs the paper's {group}: lower test MAE on **{compared.Count(p => p.Ours < p.Paper)} of {compared.Count}** sets; ",
+        text.AppendLine(Invariant($"- Our {group} vs the paper's {paperGroup}: lower test MAE on **{compared.Count(p => p.Ours < p.Paper)} of {compared.Count}** sets; ",
             $"median ratio (ours / paper) **{median:F3}**."));
     }
 
@@ -323,6 +354,90 @@ public static class ResultsReport
                 $"({string.Join(", ", stale.Select(r => $"{r.Dataset} {r.Method}"))}); `reproduce --methods sc-ensemble,tl-ensemble` derives them again."));
             text.AppendLine();
         }
+    }
+
+    // The zoo results of every set that has one: each zoo method's score and chosen source, the best
+    // TL with and without them, and the winners; then, per property family, which source the
+    // selected TL came from (the paper's formation-enthalpy source when no zoo result won).
+    private static void ZooTables(StringBuilder text, PaperTables paper, IReadOnlyList<string> others, IReadOnlyDictionary<string, SetSummary> sets)
+    {
+        var datasets = paper.Computational.Concat(paper.Experimental).Select(r => r.Dataset).Concat(others)
+            .Where(d => sets.GetValueOrDefault(d) is { Zoo.Count: > 0 })
+            .ToList();
+        if (datasets.Count == 0)
+        {
+            return;
+        }
+        text.AppendLine("## Source zoo (not in the paper)");
+        text.AppendLine();
+        text.AppendLine("**TL:FineTune(zoo)** and **TL:ModFineTune(zoo)** fine-tune the source that a short screening of every `--sources` model chose on the "
+            + "set's validation split (`screening` in the result file has every candidate's score); the paper's methods keep the formation-enthalpy source. "
+            + "Test MAE / validation MAE, and the source chosen. **Best TL, zoo** is chosen on validation with the zoo results among the TL candidates; "
+            + "a set enters the winner columns once all eight SC and TL methods and both zoo methods have a result.");
+        text.AppendLine();
+        text.AppendLine("| data set | family | TL:FineTune(zoo) | its source | TL:ModFineTune(zoo) | its source | best TL, paper's source | best TL, zoo | best SC | winner, paper's source | winner, zoo |");
+        text.AppendLine("|---|---|--:|---|--:|---|--:|--:|--:|:-:|:-:|");
+        foreach (var dataset in datasets)
+        {
+            var set = sets[dataset];
+            MethodResult? Zoo(ReproduceMethod method) => set.Zoo.FirstOrDefault(r => r.Method == method.Name());
+            string Scores(MethodResult? r) => r is null ? Missing : $"{Number(r.TestMae!.Value)} / {Number(r.ValidationMae!.Value)}";
+            string Chosen(MethodResult? r) => r is { TestMae: { } mae } ? $"{Number(mae)} ({r.Method})" : Missing;
+            var fineTune = Zoo(ReproduceMethod.FineTuneZoo);
+            var modFineTune = Zoo(ReproduceMethod.ModFineTuneZoo);
+            text.AppendLine(string.Join(" | ",
+                $"| `{dataset}`",
+                paper.FamilyOf(dataset),
+                Scores(fineTune),
+                fineTune is null ? Missing : $"`{SourceLabel(fineTune.Config.Source)}`",
+                Scores(modFineTune),
+                modFineTune is null ? Missing : $"`{SourceLabel(modFineTune.Config.Source)}`",
+                Chosen(set.BestTransfer),
+                Chosen(set.BestTransferWithZoo),
+                Chosen(set.BestScratch),
+                set.IsComplete && set.HasZoo && set.Winner is { } w ? $"**{w}**" : Missing,
+                set.WinnerWithZoo is { } z ? $"**{z}**" : Missing) + " |");
+        }
+        text.AppendLine();
+
+        var decided = datasets.Where(d => sets[d].HasZoo && sets[d].BestTransferWithZoo is not null).ToList();
+        if (decided.Count == 0)
+        {
+            return;
+        }
+        text.AppendLine("### Which source wins, per property family");
+        text.AppendLine();
+        text.AppendLine("Over the sets with both zoo results: the source of the selected best TL (zoo results among the candidates), and how often that TL's "
+            + "test MAE is lower than the best TL from the paper's source alone. The families are our grouping (`data/paper/families.csv`), not the paper's.");
+        text.AppendLine();
+        text.AppendLine("| family | sets | source of the best TL (sets) | zoo TL lower than paper's-source TL |");
+        text.AppendLine("|---|--:|---|--:|");
+        foreach (var family in decided.GroupBy(paper.FamilyOf).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var bySource = family.GroupBy(d => SourceLabel(sets[d].BestTransferWithZoo!.Config.Source))
+                .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => Invariant($"`{g.Key}` ({g.Count()})"));
+            var lower = family.Count(d => sets[d].BestTransferWithZoo!.TestMae < sets[d].BestTransfer?.TestMae);
+            text.AppendLine(Invariant($"| {family.Key} | {family.Count()} | {string.Join(", ", bySource)} | {lower} of {family.Count()} |"));
+        }
+        text.AppendLine();
+    }
+
+    /// <summary>A source model's short name: its run or model folder (<c>models/elemnet-oqmd/model.json</c> → <c>elemnet-oqmd</c>); "–" for none.</summary>
+    public static string SourceLabel(string? source)
+    {
+        if (string.IsNullOrWhiteSpace(source))
+        {
+            return Missing;
+        }
+        var path = source.Replace('\\', '/').TrimEnd('/');
+        var name = path[(path.LastIndexOf('/') + 1)..];
+        if (Path.HasExtension(name) && path.Contains('/', StringComparison.Ordinal))
+        {
+            var folder = path[..path.LastIndexOf('/')];
+            return folder[(folder.LastIndexOf('/') + 1)..];
+        }
+        return name;
     }
 
     // Failed results of every method, the ensembles' included (a malformed member file, say).

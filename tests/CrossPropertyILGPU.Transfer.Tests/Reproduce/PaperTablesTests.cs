@@ -38,4 +38,28 @@ public sealed class PaperTablesTests
         var error = Assert.Throws<DataFileException>(() => PaperTables.Load(scratch.FullName));
         Assert.That(error!.Message, Does.Contain("table4.csv").And.Contain("2").And.Contain("best_sc").And.Contain("'ten'"));
     }
+
+    [Test]
+    public void Shipped_Families_GroupEverySetOnce()
+    {
+        var tables = Shipped();
+        var sets = tables.Computational.Concat(tables.Experimental).Select(r => r.Dataset).ToList();
+        Assert.That(tables.Families.Keys, Is.EquivalentTo(sets));
+        Assert.That(tables.FamilyOf("expt_bandgap"), Is.EqualTo("band gaps and optoelectronics"));
+        Assert.That(tables.FamilyOf("etc66"), Is.EqualTo("elastic and vibrational"));
+        Assert.That(tables.FamilyOf("my_own_set"), Is.EqualTo("other"));
+    }
+
+    [Test]
+    public void Load_WithoutFamilies_HasNone_AndADuplicateFamilyLineIsNamed()
+    {
+        using var scratch = new ScratchFolder();
+        scratch.Write("table4.csv", "dataset,property,paper_rows,base,best_sc,best_tl\nklu,KLU,28056,18.77,10.79,11.15\n");
+        scratch.Write("table5.csv", "dataset,property,paper_rows,base,best_sc,best_tl\n");
+        Assert.That(PaperTables.Load(scratch.FullName).Families, Is.Empty);
+
+        scratch.Write("families.csv", "dataset,family\nklu,DFT settings\nklu,energetics\n");
+        var error = Assert.Throws<DataFileException>(() => PaperTables.Load(scratch.FullName));
+        Assert.That(error!.Message, Does.Contain("families.csv").And.Contain("3").And.Contain("'klu' is listed twice"));
+    }
 }

@@ -259,4 +259,81 @@ public sealed class ResultsReportTests
     [TestCase(0, "0.000")]
     public void Number_FourSignificantDigits(double value, string expected) =>
         Assert.That(ResultsReport.Number(value), Is.EqualTo(expected));
+
+    // A zoo result: TL from the source its screening chose (the result's config names it).
+    private static MethodResult ZooResult(string dataset, string method, double test, double validation, string source) =>
+        Result(dataset, method, test, validation) with { Config = new ResultConfig { Source = source, Sources = ["models/elemnet-oqmd", source] } };
+
+    // expt_bandgap complete, SC wins with the paper's source (0.45 vs 0.50), but tl-finetune-zoo from
+    // the band-gap source has the lowest TL validation MAE and a test MAE of 0.30: TL wins with the
+    // zoo. tl-modfinetune-zoo has the lowest test MAE of all but loses on validation (the test
+    // selects nothing). etc66 has one zoo result only: in the zoo table, not in the zoo count.
+    private static MethodResult[] ZooFlipsTheWinner() =>
+    [
+        .. Complete("expt_bandgap", Result("expt_bandgap", "sc-ml-pa", 0.45, 0.40), Result("expt_bandgap", "tl-finetune", 0.50, 0.41)),
+        ZooResult("expt_bandgap", "tl-finetune-zoo", 0.30, 0.35, "models/elemnet-oqmd-bandgap/model.json"),
+        ZooResult("expt_bandgap", "tl-modfinetune-zoo", 0.10, 0.38, "models/elemnet-oqmd"),
+        .. Complete("etc66", Result("etc66", "sc-ml-pa", 13.5, 13.0), Result("etc66", "tl-finetune", 14.5, 13.8)),
+        ZooResult("etc66", "tl-finetune-zoo", 14.0, 13.9, "models/elemnet-oqmd-volume"),
+    ];
+
+    [Test]
+    public void Summarize_ZooResults_StayOutOfThePapersSelection_AndCompeteInTheZooSelection()
+    {
+        var sets = ResultsReport.Summarize(ZooFlipsTheWinner());
+        var set = sets["expt_bandgap"];
+        Assert.That(set.Results.Select(r => r.Method), Has.None.EndsWith("-zoo"));
+        Assert.That((set.BestTransfer!.Method, set.Winner), Is.EqualTo(("tl-finetune", "SC")));
+        Assert.That(set.Zoo.Select(r => r.Method), Is.EqualTo(new[] { "tl-finetune-zoo", "tl-modfinetune-zoo" }).AsCollection);
+        Assert.That((set.BestTransferWithZoo!.Method, set.WinnerWithZoo), Is.EqualTo(("tl-finetune-zoo", "TL")));
+        Assert.That((sets["etc66"].HasZoo, sets["etc66"].WinnerWithZoo), Is.EqualTo((false, (string?)null)), "one zoo result of two: not counted");
+    }
+
+    [Test]
+    public void Render_CountsWinsWithTheZoo_AndTablesEachSetsChosenSources()
+    {
+        var text = ResultsReport.Render(ZooFlipsTheWinner(), Paper, "results");
+        Assert.That(text, Does.Contain("TL beats SC on **1 of 1** complete sets with both zoo results (SC 0, ties 0); with the paper's source only, on the same sets: TL 0 of 1."));
+        Assert.That(text, Does.Contain("- Our TL with the zoo vs the paper's TL: lower test MAE on **1 of 1** sets; median ratio (ours / paper) **0.845**."));
+        Assert.That(text, Does.Contain("## Source zoo (not in the paper)"));
+        Assert.That(text, Does.Contain("| `expt_bandgap` | band gaps and optoelectronics | 0.3000 / 0.3500 | `elemnet-oqmd-bandgap` | 0.1000 / 0.3800 | `elemnet-oqmd` "
+            + "| 0.5000 (tl-finetune) | 0.3000 (tl-finetune-zoo) | 0.4500 (sc-ml-pa) | **SC** | **TL** |"));
+        Assert.That(text, Does.Contain("| `etc66` | elastic and vibrational | 14.00 / 13.90 | `elemnet-oqmd-volume` | – | – |"));
+        // The family table counts only sets with both zoo results.
+        Assert.That(text, Does.Contain("| band gaps and optoelectronics | 1 | `elemnet-oqmd-bandgap` (1) | 1 of 1 |"));
+        Assert.That(text, Does.Not.Contain("| elastic and vibrational | 1 |"));
+        // The paper's first count is unchanged by the zoo files.
+        Assert.That(text, Does.Contain("TL beats SC on **0 of 1** complete sets"));
+    }
+
+    [Test]
+    public void Render_WithoutZooResults_SaysHowToGetThem()
+    {
+        var text = ResultsReport.Render(Complete("etc66", Result("etc66", "sc-ml-pa", 13.5, 13.0)), Paper, "results");
+        Assert.That(text, Does.Not.Contain("## Source zoo"));
+        Assert.That(text, Does.Contain("no complete set has both zoo results yet; `reproduce --sources A,B,… --methods tl-finetune-zoo,tl-modfinetune-zoo` runs them."));
+    }
+
+    [Test]
+    public void Write_ReadsTheZooResultFiles()
+    {
+        using var scratch = new ScratchFolder();
+        var results = Path.Combine(scratch.FullName, "results");
+        Directory.CreateDirectory(Path.Combine(results, "expt_bandgap"));
+        foreach (var result in ZooFlipsTheWinner().Where(r => r.Dataset == "expt_bandgap"))
+        {
+            result.Save(Path.Combine(results, "expt_bandgap", result.Method + ".json"));
+        }
+        var text = ResultsReport.Write(results, Path.Combine(TestFiles.RepositoryRoot(), "data", "paper"), Path.Combine(scratch.FullName, "results.md"));
+        Assert.That(text, Does.Contain("from the 10 result files"));
+        Assert.That(text, Does.Contain("| 0.3000 (tl-finetune-zoo) | 0.4500 (sc-ml-pa) | **SC** | **TL** |"));
+    }
+
+    [TestCase("models/elemnet-oqmd", "elemnet-oqmd")]
+    [TestCase("models/elemnet-oqmd/", "elemnet-oqmd")]
+    [TestCase("models/elemnet-oqmd-bandgap/model.json", "elemnet-oqmd-bandgap")]
+    [TestCase("runs\\pretrain-oqmd-volume\\model.safetensors", "pretrain-oqmd-volume")]
+    [TestCase(null, "–")]
+    public void SourceLabel_IsTheModelsFolder(string? source, string expected) =>
+        Assert.That(ResultsReport.SourceLabel(source), Is.EqualTo(expected));
 }
