@@ -149,4 +149,24 @@ public sealed class ModelFilesTests
         using var model = MaterialsModel.Load(ShippedManifest, DeviceKind.Cpu);
         Assert.That(model.Predict(["Fe2O3"])[0], Is.EqualTo(-1.503057087).Within(1e-5));
     }
+
+    // Every folder under models/ is a source users are told to pass: its weights must be the ones
+    // its manifest records, and models/README.md must say how it was made.
+    [Test]
+    public void ShippedModels_MatchTheirManifests_AndEachHasAReadmeSection()
+    {
+        var models = Path.Combine(TestFiles.RepositoryRoot(), "models");
+        var readme = File.ReadAllText(Path.Combine(models, "README.md"));
+        var folders = Directory.EnumerateDirectories(models).Order(StringComparer.Ordinal).ToList();
+        Assert.That(folders.Select(Path.GetFileName), Does.Contain("elemnet-oqmd").And.Contain("elemnet-oqmd-bandgap").And.Contain("elemnet-oqmd-volume"));
+        foreach (var folder in folders)
+        {
+            var manifestPath = Path.Combine(folder, "model.json");
+            var manifest = ModelManifest.Load(manifestPath);
+            // elemnet-oqmd predates recorded hashes (ManifestWithoutAHash_TheShippedModel_StillLoads); every later model has one.
+            Assert.That(manifest.WeightsSha256 is not null || Path.GetFileName(folder) == "elemnet-oqmd", Is.True, manifestPath + " records no weights_sha256");
+            Assert.DoesNotThrow(() => ModelFiles.Check(manifestPath, manifest), manifestPath);
+            Assert.That(readme, Does.Contain($"## `{Path.GetFileName(folder)}/`"), "models/README.md has no section for " + folder);
+        }
+    }
 }
