@@ -11,7 +11,7 @@ namespace CrossPropertyILGPU.Benchmarks;
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- gemm --m 32 256 1024
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- large-file --rows 1000000
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- gpu [--gemm custom|cublas] [--batches 32 256 1024]
-/// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- sgemm [--batches 32 256 1024]
+/// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- sgemm [--batches 32 256 1024] [--write-cache]
 /// </code>
 /// <c>gemm</c> prints the three dense products at 1024×1024 in the numpy/OpenBLAS ceiling
 /// script's format, for <c>benchmarks/compare-blas.sh</c>.

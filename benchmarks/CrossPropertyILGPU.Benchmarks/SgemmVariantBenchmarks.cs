@@ -14,7 +14,9 @@ namespace CrossPropertyILGPU.Benchmarks;
 /// family, every version side by side). Each product is timed as the backend runs it: the custom
 /// kernels fuse bias and ReLU mask into the GEMM, the cuBLAS forward and parameter gradient add a
 /// launch of their own. FLOPs are 2·M·K·N. Without a CUDA device it prints why and exits 0; without
-/// cuBLAS the percentages are "n/a".
+/// cuBLAS the percentages are "n/a". <c>--write-cache</c> saves the fastest variant (with the tile
+/// it ran) per product and shape to the device's <see cref="GemmTuningCache"/> file, which CUDA
+/// backends then prefer to the preference table.
 /// </summary>
 internal static class SgemmVariantBenchmarks
 {
@@ -34,7 +36,9 @@ internal static class SgemmVariantBenchmarks
         columns.AddRange(GemmVariants.All.Select(v => v.ToName()));
         var ms = new Dictionary<(string Column, int Row), double>();
         var chosen = new Dictionary<int, string>();
+        var tiles = new Dictionary<(string Column, int Row), GemmTileSize>();
         string? device = null;
+        string? deviceKey = null;
 
         foreach (var column in columns)
         {
@@ -60,10 +64,16 @@ internal static class SgemmVariantBenchmarks
                 for (var row = 0; row < shapes.Count; row++)
                 {
                     ms[(column, row)] = Time(backend, shapes[row]);
-                    if (column == AutoColumn && backend is IlgpuBackend ilgpu)
+                    if (column != CuBlasColumn && backend is IlgpuBackend ilgpu)
                     {
+                        deviceKey ??= GemmTuningCache.DeviceKey(ilgpu.Accelerator);
                         var (product, m, k, n) = shapes[row];
-                        chosen[row] = ilgpu.GemmFor(product, m, k, n).ToString();
+                        var configuration = ilgpu.GemmFor(product, m, k, n);
+                        tiles[(column, row)] = configuration.Size;
+                        if (column == AutoColumn)
+                        {
+                            chosen[row] = configuration.ToString();
+                        }
                     }
                 }
             }
@@ -96,6 +106,26 @@ internal static class SgemmVariantBenchmarks
                 line += $" {cell,18}";
             }
             Console.WriteLine(line + "  " + chosen.GetValueOrDefault(row, ""));
+        }
+        if (args.Contains("--write-cache") && deviceKey is not null)
+        {
+            var entries = new List<GemmTuning>();
+            for (var row = 0; row < shapes.Count; row++)
+            {
+                var best = GemmVariants.All
+                    .Where(v => ms.ContainsKey((v.ToName(), row)))
+                    .OrderBy(v => ms[(v.ToName(), row)])
+                    .Select(v => (GemmVariant?)v)
+                    .FirstOrDefault();
+                if (best is { } variant)
+                {
+                    var (product, m, k, n) = shapes[row];
+                    entries.Add(new GemmTuning(product, m, k, n, tiles[(variant.ToName(), row)], variant));
+                }
+            }
+            var path = GemmTuningCache.PathFor(GemmTuningCache.DefaultDirectory, deviceKey);
+            GemmTuningCache.Save(path, deviceKey, entries);
+            Console.WriteLine($"# wrote {entries.Count} tuned choices for '{deviceKey}' to {path}");
         }
         return 0;
     }

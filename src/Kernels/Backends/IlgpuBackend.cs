@@ -23,11 +23,19 @@ public sealed record IlgpuLaunchOptions(int MaxThreads, int GroupSize, bool Bloc
     public IReadOnlyList<GemmTileSize>? GemmTiles { get; init; }
 
     /// <summary>
-    /// Forces every dense product onto one SGEMM variant (benchmarks, tests); null: each tile is
-    /// compiled in the accelerator's variants (<see cref="DefaultGemmVariants"/>) and every product
-    /// picks one (<see cref="GemmSelection"/>).
+    /// The SGEMM variants each tile is compiled in; every product picks one of them (a tuned entry
+    /// from <see cref="GemmTuningCache"/>, else <see cref="GemmSelection"/>'s table). One entry
+    /// forces that variant (benchmarks, tests). Null: the accelerator's default
+    /// (<see cref="DefaultGemmVariants"/>).
     /// </summary>
-    public GemmVariant? GemmVariant { get; init; }
+    public IReadOnlyList<GemmVariant>? GemmVariants { get; init; }
+
+    /// <summary>
+    /// The folder of per-device tuning files (<see cref="GemmTuningCache"/>) whose measured choices
+    /// override the preference table; null: none is read. GPU backends from
+    /// <c>BackendFactory</c> use <see cref="GemmTuningCache.DefaultDirectory"/>.
+    /// </summary>
+    public string? GemmTuningDirectory { get; init; }
 
     /// <summary>The dense products' GEMM: the custom tiled kernels or cuBLAS (CUDA only).</summary>
     public GemmEngine Gemm { get; init; } = GemmEngine.Custom;
@@ -72,7 +80,7 @@ public sealed record IlgpuLaunchOptions(int MaxThreads, int GroupSize, bool Bloc
     public static IReadOnlyList<GemmVariant> DefaultGemmVariants(Accelerator accelerator)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        return accelerator.AcceleratorType == AcceleratorType.CPU ? [Ops.GemmVariant.Blocked] : GemmVariants.All;
+        return accelerator.AcceleratorType == AcceleratorType.CPU ? [GemmVariant.Blocked] : Ops.GemmVariants.All;
     }
 }
 
@@ -94,9 +102,11 @@ public sealed class IlgpuBackend : ComputeBackend
     private readonly TiledDenseKernels[] _tiled;
     private readonly GemmTileConfiguration[] _tiledConfigurations;
     private readonly int _minGroupsPerProduct;
-    // Per (product, C rows, C columns, vectorisable): the chosen kernels, so the choice (and its
-    // small allocations) happens once per layer shape and never again in the training loop.
-    private readonly Dictionary<(GemmProduct Product, int Rows, int Columns, bool Vector), TiledDenseKernels> _choices = [];
+    // Per (product, M, K, N, vectorisable): the chosen kernels, so the choice (and its small
+    // allocations) happens once per layer shape and never again in the training loop.
+    private readonly Dictionary<(GemmProduct Product, int M, int K, int N, bool Vector), TiledDenseKernels> _choices = [];
+    // Measured winners from the device's tuning file, preferred to the table where compiled.
+    private readonly Dictionary<(GemmProduct Product, int M, int K, int N), GemmTileConfiguration> _tuned = [];
     private readonly CuBlasGemm? _cuBlas;
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, int, int> _biasActivation;
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, int, int, int> _denseBackwardBias;
@@ -155,18 +165,27 @@ public sealed class IlgpuBackend : ComputeBackend
         {
             throw new ArgumentException("At least one GEMM tile size is needed.", nameof(launchOptions));
         }
-        var variants = LaunchOptions.GemmVariant is { } forced ? [forced] : IlgpuLaunchOptions.DefaultGemmVariants(accelerator);
+        var variants = LaunchOptions.GemmVariants ?? IlgpuLaunchOptions.DefaultGemmVariants(accelerator);
         foreach (var size in tiles)
         {
-            if (LaunchOptions.GemmVariant is { } only && !GemmTileConfiguration.Exists(size, only))
+            if (!variants.Any(v => GemmTileConfiguration.Exists(size, v)))
             {
-                throw new ArgumentException($"GEMM tile {size} has no {only.ToName()} variant.", nameof(launchOptions));
+                throw new ArgumentException(
+                    $"GEMM tile {size} has no {string.Join(" or ", variants.Select(v => v.ToName()))} variant.", nameof(launchOptions));
             }
         }
         _tiled = [.. tiles.SelectMany(size => variants
             .Where(variant => GemmTileConfiguration.Exists(size, variant))
             .Select(variant => LoadTiled(GemmTileConfiguration.For(size, variant))))];
         _tiledConfigurations = [.. _tiled.Select(t => t.Configuration)];
+        if (LaunchOptions.GemmTuningDirectory is { } directory)
+        {
+            var key = GemmTuningCache.DeviceKey(accelerator);
+            foreach (var tuning in GemmTuningCache.Load(GemmTuningCache.PathFor(directory, key), key, Console.Error))
+            {
+                _tuned[(tuning.Product, tuning.M, tuning.K, tuning.N)] = GemmTileConfiguration.For(tuning.Tile, tuning.Variant);
+            }
+        }
         // A product uses the largest tile whose grid still gives every multiprocessor a group.
         _minGroupsPerProduct = Math.Max(1, accelerator.NumMultiprocessors);
     }
@@ -212,9 +231,9 @@ public sealed class IlgpuBackend : ComputeBackend
     {
         var launch = product switch
         {
-            GemmProduct.Forward => Choose(product, batch, outFeatures, inFeatures, outFeatures, 0, 0),
-            GemmProduct.InputGradient => Choose(product, batch, inFeatures, inFeatures, outFeatures, 0, 0),
-            _ => Choose(product, inFeatures + 1, outFeatures, inFeatures, outFeatures, 0, 0),
+            GemmProduct.Forward => Choose(product, batch, outFeatures, batch, inFeatures, outFeatures, 0, 0),
+            GemmProduct.InputGradient => Choose(product, batch, inFeatures, batch, inFeatures, outFeatures, 0, 0),
+            _ => Choose(product, inFeatures + 1, outFeatures, batch, inFeatures, outFeatures, 0, 0),
         };
         return launch.Configuration;
     }
@@ -289,7 +308,7 @@ public sealed class IlgpuBackend : ComputeBackend
             _biasActivation(split.Threads, split, View(b), View(y), outFeatures, relu ? 1 : 0);
             return;
         }
-        var tiled = Choose(GemmProduct.Forward, batch, outFeatures, inFeatures, outFeatures, x.Offset, w.Offset);
+        var tiled = Choose(GemmProduct.Forward, batch, outFeatures, batch, inFeatures, outFeatures, x.Offset, w.Offset);
         Launched();
         tiled.Forward(tiled.Grid(batch, outFeatures), View(x), View(w), View(b), View(y), batch, inFeatures, outFeatures, relu ? 1 : 0,
             tiled.Vector);
@@ -305,7 +324,7 @@ public sealed class IlgpuBackend : ComputeBackend
             return;
         }
         // The mask argument is not read without useMask; dx stands in for it.
-        var tiled = Choose(GemmProduct.InputGradient, batch, inFeatures, inFeatures, outFeatures, dy.Offset, w.Offset);
+        var tiled = Choose(GemmProduct.InputGradient, batch, inFeatures, batch, inFeatures, outFeatures, dy.Offset, w.Offset);
         Launched();
         tiled.BackwardInput(tiled.Grid(batch, inFeatures), View(dy), View(w), View(dx), View(dx), batch, inFeatures, outFeatures, accumulate ? 1 : 0, 0,
             tiled.Vector);
@@ -320,7 +339,7 @@ public sealed class IlgpuBackend : ComputeBackend
             base.DenseBackwardInputMaskedCore(dy, w, mask, dx, batch, inFeatures, outFeatures, accumulate);
             return;
         }
-        var tiled = Choose(GemmProduct.InputGradient, batch, inFeatures, inFeatures, outFeatures, dy.Offset, w.Offset);
+        var tiled = Choose(GemmProduct.InputGradient, batch, inFeatures, batch, inFeatures, outFeatures, dy.Offset, w.Offset);
         Launched();
         tiled.BackwardInput(tiled.Grid(batch, inFeatures), View(dy), View(w), View(mask), View(dx), batch, inFeatures, outFeatures, accumulate ? 1 : 0, 1,
             tiled.Vector);
@@ -336,7 +355,7 @@ public sealed class IlgpuBackend : ComputeBackend
             return;
         }
         // Without the bias row the db argument is not written; dw stands in for it.
-        var tiled = Choose(GemmProduct.ParameterGradient, inFeatures, outFeatures, inFeatures, outFeatures, x.Offset, dy.Offset);
+        var tiled = Choose(GemmProduct.ParameterGradient, inFeatures, outFeatures, batch, inFeatures, outFeatures, x.Offset, dy.Offset);
         Launched();
         tiled.BackwardParameters(tiled.Grid(inFeatures, outFeatures), View(x), View(dy), View(dw), View(dw),
             batch, inFeatures, outFeatures, 0, accumulate ? 1 : 0, 0, tiled.Vector);
@@ -351,7 +370,7 @@ public sealed class IlgpuBackend : ComputeBackend
             return;
         }
         // One GEMM of K + 1 output rows: row K, from xᵀ's row of ones, is db.
-        var tiled = Choose(GemmProduct.ParameterGradient, inFeatures + 1, outFeatures, inFeatures, outFeatures, x.Offset, dy.Offset);
+        var tiled = Choose(GemmProduct.ParameterGradient, inFeatures + 1, outFeatures, batch, inFeatures, outFeatures, x.Offset, dy.Offset);
         Launched();
         tiled.BackwardParameters(tiled.Grid(inFeatures + 1, outFeatures), View(x), View(dy), View(dw), View(db),
             batch, inFeatures, outFeatures, 1, accumulateWeight ? 1 : 0, accumulateBias ? 1 : 0, tiled.Vector);
@@ -467,15 +486,17 @@ Launched();
 
     private void Launched() => LaunchCount++;
 
-    // The kernels for a product whose C is rows × columns (k, n: the layer's in and out features;
-    // offsets: of the two operand views the GEMM reads), with the vector flag they launch with.
-    private TiledDenseKernels.Launch Choose(GemmProduct product, int rows, int columns, int k, int n, int offsetA, int offsetB)
+    // The kernels for a product whose C is rows × columns (m, k, n: the layer's batch, in and out
+    // features; offsets: of the two operand views the GEMM reads), with the vector flag they
+    // launch with: the tuned winner if there is one and it was compiled, else the table's choice.
+    private TiledDenseKernels.Launch Choose(GemmProduct product, int rows, int columns, int m, int k, int n, int offsetA, int offsetB)
     {
         var vector = GemmSelection.Vectorizable(product, k, n, offsetA, offsetB);
-        if (!_choices.TryGetValue((product, rows, columns, vector), out var kernels))
+        if (!_choices.TryGetValue((product, m, k, n, vector), out var kernels))
         {
-            kernels = _tiled[GemmSelection.Choose(_tiledConfigurations, product, rows, columns, vector, _minGroupsPerProduct)];
-            _choices[(product, rows, columns, vector)] = kernels;
+            var index = _tuned.TryGetValue((product, m, k, n), out var tuned) ? Array.IndexOf(_tiledConfigurations, tuned) : -1;
+            kernels = _tiled[index >= 0 ? index : GemmSelection.Choose(_tiledConfigurations, product, rows, columns, vector, _minGroupsPerProduct)];
+            _choices[(product, m, k, n, vector)] = kernels;
         }
         return new TiledDenseKernels.Launch(kernels, vector ? 1 : 0);
     }

@@ -140,7 +140,14 @@ public static class BackendFactory
             var accelerator = devices[deviceIndex].CreateAccelerator(context);
             try
             {
-                return new IlgpuBackend(context, accelerator, ownsAccelerator: true, IlgpuLaunchOptions.For(accelerator) with { Gemm = gemm, GemmVariant = variant });
+                var options = IlgpuLaunchOptions.For(accelerator) with
+                {
+                    Gemm = gemm,
+                    GemmVariants = variant is { } v ? [v] : null,
+                    // A forced variant is a measurement: no tuned choices in the way.
+                    GemmTuningDirectory = variant is null ? GemmTuningCache.DefaultDirectory : null,
+                };
+                return new IlgpuBackend(context, accelerator, ownsAccelerator: true, options);
             }
             catch
             {

@@ -72,7 +72,7 @@ public sealed class GemmSelectionTests
     public void IlgpuBackend_ForcedVariantTheTileCannotRun_IsRefused()
     {
         var error = Assert.Throws<ArgumentException>(() =>
-            BackendFactory.CreateIlgpuCpu(new IlgpuLaunchOptions(1, 1, true) { GemmTiles = [GemmTileSize.Tiny], GemmVariant = GemmVariant.Vectorized }).Dispose());
+            BackendFactory.CreateIlgpuCpu(new IlgpuLaunchOptions(1, 1, true) { GemmTiles = [GemmTileSize.Tiny], GemmVariants = [GemmVariant.Vectorized] }).Dispose());
         Assert.That(error!.Message, Does.Contain("Tiny").And.Contain("vectorized"));
     }
 

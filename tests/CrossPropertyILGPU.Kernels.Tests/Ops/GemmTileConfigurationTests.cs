@@ -169,7 +169,7 @@ public sealed class GemmTileConfigurationTests
         if (!_backends.TryGetValue((tile, variant), out var backend))
         {
             var accelerator = _accelerator ?? throw new InvalidOperationException("Set-up did not run.");
-            backend = new IlgpuBackend(accelerator, IlgpuLaunchOptions.For(accelerator) with { GemmTiles = [tile], GemmVariant = variant });
+            backend = new IlgpuBackend(accelerator, IlgpuLaunchOptions.For(accelerator) with { GemmTiles = [tile], GemmVariants = [variant] });
             _backends[(tile, variant)] = backend;
         }
         return backend;

@@ -174,7 +174,7 @@ public sealed class GemmTilesTests
         if (!_backends.TryGetValue(variant, out var backend))
         {
             var accelerator = _accelerator ?? throw new InvalidOperationException("Set-up did not run.");
-            backend = new IlgpuBackend(accelerator, IlgpuLaunchOptions.For(accelerator) with { GemmTiles = [GemmTileSize.Quad], GemmVariant = variant });
+            backend = new IlgpuBackend(accelerator, IlgpuLaunchOptions.For(accelerator) with { GemmTiles = [GemmTileSize.Quad], GemmVariants = [variant] });
             _backends[variant] = backend;
         }
         return backend;
