@@ -5,9 +5,9 @@ using ILGPU.Runtime;
 namespace CrossPropertyILGPU.Kernels.Ops;
 
 // The building blocks of the tiled, register-blocked GEMM in DenseKernels: block-tile sizes,
-// per-thread micro-tiles, operand views and the shared-memory tile loop. Everything here is a
-// struct used as a generic argument, so ILGPU specialises one kernel per (tile, micro-tile) pair
-// with every size a compile-time constant: shared arrays get a static length (ILGPU requires one)
+// per-thread micro-tiles, operand views, schedules (the SGEMM variants) and the shared-memory tile
+// loop. Everything here is a struct used as a generic argument, so ILGPU specialises one kernel
+// per (tile, micro-tile, schedule) with every size and flag a compile-time constant: shared arrays get a static length (ILGPU requires one)
 // and the micro-tile's accumulators are plain fields that LowerStructures turns into registers.
 // (ILGPU 1.5.3 does not unroll loops, so a micro-tile is written out field by field instead of as
 // a local array indexed in a loop, which would live in local memory.)
@@ -48,6 +48,7 @@ public interface IGemmTile
 /// The R × R block of C one thread accumulates in registers. Thread (tx, ty) of a group owns rows
 /// ty + i·(BM/R) and columns tx + j·(BN/R), i, j &lt; R: strided, so at every depth the threads of a
 /// warp read consecutive B floats (no bank conflicts) and store consecutive C floats (coalesced).
+/// The warp-tiled layout strides the same way within each warp's sub-block (<see cref="GemmTileLoop.Place{TTile, TMicro, TSchedule}"/>).
 /// </summary>
 public interface IMicroTile
 {
