@@ -218,7 +218,10 @@ public sealed class IlgpuBackend : ComputeBackend
     /// </summary>
     public long HostSynchronizations { get; private set; }
 
-    /// <summary>The tile configuration a dense product with a C of <paramref name="rows"/> × <paramref name="columns"/> runs with.</summary>
+    /// <summary>
+    /// The block tile a dense product with a C of <paramref name="rows"/> × <paramref name="columns"/>
+    /// runs with, as its first compiled configuration (the variant is chosen per product: <see cref="GemmFor"/>).
+    /// </summary>
     public GemmTileConfiguration TileFor(int rows, int columns) =>
         _tiledConfigurations[GemmTileConfiguration.Pick(_tiledConfigurations, rows, columns, _minGroupsPerProduct)];
 
