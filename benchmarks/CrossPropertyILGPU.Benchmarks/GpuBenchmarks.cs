@@ -72,7 +72,7 @@ internal static class GpuBenchmarks
         using var dw = Random(GemmK * GemmN);
         using var db = Random(GemmN);
         var flops = 2.0 * GemmM * GemmK * GemmN;
-        var tile = backend is IlgpuBackend ilgpu && engine == GemmEngine.Custom ? $" tile {ilgpu.TileFor(GemmM, GemmN)}" : "";
+        var tile = backend is IlgpuBackend ilgpu && engine == GemmEngine.Custom ? $" tile {ilgpu.GemmFor(Kernels.Ops.GemmProduct.Forward, GemmM, GemmK, GemmN)}" : "";
         Report(engine, "forward y=x·w+b", Time(backend, () => backend.DenseForward(x.View, w.View, b.View, y.View, GemmM, GemmK, GemmN, relu: false), 20), flops, tile);
         Report(engine, "input dx=dy·wᵀ", Time(backend, () => backend.DenseBackwardInputMasked(y.View, w.View, x.View, dx.View, GemmM, GemmK, GemmN, accumulate: false), 20), flops, "");
         Report(engine, "params dw=xᵀ·dy", Time(backend, () => backend.DenseBackwardParameters(x.View, y.View, dw.View, db.View, GemmM, GemmK, GemmN, false, false), 20), flops, "");

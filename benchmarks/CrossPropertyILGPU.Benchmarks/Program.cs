@@ -11,6 +11,7 @@ namespace CrossPropertyILGPU.Benchmarks;
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- gemm --m 32 256 1024
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- large-file --rows 1000000
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- gpu [--gemm custom|cublas] [--batches 32 256 1024]
+/// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- sgemm [--batches 32 256 1024] [--write-cache]
 /// </code>
 /// <c>gemm</c> prints the three dense products at 1024×1024 in the numpy/OpenBLAS ceiling
 /// script's format, for <c>benchmarks/compare-blas.sh</c>.
@@ -18,7 +19,9 @@ namespace CrossPropertyILGPU.Benchmarks;
 /// does (same line format), for <c>benchmarks/compare-torch.sh</c>; <c>large-file</c> measures the
 /// memory of reading and featurising a generated N-row file (<see cref="LargeFileReader"/>).
 /// <c>gpu</c> runs the CUDA benchmarks (GEMM GFLOP/s custom vs cuBLAS, ElemNet samples/s, launches
-/// per step); it skips with a message where there is no CUDA device.
+/// per step); it skips with a message where there is no CUDA device. <c>sgemm</c> prints one table
+/// of every SGEMM variant, the backend's choice and cuBLAS per dense product and shape
+/// (<see cref="SgemmVariantBenchmarks"/>); it too skips without CUDA.
 /// </summary>
 public static class Program
 {
@@ -32,6 +35,10 @@ public static class Program
         if (args is ["gpu", .. var gpuArgs])
         {
             return GpuBenchmarks.Run(gpuArgs);
+        }
+        if (args is ["sgemm", .. var sgemmArgs])
+        {
+            return SgemmVariantBenchmarks.Run(sgemmArgs);
         }
         if (args is ["gemm", .. var gemmArgs])
         {

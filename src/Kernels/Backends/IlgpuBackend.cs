@@ -22,6 +22,21 @@ public sealed record IlgpuLaunchOptions(int MaxThreads, int GroupSize, bool Bloc
     /// </summary>
     public IReadOnlyList<GemmTileSize>? GemmTiles { get; init; }
 
+    /// <summary>
+    /// The SGEMM variants each tile is compiled in; every product picks one of them (a tuned entry
+    /// from <see cref="GemmTuningCache"/>, else <see cref="GemmSelection"/>'s table). One entry
+    /// forces that variant (benchmarks, tests). Null: the accelerator's default
+    /// (<see cref="DefaultGemmVariants"/>).
+    /// </summary>
+    public IReadOnlyList<GemmVariant>? GemmVariants { get; init; }
+
+    /// <summary>
+    /// The folder of per-device tuning files (<see cref="GemmTuningCache"/>) whose measured choices
+    /// override the preference table; null: none is read. GPU backends from
+    /// <c>BackendFactory</c> use <see cref="GemmTuningCache.DefaultDirectory"/>.
+    /// </summary>
+    public string? GemmTuningDirectory { get; init; }
+
     /// <summary>The dense products' GEMM: the custom tiled kernels or cuBLAS (CUDA only).</summary>
     public GemmEngine Gemm { get; init; } = GemmEngine.Custom;
 
@@ -56,6 +71,17 @@ public sealed record IlgpuLaunchOptions(int MaxThreads, int GroupSize, bool Bloc
             ? [GemmTileSize.Tile8]
             : [GemmTileSize.Tile128, GemmTileSize.Tile64, GemmTileSize.Tile32];
     }
+
+    /// <summary>
+    /// GPUs: every variant, so each product can take its best. ILGPU's CPU accelerator: the blocked
+    /// one only — with a one-thread tile there is nothing to overlap or vectorise, and each extra
+    /// kernel costs compile time in every test run.
+    /// </summary>
+    public static IReadOnlyList<GemmVariant> DefaultGemmVariants(Accelerator accelerator)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        return accelerator.AcceleratorType == AcceleratorType.CPU ? [GemmVariant.Blocked] : Ops.GemmVariants.All;
+    }
 }
 
 /// <summary>
@@ -76,6 +102,11 @@ public sealed class IlgpuBackend : ComputeBackend
     private readonly TiledDenseKernels[] _tiled;
     private readonly GemmTileConfiguration[] _tiledConfigurations;
     private readonly int _minGroupsPerProduct;
+    // Per (product, M, K, N, vectorisable): the chosen kernels, so the choice (and its small
+    // allocations) happens once per layer shape and never again in the training loop.
+    private readonly Dictionary<(GemmProduct Product, int M, int K, int N, bool Vector), TiledDenseKernels> _choices = [];
+    // Measured winners from the device's tuning file, preferred to the table where compiled.
+    private readonly Dictionary<(GemmProduct Product, int M, int K, int N), GemmTileConfiguration> _tuned = [];
     private readonly CuBlasGemm? _cuBlas;
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, int, int> _biasActivation;
     private readonly Action<Index1D, WorkSplit, ArrayView<float>, ArrayView<float>, int, int, int> _denseBackwardBias;
@@ -134,8 +165,27 @@ public sealed class IlgpuBackend : ComputeBackend
         {
             throw new ArgumentException("At least one GEMM tile size is needed.", nameof(launchOptions));
         }
-        _tiled = [.. tiles.Select(size => LoadTiled(GemmTileConfiguration.For(size)))];
+        var variants = LaunchOptions.GemmVariants ?? IlgpuLaunchOptions.DefaultGemmVariants(accelerator);
+        foreach (var size in tiles)
+        {
+            if (!variants.Any(v => GemmTileConfiguration.Exists(size, v)))
+            {
+                throw new ArgumentException(
+                    $"GEMM tile {size} has no {string.Join(" or ", variants.Select(v => v.ToName()))} variant.", nameof(launchOptions));
+            }
+        }
+        _tiled = [.. tiles.SelectMany(size => variants
+            .Where(variant => GemmTileConfiguration.Exists(size, variant))
+            .Select(variant => LoadTiled(GemmTileConfiguration.For(size, variant))))];
         _tiledConfigurations = [.. _tiled.Select(t => t.Configuration)];
+        if (LaunchOptions.GemmTuningDirectory is { } directory)
+        {
+            var key = GemmTuningCache.DeviceKey(accelerator);
+            foreach (var tuning in GemmTuningCache.Load(GemmTuningCache.PathFor(directory, key), key, Console.Error))
+            {
+                _tuned[(tuning.Product, tuning.M, tuning.K, tuning.N)] = GemmTileConfiguration.For(tuning.Tile, tuning.Variant);
+            }
+        }
         // A product uses the largest tile whose grid still gives every multiprocessor a group.
         _minGroupsPerProduct = Math.Max(1, accelerator.NumMultiprocessors);
     }
@@ -152,7 +202,7 @@ public sealed class IlgpuBackend : ComputeBackend
     /// <summary>Every kernel method compiled for this accelerator, in load order (tiled GEMMs as their generic instantiations).</summary>
     public IReadOnlyList<MethodInfo> LoadedKernels => _loadedKernels;
 
-    /// <summary>The GEMM tile configurations compiled for the dense products, largest first.</summary>
+    /// <summary>The GEMM configurations compiled for the dense products: tiles largest first, each in its variants.</summary>
     public IReadOnlyList<GemmTileConfiguration> GemmTiles => _tiledConfigurations;
 
     /// <summary>
@@ -168,8 +218,28 @@ public sealed class IlgpuBackend : ComputeBackend
     /// </summary>
     public long HostSynchronizations { get; private set; }
 
-    /// <summary>The tile configuration a dense product with a C of <paramref name="rows"/> × <paramref name="columns"/> runs with.</summary>
-    public GemmTileConfiguration TileFor(int rows, int columns) => PickTiled(rows, columns).Configuration;
+    /// <summary>
+    /// The block tile a dense product with a C of <paramref name="rows"/> × <paramref name="columns"/>
+    /// runs with, as its first compiled configuration (the variant is chosen per product: <see cref="GemmFor"/>).
+    /// </summary>
+    public GemmTileConfiguration TileFor(int rows, int columns) =>
+        _tiledConfigurations[GemmTileConfiguration.Pick(_tiledConfigurations, rows, columns, _minGroupsPerProduct)];
+
+    /// <summary>
+    /// The configuration <paramref name="product"/> runs with for a batch of <paramref name="batch"/>,
+    /// <paramref name="inFeatures"/> → <paramref name="outFeatures"/>, with operands at 16-byte
+    /// aligned offsets (as whole buffers are).
+    /// </summary>
+    public GemmTileConfiguration GemmFor(GemmProduct product, int batch, int inFeatures, int outFeatures)
+    {
+        var launch = product switch
+        {
+            GemmProduct.Forward => Choose(product, batch, outFeatures, batch, inFeatures, outFeatures, 0, 0),
+            GemmProduct.InputGradient => Choose(product, batch, inFeatures, batch, inFeatures, outFeatures, 0, 0),
+            _ => Choose(product, inFeatures + 1, outFeatures, batch, inFeatures, outFeatures, 0, 0),
+        };
+        return launch.Configuration;
+    }
 
     /// <summary>Describes an ILGPU accelerator as a <see cref="DeviceInfo"/>.</summary>
     public static DeviceInfo Describe(Accelerator accelerator)
@@ -241,9 +311,10 @@ public sealed class IlgpuBackend : ComputeBackend
             _biasActivation(split.Threads, split, View(b), View(y), outFeatures, relu ? 1 : 0);
             return;
         }
-        var tiled = PickTiled(batch, outFeatures);
+        var tiled = Choose(GemmProduct.Forward, batch, outFeatures, batch, inFeatures, outFeatures, x.Offset, w.Offset);
         Launched();
-        tiled.Forward(tiled.Grid(batch, outFeatures), View(x), View(w), View(b), View(y), batch, inFeatures, outFeatures, relu ? 1 : 0);
+        tiled.Forward(tiled.Grid(batch, outFeatures), View(x), View(w), View(b), View(y), batch, inFeatures, outFeatures, relu ? 1 : 0,
+            tiled.Vector);
     }
 
     /// <inheritdoc />
@@ -256,9 +327,10 @@ public sealed class IlgpuBackend : ComputeBackend
             return;
         }
         // The mask argument is not read without useMask; dx stands in for it.
-        var tiled = PickTiled(batch, inFeatures);
+        var tiled = Choose(GemmProduct.InputGradient, batch, inFeatures, batch, inFeatures, outFeatures, dy.Offset, w.Offset);
         Launched();
-        tiled.BackwardInput(tiled.Grid(batch, inFeatures), View(dy), View(w), View(dx), View(dx), batch, inFeatures, outFeatures, accumulate ? 1 : 0, 0);
+        tiled.BackwardInput(tiled.Grid(batch, inFeatures), View(dy), View(w), View(dx), View(dx), batch, inFeatures, outFeatures, accumulate ? 1 : 0, 0,
+            tiled.Vector);
     }
 
     /// <inheritdoc />
@@ -270,9 +342,10 @@ public sealed class IlgpuBackend : ComputeBackend
             base.DenseBackwardInputMaskedCore(dy, w, mask, dx, batch, inFeatures, outFeatures, accumulate);
             return;
         }
-        var tiled = PickTiled(batch, inFeatures);
+        var tiled = Choose(GemmProduct.InputGradient, batch, inFeatures, batch, inFeatures, outFeatures, dy.Offset, w.Offset);
         Launched();
-        tiled.BackwardInput(tiled.Grid(batch, inFeatures), View(dy), View(w), View(mask), View(dx), batch, inFeatures, outFeatures, accumulate ? 1 : 0, 1);
+        tiled.BackwardInput(tiled.Grid(batch, inFeatures), View(dy), View(w), View(mask), View(dx), batch, inFeatures, outFeatures, accumulate ? 1 : 0, 1,
+            tiled.Vector);
     }
 
     /// <inheritdoc />
@@ -285,10 +358,10 @@ public sealed class IlgpuBackend : ComputeBackend
             return;
         }
         // Without the bias row the db argument is not written; dw stands in for it.
-        var tiled = PickTiled(inFeatures, outFeatures);
+        var tiled = Choose(GemmProduct.ParameterGradient, inFeatures, outFeatures, batch, inFeatures, outFeatures, x.Offset, dy.Offset);
         Launched();
         tiled.BackwardParameters(tiled.Grid(inFeatures, outFeatures), View(x), View(dy), View(dw), View(dw),
-            batch, inFeatures, outFeatures, 0, accumulate ? 1 : 0, 0);
+            batch, inFeatures, outFeatures, 0, accumulate ? 1 : 0, 0, tiled.Vector);
     }
 
     /// <inheritdoc />
@@ -300,10 +373,10 @@ public sealed class IlgpuBackend : ComputeBackend
             return;
         }
         // One GEMM of K + 1 output rows: row K, from xᵀ's row of ones, is db.
-        var tiled = PickTiled(inFeatures + 1, outFeatures);
+        var tiled = Choose(GemmProduct.ParameterGradient, inFeatures + 1, outFeatures, batch, inFeatures, outFeatures, x.Offset, dy.Offset);
         Launched();
         tiled.BackwardParameters(tiled.Grid(inFeatures + 1, outFeatures), View(x), View(dy), View(dw), View(db),
-            batch, inFeatures, outFeatures, 1, accumulateWeight ? 1 : 0, accumulateBias ? 1 : 0);
+            batch, inFeatures, outFeatures, 1, accumulateWeight ? 1 : 0, accumulateBias ? 1 : 0, tiled.Vector);
     }
 
     /// <inheritdoc />
@@ -416,8 +489,20 @@ Launched();
 
     private void Launched() => LaunchCount++;
 
-    private TiledDenseKernels PickTiled(int rows, int columns) =>
-        _tiled[GemmTileConfiguration.Pick(_tiledConfigurations, rows, columns, _minGroupsPerProduct)];
+    // The kernels for a product whose C is rows × columns (m, k, n: the layer's batch, in and out
+    // features; offsets: of the two operand views the GEMM reads), with the vector flag they
+    // launch with: the tuned winner if there is one and it was compiled, else the table's choice.
+    private TiledDenseKernels.Launch Choose(GemmProduct product, int rows, int columns, int m, int k, int n, int offsetA, int offsetB)
+    {
+        var vector = GemmSelection.Vectorizable(product, k, n, offsetA, offsetB);
+        if (!_choices.TryGetValue((product, m, k, n, vector), out var kernels))
+        {
+            var index = _tuned.TryGetValue((product, m, k, n), out var tuned) ? Array.IndexOf(_tiledConfigurations, tuned) : -1;
+            kernels = _tiled[index >= 0 ? index : GemmSelection.Choose(_tiledConfigurations, product, rows, columns, vector, _minGroupsPerProduct)];
+            _choices[(product, m, k, n, vector)] = kernels;
+        }
+        return new TiledDenseKernels.Launch(kernels, vector ? 1 : 0);
+    }
 
     private TiledDenseKernels LoadTiled(GemmTileConfiguration configuration)
     {
@@ -436,9 +521,9 @@ Launched();
         }
         return new TiledDenseKernels(
             configuration,
-            _accelerator.LoadStreamKernel(LoadGeneric<Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>>(nameof(DenseKernels.TiledForward))),
-            _accelerator.LoadStreamKernel(LoadGeneric<Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int>>(nameof(DenseKernels.TiledBackwardInput))),
-            _accelerator.LoadStreamKernel(LoadGeneric<Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>>(nameof(DenseKernels.TiledBackwardParameters))));
+            _accelerator.LoadStreamKernel(LoadGeneric<Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int>>(nameof(DenseKernels.TiledForward))),
+            _accelerator.LoadStreamKernel(LoadGeneric<Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>>(nameof(DenseKernels.TiledBackwardInput))),
+            _accelerator.LoadStreamKernel(LoadGeneric<Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int>>(nameof(DenseKernels.TiledBackwardParameters))));
     }
 
     private WorkSplit Split(int total) => LaunchOptions.Blocked
@@ -502,10 +587,24 @@ Launched();
     /// <summary>The three tiled dense kernels of one tile configuration, loaded.</summary>
     private sealed record TiledDenseKernels(
         GemmTileConfiguration Configuration,
-        Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> Forward,
-        Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int> BackwardInput,
-        Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int> BackwardParameters)
+        Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int> Forward,
+        Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int> BackwardInput,
+        Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int> BackwardParameters)
     {
+        /// <summary>The chosen kernels and the vector flag for one launch (a struct: no allocation per op).</summary>
+        public readonly record struct Launch(TiledDenseKernels Kernels, int Vector)
+        {
+            public GemmTileConfiguration Configuration => Kernels.Configuration;
+
+            public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int> Forward => Kernels.Forward;
+
+            public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int> BackwardInput => Kernels.BackwardInput;
+
+            public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int> BackwardParameters => Kernels.BackwardParameters;
+
+            public KernelConfig Grid(int rows, int columns) => Kernels.Grid(rows, columns);
+        }
+
         /// <summary>Grid (⌈columns/BN⌉, ⌈rows/BM⌉) of 1-D groups for a C of rows × columns.</summary>
         public KernelConfig Grid(int rows, int columns)
         {

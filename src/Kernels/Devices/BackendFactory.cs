@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using CrossPropertyILGPU.Kernels.Backends;
+using CrossPropertyILGPU.Kernels.Ops;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
@@ -106,7 +107,22 @@ public static class BackendFactory
     private static CPUDevice LeanCpuDevice() =>
         new(numThreadsPerWarp: 2, numWarpsPerMultiprocessor: 1, numMultiprocessors: Math.Max(1, Environment.ProcessorCount));
 
-    private static IlgpuBackend CreateGpu(DeviceKind kind, int deviceIndex, GemmEngine gemm)
+    /// <summary>
+    /// A CUDA or OpenCL backend whose dense products all run the custom GEMM in one
+    /// <paramref name="variant"/> (benchmarks compare the variants this way).
+    /// </summary>
+    /// <exception cref="DeviceUnavailableException">No device of that kind.</exception>
+    public static IlgpuBackend CreateGpu(DeviceKind kind, GemmVariant variant, int deviceIndex = 0)
+    {
+        if (kind is not (DeviceKind.Cuda or DeviceKind.OpenCL))
+        {
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "A GPU kind (cuda, opencl) is needed.");
+        }
+        ArgumentOutOfRangeException.ThrowIfNegative(deviceIndex);
+        return CreateGpu(kind, deviceIndex, GemmEngine.Custom, variant);
+    }
+
+    private static IlgpuBackend CreateGpu(DeviceKind kind, int deviceIndex, GemmEngine gemm, GemmVariant? variant = null)
     {
         var context = CreateGpuContext(kind);
         try
@@ -124,7 +140,14 @@ public static class BackendFactory
             var accelerator = devices[deviceIndex].CreateAccelerator(context);
             try
             {
-                return new IlgpuBackend(context, accelerator, ownsAccelerator: true, IlgpuLaunchOptions.For(accelerator) with { Gemm = gemm });
+                var options = IlgpuLaunchOptions.For(accelerator) with
+                {
+                    Gemm = gemm,
+                    GemmVariants = variant is { } v ? [v] : null,
+                    // A forced variant is a measurement: no tuned choices in the way.
+                    GemmTuningDirectory = variant is null ? GemmTuningCache.DefaultDirectory : null,
+                };
+                return new IlgpuBackend(context, accelerator, ownsAccelerator: true, options);
             }
             catch
             {

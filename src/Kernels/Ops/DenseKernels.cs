@@ -18,8 +18,11 @@ namespace CrossPropertyILGPU.Kernels.Ops;
 /// <item>parameter gradients: dw and db together — xᵀ gets an extra row of ones, whose output row
 /// is Σ_m dy[m, :].</item>
 /// </list>
-/// Kernels are generic over the block tile and micro-tile (<see cref="GemmTileConfiguration"/>):
-/// large tiles on CUDA, one-thread or two-thread tiles on ILGPU's CPU accelerator. Every output is
+/// Kernels are generic over the block tile, micro-tile and schedule (<see cref="GemmTileConfiguration"/>):
+/// large tiles on CUDA, one-thread or two-thread tiles on ILGPU's CPU accelerator; the schedule is
+/// the SGEMM variant (<see cref="GemmVariant"/>). vector != 0 (set by the host when every operand
+/// view starts 16-byte aligned and K and N are multiples of 4) lets the vectorised schedules read
+/// operands as <see cref="Float4"/>; otherwise they fall back to scalar loads. Every output is
 /// summed over p in increasing order by one thread: deterministic, no atomics.
 /// </para>
 /// Beside each kernel is its scalar reference (double accumulation), the test oracle.
@@ -32,17 +35,18 @@ public static class DenseKernels
     /// Forward kernel; grid (⌈N/BN⌉, ⌈M/BM⌉), group <see cref="GemmTileLoop.Threads{TTile, TMicro}"/>.
     /// relu != 0 fuses max(·, 0).
     /// </summary>
-    public static void TiledForward<TTile, TMicro>(
+    public static void TiledForward<TTile, TMicro, TSchedule>(
         ArrayView<float> x, ArrayView<float> w, ArrayView<float> b, ArrayView<float> y,
-        int m, int k, int n, int relu)
+        int m, int k, int n, int relu, int vector)
         where TTile : struct, IGemmTile
         where TMicro : struct, IMicroTile
+        where TSchedule : struct, IGemmSchedule
     {
-        var aShared = SharedMemory.Allocate<float>(default(TTile).SharedA);
-        var bShared = SharedMemory.Allocate<float>(default(TTile).SharedB);
-        var acc = GemmTileLoop.Multiply<TTile, TMicro, RowMajorOperand, RowMajorOperand>(
-            new RowMajorOperand(x, m, k), new RowMajorOperand(w, k, n), aShared, bShared, Grid.IdxY, Grid.IdxX, Group.IdxX);
-        GemmTileLoop.Store<TTile, TMicro, ForwardEpilogue>(acc, new ForwardEpilogue(b, y, m, n, relu), Grid.IdxY, Grid.IdxX, Group.IdxX);
+        var aShared = SharedMemory.Allocate<float>(default(TSchedule).Buffers * default(TTile).SharedA);
+        var bShared = SharedMemory.Allocate<float>(default(TSchedule).Buffers * default(TTile).SharedB);
+        var acc = GemmTileLoop.Multiply<TTile, TMicro, TSchedule, RowMajorOperand, RowMajorOperand>(
+            new RowMajorOperand(x, m, k, vector), new RowMajorOperand(w, k, n, vector), aShared, bShared, Grid.IdxY, Grid.IdxX, Group.IdxX);
+        GemmTileLoop.Store<TTile, TMicro, TSchedule, ForwardEpilogue>(acc, new ForwardEpilogue(b, y, m, n, relu), Grid.IdxY, Grid.IdxX, Group.IdxX);
     }
 
     private readonly struct ForwardEpilogue(ArrayView<float> bias, ArrayView<float> y, int rows, int columns, int relu) : IGemmEpilogue
@@ -63,7 +67,7 @@ public static class DenseKernels
         }
     }
 
-    /// <summary>Scalar reference of <see cref="TiledForward{TTile, TMicro}"/>.</summary>
+    /// <summary>Scalar reference of <see cref="TiledForward{TTile, TMicro, TSchedule}"/>.</summary>
     public static void ForwardReference(
         ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y,
         int m, int k, int n, bool relu)
@@ -114,18 +118,19 @@ public static class DenseKernels
     /// Input-gradient kernel; grid (⌈K/BN⌉, ⌈M/BM⌉). accumulate != 0 adds to dx; useMask != 0 then
     /// zeroes the elements where mask[M,K] ≤ 0 (mask is x, the ReLU output of the previous layer).
     /// </summary>
-    public static void TiledBackwardInput<TTile, TMicro>(
+    public static void TiledBackwardInput<TTile, TMicro, TSchedule>(
         ArrayView<float> dy, ArrayView<float> w, ArrayView<float> mask, ArrayView<float> dx,
-        int m, int k, int n, int accumulate, int useMask)
+        int m, int k, int n, int accumulate, int useMask, int vector)
         where TTile : struct, IGemmTile
         where TMicro : struct, IMicroTile
+        where TSchedule : struct, IGemmSchedule
     {
-        var aShared = SharedMemory.Allocate<float>(default(TTile).SharedA);
-        var bShared = SharedMemory.Allocate<float>(default(TTile).SharedB);
+        var aShared = SharedMemory.Allocate<float>(default(TSchedule).Buffers * default(TTile).SharedA);
+        var bShared = SharedMemory.Allocate<float>(default(TSchedule).Buffers * default(TTile).SharedB);
         // wᵀ [N,K] read in place from w [K,N]: element (p, j) at j·N + p.
-        var acc = GemmTileLoop.Multiply<TTile, TMicro, RowMajorOperand, TransposedOperand>(
-            new RowMajorOperand(dy, m, n), new TransposedOperand(w, n, n, k), aShared, bShared, Grid.IdxY, Grid.IdxX, Group.IdxX);
-        GemmTileLoop.Store<TTile, TMicro, InputGradientEpilogue>(
+        var acc = GemmTileLoop.Multiply<TTile, TMicro, TSchedule, RowMajorOperand, TransposedOperand>(
+            new RowMajorOperand(dy, m, n, vector), new TransposedOperand(w, n, n, k, vector), aShared, bShared, Grid.IdxY, Grid.IdxX, Group.IdxX);
+        GemmTileLoop.Store<TTile, TMicro, TSchedule, InputGradientEpilogue>(
             acc, new InputGradientEpilogue(mask, dx, m, k, accumulate, useMask), Grid.IdxY, Grid.IdxX, Group.IdxX);
     }
 
@@ -149,7 +154,7 @@ public static class DenseKernels
         }
     }
 
-    /// <summary>Scalar reference of <see cref="TiledBackwardInput{TTile, TMicro}"/> without the mask.</summary>
+    /// <summary>Scalar reference of <see cref="TiledBackwardInput{TTile, TMicro, TSchedule}"/> without the mask.</summary>
     public static void BackwardInputReference(
         ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx, int m, int k, int n, bool accumulate)
     {
@@ -167,7 +172,7 @@ public static class DenseKernels
         }
     }
 
-    /// <summary>Scalar reference of <see cref="TiledBackwardInput{TTile, TMicro}"/> with the mask [mask &gt; 0] on the total.</summary>
+    /// <summary>Scalar reference of <see cref="TiledBackwardInput{TTile, TMicro, TSchedule}"/> with the mask [mask &gt; 0] on the total.</summary>
     public static void BackwardInputMaskedReference(
         ReadOnlySpan<float> dy, ReadOnlySpan<float> w, ReadOnlySpan<float> mask, Span<float> dx, int m, int k, int n, bool accumulate)
     {
@@ -185,19 +190,20 @@ public static class DenseKernels
     /// withBias != 0 (row K is db), K rows otherwise; grid (⌈N/BN⌉, ⌈(K+1)/BM⌉).
     /// accumulateWeight / accumulateBias != 0 add to dw / db instead of overwriting.
     /// </summary>
-    public static void TiledBackwardParameters<TTile, TMicro>(
+    public static void TiledBackwardParameters<TTile, TMicro, TSchedule>(
         ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw, ArrayView<float> db,
-        int m, int k, int n, int withBias, int accumulateWeight, int accumulateBias)
+        int m, int k, int n, int withBias, int accumulateWeight, int accumulateBias, int vector)
         where TTile : struct, IGemmTile
         where TMicro : struct, IMicroTile
+        where TSchedule : struct, IGemmSchedule
     {
-        var aShared = SharedMemory.Allocate<float>(default(TTile).SharedA);
-        var bShared = SharedMemory.Allocate<float>(default(TTile).SharedB);
+        var aShared = SharedMemory.Allocate<float>(default(TSchedule).Buffers * default(TTile).SharedA);
+        var bShared = SharedMemory.Allocate<float>(default(TSchedule).Buffers * default(TTile).SharedB);
         // xᵀ [K(+1), M] read in place from x [M,K]; the extra row reads as ones.
-        var acc = GemmTileLoop.Multiply<TTile, TMicro, TransposedOperand, RowMajorOperand>(
-            new TransposedOperand(x, k, withBias != 0 ? k + 1 : k, m), new RowMajorOperand(dy, m, n),
+        var acc = GemmTileLoop.Multiply<TTile, TMicro, TSchedule, TransposedOperand, RowMajorOperand>(
+            new TransposedOperand(x, k, withBias != 0 ? k + 1 : k, m, vector), new RowMajorOperand(dy, m, n, vector),
             aShared, bShared, Grid.IdxY, Grid.IdxX, Group.IdxX);
-        GemmTileLoop.Store<TTile, TMicro, ParameterGradientEpilogue>(
+        GemmTileLoop.Store<TTile, TMicro, TSchedule, ParameterGradientEpilogue>(
             acc, new ParameterGradientEpilogue(dw, db, k, n, withBias, accumulateWeight, accumulateBias), Grid.IdxY, Grid.IdxX, Group.IdxX);
     }
 
@@ -230,7 +236,7 @@ public static class DenseKernels
         }
     }
 
-    /// <summary>Scalar reference of the weight half of <see cref="TiledBackwardParameters{TTile, TMicro}"/>.</summary>
+    /// <summary>Scalar reference of the weight half of <see cref="TiledBackwardParameters{TTile, TMicro, TSchedule}"/>.</summary>
     public static void BackwardWeightReference(
         ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, int m, int k, int n, bool accumulate)
     {
@@ -252,7 +258,7 @@ public static class DenseKernels
 
     /// <summary>
     /// Bias-gradient kernel; work item i = db[i], the reduction of column i over the batch. The
-    /// training step gets db from <see cref="TiledBackwardParameters{TTile, TMicro}"/>; this serves the
+    /// training step gets db from <see cref="TiledBackwardParameters{TTile, TMicro, TSchedule}"/>; this serves the
     /// stand-alone op and the cuBLAS path.
     /// </summary>
     public static void BackwardBias(
@@ -272,7 +278,7 @@ public static class DenseKernels
         }
     }
 
-    /// <summary>Scalar reference of <see cref="BackwardBias"/> and of the bias half of <see cref="TiledBackwardParameters{TTile, TMicro}"/>.</summary>
+    /// <summary>Scalar reference of <see cref="BackwardBias"/> and of the bias half of <see cref="TiledBackwardParameters{TTile, TMicro, TSchedule}"/>.</summary>
     public static void BackwardBiasReference(ReadOnlySpan<float> dy, Span<float> db, int m, int n, bool accumulate)
     {
         for (var col = 0; col < n; col++)

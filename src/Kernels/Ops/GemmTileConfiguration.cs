@@ -19,39 +19,115 @@ public enum GemmTileSize
 
     /// <summary>2 × 4 × 3, two threads per group (tests of the shared-memory handshake).</summary>
     Tiny,
+
+    /// <summary>8 × 8 × 4, four threads in two 2-lane warps (tests of the vectorised, double-buffered and warp-tiled schedules).</summary>
+    Quad,
 }
 
 /// <summary>
-/// One (block tile, micro-tile) pair: the generic arguments that specialise the three tiled dense
-/// kernels, with the launch geometry they imply.
+/// The SGEMM variants, each a rung of the usual ladder (siboehm's SGEMM_CUDA) adding to the one
+/// before; every variant runs every block tile whose sizes allow it.
+/// </summary>
+public enum GemmVariant
+{
+    /// <summary>2-D block tiling, register micro-tiles, scalar global loads (<see cref="BlockedSchedule"/>).</summary>
+    Blocked,
+
+    /// <summary>+ 16-byte vectorised global loads where the operands are aligned (<see cref="VectorizedSchedule"/>).</summary>
+    Vectorized,
+
+    /// <summary>+ double-buffered shared tiles, next step's loads in registers during the math (<see cref="DoubleBufferedSchedule"/>).</summary>
+    DoubleBuffered,
+
+    /// <summary>+ warp tiling: each warp a compact sub-block of C (<see cref="WarpTiledSchedule"/>).</summary>
+    WarpTiled,
+}
+
+/// <summary>Command-line names of <see cref="GemmVariant"/>.</summary>
+public static class GemmVariants
+{
+    /// <summary>Every variant, in ladder order.</summary>
+    public static IReadOnlyList<GemmVariant> All { get; } = [GemmVariant.Blocked, GemmVariant.Vectorized, GemmVariant.DoubleBuffered, GemmVariant.WarpTiled];
+
+    /// <summary>The lower-case name (blocked, vectorized, double-buffered, warp-tiled).</summary>
+    public static string ToName(this GemmVariant variant) => variant switch
+    {
+        GemmVariant.Blocked => "blocked",
+        GemmVariant.Vectorized => "vectorized",
+        GemmVariant.DoubleBuffered => "double-buffered",
+        GemmVariant.WarpTiled => "warp-tiled",
+        _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "Unknown GEMM variant."),
+    };
+
+    /// <summary>Parses <see cref="ToName"/>'s names, case-insensitively.</summary>
+    public static bool TryParse(string name, out GemmVariant variant)
+    {
+        foreach (var candidate in All)
+        {
+            if (string.Equals(candidate.ToName(), name, StringComparison.OrdinalIgnoreCase))
+            {
+                variant = candidate;
+                return true;
+            }
+        }
+        variant = default;
+        return false;
+    }
+
+    internal static Type Schedule(GemmVariant variant) => variant switch
+    {
+        GemmVariant.Blocked => typeof(BlockedSchedule),
+        GemmVariant.Vectorized => typeof(VectorizedSchedule),
+        GemmVariant.DoubleBuffered => typeof(DoubleBufferedSchedule),
+        GemmVariant.WarpTiled => typeof(WarpTiledSchedule),
+        _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "Unknown GEMM variant."),
+    };
+}
+
+/// <summary>
+/// One (block tile, micro-tile, variant) triple: the generic arguments that specialise the three
+/// tiled dense kernels, with the launch geometry they imply.
 /// </summary>
 public sealed class GemmTileConfiguration
 {
-    private GemmTileConfiguration(GemmTileSize size, Type tile, Type micro)
+    private static readonly (GemmTileSize Size, Type Tile, Type Micro)[] Tiles =
+    [
+        (GemmTileSize.Tile128, typeof(Tile128), typeof(Micro8)),
+        (GemmTileSize.Tile64, typeof(Tile64), typeof(Micro4)),
+        (GemmTileSize.Tile32, typeof(Tile32), typeof(Micro2)),
+        (GemmTileSize.Tile8, typeof(Tile8), typeof(Micro8)),
+        (GemmTileSize.Tiny, typeof(TileTiny), typeof(Micro2)),
+        (GemmTileSize.Quad, typeof(TileQuad), typeof(Micro4)),
+    ];
+
+    private GemmTileConfiguration(GemmTileSize size, Type tile, Type micro, GemmVariant variant)
     {
         Size = size;
         Tile = tile;
         Micro = micro;
+        Variant = variant;
+        Schedule = GemmVariants.Schedule(variant);
         var t = (IGemmTile)Activator.CreateInstance(tile)!;
         var r = ((IMicroTile)Activator.CreateInstance(micro)!).Size;
-        if (t.Rows % r != 0 || t.Columns % r != 0 || t.SharedA != t.Rows * t.Depth || t.SharedB != t.Depth * t.Columns)
+        if (t.Rows % r != 0 || t.Columns % r != 0 || t.SharedA != t.Rows * t.Depth || t.SharedB != t.Depth * t.Columns
+            || t.Columns / r % t.WarpColumns != 0 || t.Rows / r % t.WarpRows != 0)
         {
-            throw new InvalidOperationException($"Tile {tile.Name} does not fit micro-tile {micro.Name}.");
+            throw new InvalidOperationException($"Tile {tile.Name} does not fit micro-tile {micro.Name} or its warps.");
         }
         Rows = t.Rows;
         Columns = t.Columns;
         Depth = t.Depth;
         Threads = t.Rows / r * (t.Columns / r);
+        WarpThreads = t.WarpRows * t.WarpColumns;
+        SharedFloats = ((IGemmSchedule)Activator.CreateInstance(Schedule)!).Buffers * (t.SharedA + t.SharedB);
     }
 
-    /// <summary>Every configuration, largest first.</summary>
+    /// <summary>Every configuration: each tile, largest first, in every variant it allows (<see cref="Allows"/>).</summary>
     public static IReadOnlyList<GemmTileConfiguration> All { get; } =
     [
-        new(GemmTileSize.Tile128, typeof(Tile128), typeof(Micro8)),
-        new(GemmTileSize.Tile64, typeof(Tile64), typeof(Micro4)),
-        new(GemmTileSize.Tile32, typeof(Tile32), typeof(Micro2)),
-        new(GemmTileSize.Tile8, typeof(Tile8), typeof(Micro8)),
-        new(GemmTileSize.Tiny, typeof(TileTiny), typeof(Micro2)),
+        .. Tiles.SelectMany(t => GemmVariants.All
+            .Where(v => Allows(t.Tile, v))
+            .Select(v => new GemmTileConfiguration(t.Size, t.Tile, t.Micro, v))),
     ];
 
     /// <summary>The generic kernel definitions every configuration instantiates.</summary>
@@ -62,8 +138,20 @@ public sealed class GemmTileConfiguration
         typeof(DenseKernels).GetMethod(nameof(DenseKernels.TiledBackwardParameters))!,
     ];
 
-    /// <summary>Which configuration this is.</summary>
+    /// <summary>Which block tile this is.</summary>
     public GemmTileSize Size { get; }
+
+    /// <summary>Which SGEMM variant (schedule) this is.</summary>
+    public GemmVariant Variant { get; }
+
+    /// <summary>The <see cref="IGemmSchedule"/> type argument.</summary>
+    public Type Schedule { get; }
+
+    /// <summary>Threads of one warp in the warp-tiled layout; the device's warp size must be a multiple of it to matter, and equal for the layout to mean what it says.</summary>
+    public int WarpThreads { get; }
+
+    /// <summary>Floats of shared memory per group (both operands, every buffer).</summary>
+    public int SharedFloats { get; }
 
     /// <summary>The <see cref="IGemmTile"/> type argument.</summary>
     public Type Tile { get; }
@@ -83,9 +171,25 @@ public sealed class GemmTileConfiguration
     /// <summary>Threads per group.</summary>
     public int Threads { get; }
 
-    /// <summary>The configuration called <paramref name="size"/>.</summary>
-    public static GemmTileConfiguration For(GemmTileSize size) =>
-        All.FirstOrDefault(c => c.Size == size) ?? throw new ArgumentOutOfRangeException(nameof(size), size, "Unknown tile size.");
+    /// <summary>The configuration of tile <paramref name="size"/> in <paramref name="variant"/>.</summary>
+    public static GemmTileConfiguration For(GemmTileSize size, GemmVariant variant = GemmVariant.Blocked) =>
+        All.FirstOrDefault(c => c.Size == size && c.Variant == variant)
+        ?? throw new ArgumentOutOfRangeException(nameof(size), size, $"No {variant.ToName()} configuration of tile {size}.");
+
+    /// <summary>Whether tile <paramref name="size"/> has a <paramref name="variant"/> configuration.</summary>
+    public static bool Exists(GemmTileSize size, GemmVariant variant) => All.Any(c => c.Size == size && c.Variant == variant);
+
+    // The vectorised schedules move whole quads: every tile edge must be a multiple of 4 (the tiny
+    // 2 × 4 × 3 test tile is not).
+    private static bool Allows(Type tile, GemmVariant variant)
+    {
+        if (variant == GemmVariant.Blocked)
+        {
+            return true;
+        }
+        var t = (IGemmTile)Activator.CreateInstance(tile)!;
+        return t.Rows % 4 == 0 && t.Columns % 4 == 0 && t.Depth % 4 == 0;
+    }
 
     /// <summary>
     /// The first (largest) of <paramref name="candidates"/> whose grid for a C of
@@ -116,9 +220,9 @@ public sealed class GemmTileConfiguration
     public MethodInfo Instantiate(MethodInfo genericKernel)
     {
         ArgumentNullException.ThrowIfNull(genericKernel);
-        return genericKernel.MakeGenericMethod(Tile, Micro);
+        return genericKernel.MakeGenericMethod(Tile, Micro, Schedule);
     }
 
     /// <inheritdoc />
-    public override string ToString() => $"{Rows}×{Columns}×{Depth}/{Micro.Name}";
+    public override string ToString() => $"{Rows}×{Columns}×{Depth}/{Micro.Name}/{Variant.ToName()}";
 }

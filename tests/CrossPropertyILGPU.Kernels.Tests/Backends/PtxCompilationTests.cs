@@ -17,8 +17,9 @@ namespace CrossPropertyILGPU.Kernels.Tests.Backends;
 /// a user's first GPU run. Grid-stride kernels are found by reflection (public static methods of
 /// the Ops types whose first parameter is a thread index), so a new kernel is covered without
 /// editing this test — and the ILGPU backend must load exactly that set. The tiled GEMM kernels
-/// are compiled in every tile configuration, as explicitly grouped kernels, and their PTX must
-/// stage tiles in shared memory behind barriers.
+/// are compiled in every tile configuration and SGEMM variant, as explicitly grouped kernels, and
+/// their PTX must stage tiles in shared memory behind barriers, with 16-byte loads in the
+/// vectorised variants.
 /// </summary>
 public sealed class PtxCompilationTests
 {
@@ -48,10 +49,11 @@ public sealed class PtxCompilationTests
             {
                 var kernel = configuration.Instantiate(generic);
                 var barriers = configuration.Threads > 1;
-                yield return new TestCaseData(kernel, barriers, CudaArchitecture.SM_80, CudaInstructionSet.ISA_70)
-                    .SetArgDisplayNames($"{generic.Name}<{configuration.Size}>", "SM_80");
-                yield return new TestCaseData(kernel, barriers, CudaArchitecture.SM_90, CudaInstructionSet.ISA_78)
-                    .SetArgDisplayNames($"{generic.Name}<{configuration.Size}>", "SM_90");
+                var vector = configuration.Variant != GemmVariant.Blocked;
+                yield return new TestCaseData(kernel, barriers, vector, CudaArchitecture.SM_80, CudaInstructionSet.ISA_70)
+                    .SetArgDisplayNames($"{generic.Name}<{configuration.Size},{configuration.Variant}>", "SM_80");
+                yield return new TestCaseData(kernel, barriers, vector, CudaArchitecture.SM_90, CudaInstructionSet.ISA_78)
+                    .SetArgDisplayNames($"{generic.Name}<{configuration.Size},{configuration.Variant}>", "SM_90");
             }
         }
     }
@@ -75,7 +77,7 @@ public sealed class PtxCompilationTests
     }
 
     [TestCaseSource(nameof(TiledKernelsAndArchitectures))]
-    public void TiledKernel_CompilesToPtxWithSharedTilesAndBarriers(MethodInfo kernel, bool barriers, CudaArchitecture architecture, CudaInstructionSet instructionSet)
+    public void TiledKernel_CompilesToPtxWithSharedTilesAndBarriers(MethodInfo kernel, bool barriers, bool vector, CudaArchitecture architecture, CudaInstructionSet instructionSet)
     {
         using var context = Context.Create(builder => builder.EnableAlgorithms());
         using var backend = new PTXBackend(context, new CudaCapabilityContext(architecture), architecture, instructionSet, null);
@@ -89,6 +91,8 @@ public sealed class PtxCompilationTests
         Assert.That(ptx.Contains("bar.sync", StringComparison.Ordinal), Is.EqualTo(barriers), "barriers around the tile loads");
         // The micro-tile's accumulators are registers: no per-thread local-memory array.
         Assert.That(ptx, Does.Not.Contain(".local"), "accumulators spilled to local memory");
+        // The vectorised variants read operands as Float4: one 16-byte load each (docs/ILGPU.md §5).
+        Assert.That(ptx.Contains("ld.v4.f32", StringComparison.Ordinal), Is.EqualTo(vector), "16-byte global loads");
     }
 
     [TestCaseSource(nameof(KernelsAndArchitectures))]

@@ -20,7 +20,7 @@ public sealed class GemmTileConfigurationTests
     private static readonly GemmTileSize[] GpuTiles = [GemmTileSize.Tile128, GemmTileSize.Tile64, GemmTileSize.Tile32];
     private Context? _context;
     private Accelerator? _accelerator;
-    private readonly Dictionary<GemmTileSize, IlgpuBackend> _backends = [];
+    private readonly Dictionary<(GemmTileSize, GemmVariant), IlgpuBackend> _backends = [];
 
     [OneTimeSetUp]
     public void CreateAccelerator()
@@ -46,10 +46,25 @@ public sealed class GemmTileConfigurationTests
         foreach (var configuration in GemmTileConfiguration.All)
         {
             Assert.That(configuration.Threads, Is.InRange(1, 1024), configuration.ToString());
-            // Two tiles of floats within the 48 KiB of static shared memory CUDA allows a block.
-            Assert.That((configuration.Rows + configuration.Columns) * configuration.Depth * sizeof(float), Is.LessThanOrEqualTo(48 * 1024), configuration.ToString());
+            // The operand tiles (two of each when double-buffered) within the 48 KiB of static shared memory CUDA allows a block.
+            Assert.That(configuration.SharedFloats * sizeof(float), Is.LessThanOrEqualTo(48 * 1024), configuration.ToString());
+            var buffers = configuration.Variant is GemmVariant.DoubleBuffered or GemmVariant.WarpTiled ? 2 : 1;
+            Assert.That(configuration.SharedFloats, Is.EqualTo(buffers * (configuration.Rows + configuration.Columns) * configuration.Depth), configuration.ToString());
         }
         Assert.That(GpuTiles.Select(t => GemmTileConfiguration.For(t).Threads), Is.All.EqualTo(256));
+        // CUDA warps are 32 threads: the warp-tiled layout of every GPU tile must match.
+        Assert.That(GpuTiles.Select(t => GemmTileConfiguration.For(t, GemmVariant.WarpTiled).WarpThreads), Is.All.EqualTo(32));
+    }
+
+    [Test]
+    public void All_EveryTileInEveryVariantItsEdgesAllow()
+    {
+        foreach (var tile in Enum.GetValues<GemmTileSize>())
+        {
+            var variants = GemmTileConfiguration.All.Where(c => c.Size == tile).Select(c => c.Variant);
+            // The vectorised schedules move quads: only the 2 × 4 × 3 tile (odd depth) cannot.
+            Assert.That(variants, Is.EquivalentTo(tile == GemmTileSize.Tiny ? [GemmVariant.Blocked] : GemmVariants.All), tile.ToString());
+        }
     }
 
     [TestCase(4096, 1024, 132, GemmTileSize.Tile128)] // 32 × 8 = 256 groups of 128²
@@ -58,19 +73,34 @@ public sealed class GemmTileConfigurationTests
     [TestCase(1, 1, 1, GemmTileSize.Tile128)]         // one group fills a one-multiprocessor device
     public void Pick_LargestTileThatFillsTheDevice(int rows, int columns, int multiprocessors, GemmTileSize expected)
     {
-        var candidates = GpuTiles.Select(GemmTileConfiguration.For).ToArray();
+        var candidates = GpuTiles.Select(t => GemmTileConfiguration.For(t)).ToArray();
         Assert.That(candidates[GemmTileConfiguration.Pick(candidates, rows, columns, multiprocessors)].Size, Is.EqualTo(expected));
     }
 
     // Shapes ragged against the tile, with two blocks along M and along N for the smaller tiles
     // (two along M for 128², where a second column of blocks would double the run time), and K
     // shorter than one 16-deep step; the backward products run deeper (inner N and M).
-    [TestCase(GemmTileSize.Tile128, 130, 9, 70)]
-    [TestCase(GemmTileSize.Tile64, 70, 9, 70)]
-    [TestCase(GemmTileSize.Tile32, 40, 9, 40)]
-    public void DenseOps_GpuTileOnSimulatedGpuGroups_MatchReference(GemmTileSize tile, int m, int k, int n)
+    // Each variant on each GPU tile, once with K and N multiples of 4 (16-byte loads) and once not
+    // (the scalar fallback of the same kernels).
+    private static IEnumerable<TestCaseData> TilesVariantsAndShapes()
     {
-        var backend = Backend(tile);
+        foreach (var variant in GemmVariants.All)
+        {
+            foreach (var (tile, m, n, alignedN) in new[] { (GemmTileSize.Tile128, 130, 70, 72), (GemmTileSize.Tile64, 70, 70, 72), (GemmTileSize.Tile32, 40, 40, 44) })
+            {
+                yield return new TestCaseData(tile, variant, m, 9, n);
+                if (variant != GemmVariant.Blocked)
+                {
+                    yield return new TestCaseData(tile, variant, m, 12, alignedN);
+                }
+            }
+        }
+    }
+
+    [TestCaseSource(nameof(TilesVariantsAndShapes))]
+    public void DenseOps_GpuTileOnSimulatedGpuGroups_MatchReference(GemmTileSize tile, GemmVariant variant, int m, int k, int n)
+    {
+        var backend = Backend(tile, variant);
         Assert.That(backend.TileFor(m, n).Size, Is.EqualTo(tile));
         using var reference = new ReferenceBackend();
         var x = TestData.Uniform(m * k, 60);
@@ -127,19 +157,20 @@ public sealed class GemmTileConfigurationTests
         // Inputs are U(-1,1): every output is a float sum of at most 130 terms of magnitude ≤ 1 plus
         // one initial value, within (131+2)·2^-24·131 ≈ 1.1e-3 of exact; a wrong index is off by O(1).
         const double tolerance = 1.1e-3;
-        Close.All(Run(backend, Forward, m * n), Run(reference, Forward, m * n), tolerance, $"{tile} forward");
-        Close.All(Run(backend, Input, m * k), Run(reference, Input, m * k), tolerance, $"{tile} input gradient");
-        Close.All(Run(backend, (o, p) => Weight(o, p, false), k * n), Run(reference, (o, p) => Weight(o, p, false), k * n), tolerance, $"{tile} weight gradient");
-        Close.All(Run(backend, (o, p) => Weight(o, p, true), n), Run(reference, (o, p) => Weight(o, p, true), n), tolerance, $"{tile} bias gradient");
+        var what = $"{tile} {variant.ToName()}";
+        Close.All(Run(backend, Forward, m * n), Run(reference, Forward, m * n), tolerance, $"{what} forward");
+        Close.All(Run(backend, Input, m * k), Run(reference, Input, m * k), tolerance, $"{what} input gradient");
+        Close.All(Run(backend, (o, p) => Weight(o, p, false), k * n), Run(reference, (o, p) => Weight(o, p, false), k * n), tolerance, $"{what} weight gradient");
+        Close.All(Run(backend, (o, p) => Weight(o, p, true), n), Run(reference, (o, p) => Weight(o, p, true), n), tolerance, $"{what} bias gradient");
     }
 
-    private IlgpuBackend Backend(GemmTileSize tile)
+    private IlgpuBackend Backend(GemmTileSize tile, GemmVariant variant)
     {
-        if (!_backends.TryGetValue(tile, out var backend))
+        if (!_backends.TryGetValue((tile, variant), out var backend))
         {
             var accelerator = _accelerator ?? throw new InvalidOperationException("Set-up did not run.");
-            backend = new IlgpuBackend(accelerator, IlgpuLaunchOptions.For(accelerator) with { GemmTiles = [tile] });
-            _backends[tile] = backend;
+            backend = new IlgpuBackend(accelerator, IlgpuLaunchOptions.For(accelerator) with { GemmTiles = [tile], GemmVariants = [variant] });
+            _backends[(tile, variant)] = backend;
         }
         return backend;
     }
