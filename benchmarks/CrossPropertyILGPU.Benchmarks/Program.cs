@@ -10,8 +10,11 @@ namespace CrossPropertyILGPU.Benchmarks;
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- steps --batches 32 256 1024
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- gemm --m 32 256 1024
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- large-file --rows 1000000
-/// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- gpu [--gemm custom|cublas] [--batches 32 256 1024]
+/// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- gpu [--gemm custom|cublas] [--batches 32 256 1024] [--cuda-graph on|off]
+/// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- launch
 /// </code>
+/// <c>launch</c> times one kernel launch through each layer (<see cref="LaunchCost"/>) on CUDA,
+/// else on ILGPU's CPU accelerator (there every launch is a synchronous hand-off to OS threads).
 /// <c>gemm</c> prints the three dense products at 1024×1024 in the numpy/OpenBLAS ceiling
 /// script's format, for <c>benchmarks/compare-blas.sh</c>.
 /// <c>steps</c> times ElemNet train and inference steps the way the PyTorch peer's <c>bench</c>
@@ -32,6 +35,10 @@ public static class Program
         if (args is ["gpu", .. var gpuArgs])
         {
             return GpuBenchmarks.Run(gpuArgs);
+        }
+        if (args is ["launch", ..])
+        {
+            return LaunchCost.Run();
         }
         if (args is ["gemm", .. var gemmArgs])
         {

@@ -83,6 +83,15 @@ public static unsafe class CudaDriver
         return Get().LaunchKernel(function, gridX, 1, 1, blockX, 1, 1, 0, stream, null, extra);
     }
 
+    /// <summary><see cref="LaunchKernel(IntPtr, uint, uint, IntPtr, void*, nint)"/> with 32-bit arguments packed in a span.</summary>
+    public static int LaunchKernel(IntPtr function, uint gridX, uint blockX, IntPtr stream, ReadOnlySpan<int> arguments)
+    {
+        fixed (int* packed = arguments)
+        {
+            return LaunchKernel(function, gridX, blockX, stream, packed, arguments.Length * sizeof(int));
+        }
+    }
+
     /// <summary>cuStreamSynchronize.</summary>
     public static void SynchronizeStream(IntPtr stream) => Check(Get().StreamSynchronize(stream), "cuStreamSynchronize");
 
