@@ -565,7 +565,17 @@ public sealed class IlgpuBackend : ComputeBackend, IStepGraphs
 
     // ---- helpers -------------------------------------------------------------------------------
 
-    private void Launched() => LaunchCount++;
+    private void Launched()
+    {
+        LaunchCount++;
+        // ILGPU's launcher binds its accelerator around every launch and rebinds the previous one
+        // after (two cuCtxSetCurrent calls) when another accelerator is current on this thread, as
+        // after creating a second backend; binding ours once per thread makes that a no-op.
+        if (!ReferenceEquals(ILGPU.Runtime.Accelerator.Current, _accelerator))
+        {
+            _accelerator.Bind();
+        }
+    }
 
     private TiledDenseKernels PickTiled(int rows, int columns) =>
         _tiled[GemmTileConfiguration.Pick(_tiledConfigurations, rows, columns, _minGroupsPerProduct)];
