@@ -12,7 +12,10 @@ namespace CrossPropertyILGPU.Benchmarks;
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- large-file --rows 1000000
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- gpu [--gemm custom|cublas] [--batches 32 256 1024] [--cuda-graph on|off]
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- launch
+/// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- opencl
 /// </code>
+/// <c>opencl</c> lists the OpenCL devices ILGPU sees, why its default filter refuses any, and
+/// self-tests those it accepts (<see cref="OpenClProbe"/>).
 /// <c>launch</c> times one kernel launch through each layer (<see cref="LaunchCost"/>) on CUDA,
 /// else on ILGPU's CPU accelerator (there every launch is a synchronous hand-off to OS threads).
 /// <c>gemm</c> prints the three dense products at 1024×1024 in the numpy/OpenBLAS ceiling
@@ -35,6 +38,10 @@ public static class Program
         if (args is ["gpu", .. var gpuArgs])
         {
             return GpuBenchmarks.Run(gpuArgs);
+        }
+        if (args is ["opencl", ..])
+        {
+            return OpenClProbe.Run();
         }
         if (args is ["launch", ..])
         {

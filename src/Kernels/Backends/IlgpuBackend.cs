@@ -71,7 +71,9 @@ public sealed record IlgpuLaunchOptions(int MaxThreads, int GroupSize, bool Bloc
 /// The ILGPU backend: the kernels of <c>Ops/</c> on any ILGPU accelerator (CUDA, OpenCL, or ILGPU's
 /// CPU accelerator for testing). Every kernel is compiled once, in the constructor, into a
 /// launcher delegate kept for the backend's lifetime; ops only validate (in
-/// <see cref="ComputeBackend"/>) and launch on the default stream, without synchronising. Each op
+/// <see cref="ComputeBackend"/>) and launch on <see cref="Stream"/> (the default stream, or on CUDA
+/// with graphs a non-blocking one), without synchronising. On CUDA a training step can be captured
+/// as a graph and replayed (<see cref="IStepGraphs"/>). Each op
 /// is one launch (the fused dense ops included), counted by <see cref="LaunchCount"/>; with cuBLAS
 /// the dense epilogues are launches of their own.
 /// </summary>
@@ -198,7 +200,8 @@ public sealed class IlgpuBackend : ComputeBackend, IStepGraphs
     /// <summary>
     /// Kernel launches (cuBLAS calls and the Fill/Copy kernels included) issued since the
     /// backend was created; host transfers (Upload, Download) and the zeroing of new buffers are not
-    /// launches. A training step's count is the difference across it.
+    /// launches. A training step's count is the difference across it. A captured step counts its
+    /// launches once, at capture; its replays are <see cref="GraphLaunches"/>.
     /// </summary>
     public long LaunchCount { get; private set; }
 
@@ -272,7 +275,7 @@ public sealed class IlgpuBackend : ComputeBackend, IStepGraphs
     // ---- steps as CUDA graphs (IStepGraphs) -------------------------------------------------------
 
     /// <inheritdoc />
-    public bool CanCaptureSteps => _graphs.GraphMode != StepGraphMode.Off;
+    public bool CanCaptureSteps => _graphs.Offered;
 
     /// <inheritdoc />
     public string? StepGraphsUnavailableReason => _graphs.UnavailableReason;

@@ -16,7 +16,6 @@ internal sealed class StepGraphRecorder : IDisposable
     /// <summary>Scalar slots one step may use: two per dropout layer, one per Adam range and decay.</summary>
     public const int Capacity = 256;
 
-    private readonly Accelerator _accelerator;
     private readonly AcceleratorStream _stream;
     private readonly uint[] _host = GC.AllocateArray<uint>(Capacity, pinned: true);
     private readonly MemoryBuffer1D<uint, Stride1D.Dense> _device;
@@ -24,11 +23,10 @@ internal sealed class StepGraphRecorder : IDisposable
     private int _slots;
     private int _ops;
     private ulong _signature;
-    private bool _loggedFailure;
 
     public StepGraphRecorder(Accelerator accelerator, AcceleratorStream stream, StepGraphMode mode, string? unavailableReason)
     {
-        (_accelerator, _stream, GraphMode, UnavailableReason) = (accelerator, stream, mode, unavailableReason);
+        (_stream, GraphMode, UnavailableReason) = (stream, mode, unavailableReason);
         _device = accelerator.Allocate1D<uint>(Capacity);
         _device.View.MemSetToZero(stream);
     }
@@ -42,7 +40,11 @@ internal sealed class StepGraphRecorder : IDisposable
 
     public StepGraphMode GraphMode { get; }
 
-    public string? UnavailableReason { get; }
+    /// <summary>Why graphs are not offered: off from the start, or the driver refused a capture (then not tried again).</summary>
+    public string? UnavailableReason { get; private set; }
+
+    /// <summary>False once the driver refused a capture: one failure means the next ones would fail too, each costing a step's host time.</summary>
+    public bool Offered => GraphMode != StepGraphMode.Off && UnavailableReason is null;
 
     public long GraphLaunches { get; private set; }
 
@@ -86,7 +88,7 @@ internal sealed class StepGraphRecorder : IDisposable
     public IDisposable? Capture(Action step, out string? failure)
     {
         failure = null;
-        if (GraphMode == StepGraphMode.Off)
+        if (!Offered)
         {
             failure = UnavailableReason ?? "CUDA graphs are off";
             return null;
@@ -106,12 +108,8 @@ internal sealed class StepGraphRecorder : IDisposable
             }
             catch (Exception e) when (e is CudaDriverException or CudaException)
             {
-                failure = e.Message;
-                if (!_loggedFailure)
-                {
-                    _loggedFailure = true;
-                    Console.Error.WriteLine($"CUDA graph capture failed, training steps run eagerly: {e.Message}");
-                }
+                failure = UnavailableReason = $"the CUDA graph capture failed: {e.Message}";
+                Console.Error.WriteLine($"{failure}; training steps run eagerly from here on.");
                 return null;
             }
             var captured = new CapturedGraph(graph, _signature, _ops, _slots);

@@ -20,6 +20,11 @@ namespace CrossPropertyILGPU.Network.Training;
 /// Nothing is allocated per step: the tape's record is sized for the model's layers, and the
 /// step's scalars (forward context, Adam step) are value types.
 /// </para>
+/// <para>
+/// On a backend offering <see cref="IStepGraphs"/> (CUDA) a whole step is captured once per batch
+/// size as a CUDA graph and replayed after (<see cref="UseGraphs"/>); where that is unavailable or
+/// refused the same ops launch one by one, with the same results bit for bit.
+/// </para>
 /// </summary>
 public sealed class TrainingStep : IDisposable
 {
@@ -38,6 +43,9 @@ public sealed class TrainingStep : IDisposable
     private DeviceBuffer? _graphFeatures;
     private DeviceBuffer? _graphTargets;
     private string? _graphsOff;
+    // Recaptures after a refused replay; past a few the step's ops keep changing and graphs stop.
+    private int _recaptures;
+    private const int MaxRecaptures = 8;
     private readonly Action _recordStep;
     // The step a capture or replay records; fields, not a closure, so a graph step allocates nothing.
     private (BufferView Features, BufferView Targets, int Rows, BufferView LossSum, AdamStep Head, AdamStep Trunk) _recorded;
@@ -216,6 +224,12 @@ public sealed class TrainingStep : IDisposable
             graph.Dispose();
             _graphs.Remove(rows);
             Rewind(before);
+            if (++_recaptures > MaxRecaptures)
+            {
+                UseGraphs = false;
+                _graphsOff = $"the step's ops changed between replays {_recaptures} times; graphs are off for this step";
+                return false;
+            }
         }
         try
         {

@@ -60,6 +60,36 @@ public sealed partial class TrainingStepTests
         }
     }
 
+    /// <summary>
+    /// A replayed step allocates nothing of its own: on ILGPU's CPU accelerator (emulated graphs)
+    /// it allocates on the calling thread no more than the same step launched eagerly.
+    /// </summary>
+    [Test]
+    public void Step_EmulatedGraphReplays_AllocateNoMoreThanEagerSteps()
+    {
+        using var backend = BackendFactory.CreateIlgpuCpu(new IlgpuLaunchOptions(MaxThreads: 4, GroupSize: 1, Blocked: true) { Graphs = StepGraphMode.Emulated });
+        using var batch = new Batch(backend, DropoutNet, Synthetic(16, 4, seed: 9));
+        using var step = new TrainingStep(batch.Model, LossKind.Mse);
+        long PerTenSteps(bool graphs)
+        {
+            step.UseGraphs = graphs;
+            for (var t = 0; t < 5; t++)
+            {
+                step.Step(batch.Features, batch.Targets, 16, batch.LossSum, 1e-3f);
+            }
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var t = 0; t < 10; t++)
+            {
+                step.Step(batch.Features, batch.Targets, 16, batch.LossSum, 1e-3f);
+            }
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        var eager = PerTenSteps(graphs: false);
+        var graphed = PerTenSteps(graphs: true);
+        Assert.That(step.GraphsOffReason, Is.Null, "the steps ran as graphs");
+        Assert.That(graphed, Is.LessThanOrEqualTo(eager));
+    }
+
     /// <summary>The graph path on the reference backend is not offered: the step is today's, unchanged.</summary>
     [Test]
     public void Step_OnTheReferenceBackend_ReportsNoGraphs()
