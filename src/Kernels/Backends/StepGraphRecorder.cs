@@ -17,7 +17,7 @@ internal sealed class StepGraphRecorder : IDisposable
     public const int Capacity = 256;
 
     private readonly AcceleratorStream _stream;
-    private readonly uint[] _host = GC.AllocateArray<uint>(Capacity, pinned: true);
+    private readonly uint[] _host = new uint[Capacity];
     private readonly MemoryBuffer1D<uint, Stride1D.Dense> _device;
     private Mode _mode;
     private int _slots;
@@ -191,13 +191,14 @@ internal sealed class StepGraphRecorder : IDisposable
         (_mode, _slots, _ops, _signature) = (mode, 0, 0, 0x243F6A8885A308D3UL);
     }
 
-    // Asynchronous: ILGPU's CopyFromCPU would synchronise the stream. The source array is pinned
-    // and the driver stages pageable memory before returning, so the next step may overwrite it.
+    // Straight to the driver: ILGPU's CopyFromCPU synchronises the stream and its async form
+    // allocates a wrapper per call. The driver stages pageable memory before returning, so the next
+    // step may overwrite the slots while this copy still waits in the stream.
     private void Upload()
     {
         if (_slots > 0)
         {
-            _device.View.SubView(0, _slots).BaseView.CopyFromCPUUnsafeAsync(_stream, ref _host[0], _slots);
+            CudaDriver.CopyHostToDeviceAsync(_device.NativePtr, new ReadOnlySpan<uint>(_host, 0, _slots), ((CudaStream)_stream).StreamPtr);
         }
     }
 

@@ -61,33 +61,33 @@ public sealed partial class TrainingStepTests
     }
 
     /// <summary>
-    /// A replayed step allocates nothing of its own: on ILGPU's CPU accelerator (emulated graphs)
-    /// it allocates on the calling thread no more than the same step launched eagerly.
+    /// On a CUDA device a replayed step allocates nothing on the calling thread (ILGPU's CPU
+    /// accelerator allocates per launch, so there the question cannot be asked).
     /// </summary>
     [Test]
-    public void Step_EmulatedGraphReplays_AllocateNoMoreThanEagerSteps()
+    [Category("Gpu")]
+    public void Step_CudaGraphReplays_AllocateNothing()
     {
-        using var backend = BackendFactory.CreateIlgpuCpu(new IlgpuLaunchOptions(MaxThreads: 4, GroupSize: 1, Blocked: true) { Graphs = StepGraphMode.Emulated });
+        using var cuda = TestBackendFactory.Create(TestBackendFactory.Cuda);
+        if (cuda is not IlgpuBackend { CanCaptureSteps: true } backend)
+        {
+            Assert.Ignore("No CUDA device with graphs on this machine; this test runs where one exists.");
+            return;
+        }
         using var batch = new Batch(backend, DropoutNet, Synthetic(16, 4, seed: 9));
         using var step = new TrainingStep(batch.Model, LossKind.Mse);
-        long PerTenSteps(bool graphs)
+        for (var t = 0; t < 5; t++)
         {
-            step.UseGraphs = graphs;
-            for (var t = 0; t < 5; t++)
-            {
-                step.Step(batch.Features, batch.Targets, 16, batch.LossSum, 1e-3f);
-            }
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            for (var t = 0; t < 10; t++)
-            {
-                step.Step(batch.Features, batch.Targets, 16, batch.LossSum, 1e-3f);
-            }
-            return GC.GetAllocatedBytesForCurrentThread() - before;
+            step.Step(batch.Features, batch.Targets, 16, batch.LossSum, 1e-3f);
         }
-        var eager = PerTenSteps(graphs: false);
-        var graphed = PerTenSteps(graphs: true);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var t = 0; t < 10; t++)
+        {
+            step.Step(batch.Features, batch.Targets, 16, batch.LossSum, 1e-3f);
+        }
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.That(step.GraphsOffReason, Is.Null, "the steps ran as graphs");
-        Assert.That(graphed, Is.LessThanOrEqualTo(eager));
+        Assert.That(allocated, Is.Zero);
     }
 
     /// <summary>The graph path on the reference backend is not offered: the step is today's, unchanged.</summary>

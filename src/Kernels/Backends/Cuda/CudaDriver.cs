@@ -92,6 +92,20 @@ public static unsafe class CudaDriver
         }
     }
 
+    /// <summary>
+    /// cuMemcpyHtoDAsync_v2 from ordinary (pageable) host memory: the driver stages the bytes before
+    /// returning, so the source may be overwritten at once, and nothing synchronises. ILGPU's own
+    /// host copies either synchronise the stream or allocate a wrapper per call.
+    /// </summary>
+    public static void CopyHostToDeviceAsync<T>(IntPtr device, ReadOnlySpan<T> host, IntPtr stream)
+        where T : unmanaged
+    {
+        fixed (T* source = host)
+        {
+            Check(Get().CopyHostToDeviceAsync(device, source, (nuint)(host.Length * sizeof(T)), stream), "cuMemcpyHtoDAsync");
+        }
+    }
+
     /// <summary>cuStreamSynchronize.</summary>
     public static void SynchronizeStream(IntPtr stream) => Check(Get().StreamSynchronize(stream), "cuStreamSynchronize");
 
@@ -142,6 +156,7 @@ public static unsafe class CudaDriver
         {
             "cuStreamBeginCapture_v2", "cuStreamEndCapture", "cuGraphInstantiateWithFlags", "cuGraphLaunch",
             "cuGraphExecDestroy", "cuGraphDestroy", "cuLaunchKernel", "cuStreamSynchronize", "cuGetErrorName",
+            "cuMemcpyHtoDAsync_v2",
         };
         var addresses = exports.Select(Export).ToArray();
         var missing = exports.Where((_, i) => addresses[i] == IntPtr.Zero).ToArray();
@@ -159,7 +174,8 @@ public static unsafe class CudaDriver
             (delegate* unmanaged<IntPtr, int>)addresses[5],
             (delegate* unmanaged<IntPtr, uint, uint, uint, uint, uint, uint, uint, IntPtr, void**, void**, int>)addresses[6],
             (delegate* unmanaged<IntPtr, int>)addresses[7],
-            (delegate* unmanaged<int, byte**, int>)addresses[8]);
+            (delegate* unmanaged<int, byte**, int>)addresses[8],
+            (delegate* unmanaged<IntPtr, void*, nuint, IntPtr, int>)addresses[9]);
     }
 
     private sealed class Api(
@@ -171,7 +187,8 @@ public static unsafe class CudaDriver
         delegate* unmanaged<IntPtr, int> graphDestroy,
         delegate* unmanaged<IntPtr, uint, uint, uint, uint, uint, uint, uint, IntPtr, void**, void**, int> launchKernel,
         delegate* unmanaged<IntPtr, int> streamSynchronize,
-        delegate* unmanaged<int, byte**, int> getErrorName)
+        delegate* unmanaged<int, byte**, int> getErrorName,
+        delegate* unmanaged<IntPtr, void*, nuint, IntPtr, int> copyHostToDeviceAsync)
     {
         public int BeginCapture(IntPtr stream, int mode) => beginCapture(stream, mode);
         public int EndCapture(IntPtr stream, IntPtr* graph) => endCapture(stream, graph);
@@ -183,6 +200,7 @@ public static unsafe class CudaDriver
             launchKernel(f, gx, gy, gz, bx, by, bz, shared, stream, parameters, extra);
         public int StreamSynchronize(IntPtr stream) => streamSynchronize(stream);
         public int GetErrorName(int result, byte** name) => getErrorName(result, name);
+        public int CopyHostToDeviceAsync(IntPtr device, void* host, nuint bytes, IntPtr stream) => copyHostToDeviceAsync(device, host, bytes, stream);
     }
 }
 
