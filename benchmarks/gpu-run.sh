@@ -45,7 +45,7 @@ else
     stages+=("| opencl: clinfo -l | - | not installed |")
 fi
 stage opencl 25 "$bin/CrossPropertyILGPU.Benchmarks" opencl
-opencl_verdict="$(grep -E 'refused|accepted|no OpenCL runtime|self-test (passed|FAILED)' "$log/opencl.txt" | tr '\n' ' ' | cut -c1-200)"
+opencl_verdict="$(grep -E 'device\(s\) offered|refused|accepted|no OpenCL runtime|no device passes|self-test (passed|FAILED)' "$log/opencl.txt" | sed 's/^opencl: *//' | tr '\n' ' ' | cut -c1-300)"
 [[ -n "$opencl_verdict" ]] && stages+=("| opencl: ILGPU | - | $opencl_verdict |")
 
 stage tests-kernels 50 "$bin/CrossPropertyILGPU.Kernels.Tests" --category Gpu
@@ -55,12 +55,10 @@ stage bench 120 "$bin/CrossPropertyILGPU.Benchmarks" gpu "$@"
 
 echo
 echo "== summary (this run: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | head -1))"
-if grep -q '^== summary' "$log/bench.txt"; then
-    sed -n '/^== summary/,$p' "$log/bench.txt" | grep '^|'
-else
-    echo "| measure | variant | value |"
-    echo "|---|---|---|"
-fi
+echo "| measure | variant | value |"
+echo "|---|---|---|"
+# The benchmarks' own table, without its header rows.
+sed -n '/^== summary/,$p' "$log/bench.txt" 2>/dev/null | grep '^| ' | grep -v -e '^| measure ' || true
 printf '%s\n' "${stages[@]}"
 rm -rf "$log"
 exit $status

@@ -24,7 +24,10 @@ internal static class OpenClProbe
         {
             using var context = Context.Create(builder => builder.OpenCL(_ => true));
             devices = [.. context.Devices.OfType<CLDevice>()];
-            Console.WriteLine($"opencl: {devices.Count} device(s) offered by the OpenCL runtime");
+            // ILGPU finds no device, quietly, when libOpenCL (the ICD loader) is missing too.
+            Console.WriteLine(devices.Count == 0
+                ? "opencl: 0 device(s) offered: no OpenCL ICD loader (libOpenCL.so.1) or no platform with a device"
+                : $"opencl: {devices.Count} device(s) offered by the OpenCL runtime");
             foreach (var device in devices)
             {
                 var refusals = new List<string>();
