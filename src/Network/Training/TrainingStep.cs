@@ -46,6 +46,7 @@ public sealed class TrainingStep : IDisposable
     // Recaptures after a refused replay; past a few the step's ops keep changing and graphs stop.
     private int _recaptures;
     private const int MaxRecaptures = 8;
+    private string? _graphsTurnedOff;
     private readonly Action _recordStep;
     // The step a capture or replay records; fields, not a closure, so a graph step allocates nothing.
     private (BufferView Features, BufferView Targets, int Rows, BufferView LossSum, AdamStep Head, AdamStep Trunk) _recorded;
@@ -187,7 +188,7 @@ public sealed class TrainingStep : IDisposable
         }
         else
         {
-            _graphsOff = !UseGraphs ? "graphs are turned off for this step"
+            _graphsOff = !UseGraphs ? _graphsTurnedOff ?? "graphs are turned off for this step"
                 : (_model.Backend as IStepGraphs)?.StepGraphsUnavailableReason ?? "the backend has no graphs";
         }
         Forward(features, targets, rows, lossSum);
@@ -227,7 +228,7 @@ public sealed class TrainingStep : IDisposable
             if (++_recaptures > MaxRecaptures)
             {
                 UseGraphs = false;
-                _graphsOff = $"the step's ops changed between replays {_recaptures} times; graphs are off for this step";
+                _graphsOff = _graphsTurnedOff = $"the step's ops changed between replays {_recaptures} times; graphs are off for this step";
                 return false;
             }
         }

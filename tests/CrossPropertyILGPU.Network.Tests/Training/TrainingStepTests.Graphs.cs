@@ -125,6 +125,42 @@ public sealed partial class TrainingStepTests
         }
     }
 
+    /// <summary>
+    /// On a CUDA device, a step whose buffers change between replays (two loss sums in turn) is
+    /// refused at replay and captured again, until graphs turn off for it with the reason; every
+    /// step's result still equals eager launches bit for bit.
+    /// </summary>
+    [Test]
+    [Category("Gpu")]
+    public void Step_CudaGraphs_WhoseBuffersKeepChanging_RecaptureThenTurnOff_AndStayBitIdentical()
+    {
+        using var cuda = TestBackendFactory.Create(TestBackendFactory.Cuda);
+        if (cuda is not IlgpuBackend { CanCaptureSteps: true } backend)
+        {
+            Assert.Ignore("No CUDA device with graphs on this machine; this test runs where one exists.");
+            return;
+        }
+        float[][] Run(bool useGraphs, out string? reason)
+        {
+            using var batch = new Batch(backend, DropoutNet, Synthetic(16, 4, seed: 9));
+            using var other = backend.Allocate(1);
+            using var step = new TrainingStep(batch.Model, LossKind.Mse) { UseGraphs = useGraphs };
+            for (var t = 0; t < 20; t++)
+            {
+                step.Step(batch.Features, batch.Targets, 16, t % 2 == 0 ? batch.LossSum : other.View, 1e-3f);
+            }
+            reason = step.GraphsOffReason;
+            return batch.State();
+        }
+        var eager = Run(useGraphs: false, out _);
+        var graphed = Run(useGraphs: true, out var why);
+        Assert.That(why, Does.Contain("changed between replays"));
+        for (var i = 0; i < eager.Length; i++)
+        {
+            Assert.That(graphed[i], Is.EqualTo(eager[i]).AsCollection, $"state {i}");
+        }
+    }
+
     /// <summary>Ten steps of <see cref="GraphNet"/> with L2-SP and weight decay on moving slices: the state after them and the last step's graph reason.</summary>
     private static (float[][] State, string? GraphsOff) RunTenSteps(IComputeBackend backend, bool useGraphs)
     {
