@@ -34,7 +34,7 @@ stage() { # name limit-seconds command...: runs it under a time limit, records o
     stages+=("| stage: $name | $((SECONDS - start)) s | $outcome |")
 }
 
-stage device 35 "$bin/cpilgpu" devices --check
+stage device 30 "$bin/cpilgpu" devices --check
 
 echo "== opencl platforms (clinfo)"
 if command -v clinfo > /dev/null; then
@@ -44,14 +44,14 @@ else
     echo "clinfo is not installed; ILGPU's own query follows"
     stages+=("| opencl: clinfo -l | - | not installed |")
 fi
-stage opencl 25 "$bin/CrossPropertyILGPU.Benchmarks" opencl
+stage opencl 20 "$bin/CrossPropertyILGPU.Benchmarks" opencl
 opencl_verdict="$(grep -E 'device\(s\) offered|refused|accepted|no OpenCL runtime|no device passes|self-test (passed|FAILED)' "$log/opencl.txt" | sed 's/^opencl: *//' | tr '\n' ' ' | cut -c1-300)"
 [[ -n "$opencl_verdict" ]] && stages+=("| opencl: ILGPU | - | $opencl_verdict |")
 
-stage tests-kernels 50 "$bin/CrossPropertyILGPU.Kernels.Tests" --category Gpu
-stage tests-network 35 "$bin/CrossPropertyILGPU.Network.Tests" --category Gpu
-stage tests-cli 25 "$bin/CrossPropertyILGPU.Cli.Tests" --category Gpu
-stage bench 120 "$bin/CrossPropertyILGPU.Benchmarks" gpu "$@"
+stage tests-kernels 70 "$bin/CrossPropertyILGPU.Kernels.Tests" --category Gpu
+stage tests-network 40 "$bin/CrossPropertyILGPU.Network.Tests" --category Gpu
+stage tests-cli 30 "$bin/CrossPropertyILGPU.Cli.Tests" --category Gpu
+stage bench 100 "$bin/CrossPropertyILGPU.Benchmarks" gpu "$@"
 
 echo
 echo "== summary (this run: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | head -1))"
