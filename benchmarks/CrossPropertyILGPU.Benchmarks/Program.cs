@@ -10,9 +10,15 @@ namespace CrossPropertyILGPU.Benchmarks;
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- steps --batches 32 256 1024
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- gemm --m 32 256 1024
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- large-file --rows 1000000
-/// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- gpu [--gemm custom|cublas] [--batches 32 256 1024]
+/// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- gpu [--gemm custom|cublas] [--batches 32 256 1024] [--cuda-graph on|off]
 /// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- sgemm [--batches 32 256 1024] [--write-cache]
+/// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- launch
+/// dotnet run -c Release --project benchmarks/CrossPropertyILGPU.Benchmarks -- opencl
 /// </code>
+/// <c>opencl</c> lists the OpenCL devices ILGPU sees, why its default filter refuses any, and
+/// self-tests those it accepts (<see cref="OpenClProbe"/>).
+/// <c>launch</c> times one kernel launch through each layer (<see cref="LaunchCost"/>) on CUDA,
+/// else on ILGPU's CPU accelerator (there every launch is a synchronous hand-off to OS threads).
 /// <c>gemm</c> prints the three dense products at 1024×1024 in the numpy/OpenBLAS ceiling
 /// script's format, for <c>benchmarks/compare-blas.sh</c>.
 /// <c>steps</c> times ElemNet train and inference steps the way the PyTorch peer's <c>bench</c>
@@ -39,6 +45,14 @@ public static class Program
         if (args is ["sgemm", .. var sgemmArgs])
         {
             return SgemmVariantBenchmarks.Run(sgemmArgs);
+        }
+        if (args is ["opencl", ..])
+        {
+            return OpenClProbe.Run();
+        }
+        if (args is ["launch", ..])
+        {
+            return LaunchCost.Run();
         }
         if (args is ["gemm", .. var gemmArgs])
         {

@@ -19,6 +19,19 @@ namespace CrossPropertyILGPU.Kernels.Devices;
 /// </summary>
 public static class BackendFactory
 {
+    /// <summary>The environment variable that turns CUDA graphs off: <c>CPILGPU_CUDA_GRAPH=off</c>.</summary>
+    public const string CudaGraphVariable = "CPILGPU_CUDA_GRAPH";
+
+    /// <summary>
+    /// Whether CUDA backends capture training steps as graphs (<see cref="StepGraphMode.Cuda"/>, the
+    /// default) or launch every op eagerly (<see cref="StepGraphMode.Off"/>): <c>off</c>, <c>0</c> or
+    /// <c>false</c> in <see cref="CudaGraphVariable"/> turns them off for the process.
+    /// </summary>
+    public static StepGraphMode CudaGraphs(string? setting) =>
+        setting?.Trim() is { } text && (text == "0" || text.Equals("off", StringComparison.OrdinalIgnoreCase) || text.Equals("false", StringComparison.OrdinalIgnoreCase))
+            ? StepGraphMode.Off
+            : StepGraphMode.Cuda;
+
     /// <summary>Every device that can run a backend, in <see cref="DeviceKind.Auto"/>'s order of preference (GPUs first).</summary>
     public static IReadOnlyList<DeviceInfo> Discover()
     {
@@ -146,6 +159,7 @@ public static class BackendFactory
                     GemmVariants = variant is { } v ? [v] : null,
                     // A forced variant is a measurement: no tuned choices in the way.
                     GemmTuningDirectory = variant is null ? GemmTuningCache.DefaultDirectory : null,
+                    Graphs = CudaGraphs(Environment.GetEnvironmentVariable(CudaGraphVariable)),
                 };
                 return new IlgpuBackend(context, accelerator, ownsAccelerator: true, options);
             }

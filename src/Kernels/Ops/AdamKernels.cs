@@ -29,6 +29,30 @@ public static class AdamKernels
         }
     }
 
+    /// <summary>
+    /// <see cref="Update"/> with the step size read from <paramref name="scalars"/>[<paramref name="slot"/>]
+    /// (its float bits) instead of a kernel argument: a CUDA graph freezes kernel arguments at capture,
+    /// so a replayed step finds its α_t in device memory, written by the host before each replay. The
+    /// arithmetic is <see cref="Update"/>'s, so both give the same bits for the same α_t.
+    /// </summary>
+    public static void UpdateDeviceStep(
+        Index1D thread, WorkSplit split,
+        ArrayView<float> parameters, ArrayView<float> gradients, ArrayView<float> firstMoment, ArrayView<float> secondMoment,
+        ArrayView<uint> scalars, int slot, float beta1, float beta2, float epsilon)
+    {
+        var stepSize = Interop.IntAsFloat(scalars[slot]);
+        var end = split.End(thread);
+        for (var i = split.Start(thread); i < end; i += split.Stride)
+        {
+            var g = gradients[i];
+            var m = beta1 * firstMoment[i] + (1f - beta1) * g;
+            var v = beta2 * secondMoment[i] + (1f - beta2) * g * g;
+            firstMoment[i] = m;
+            secondMoment[i] = v;
+            parameters[i] -= stepSize * m / (MathF.Sqrt(v) + epsilon);
+        }
+    }
+
     /// <summary>Scalar reference of <see cref="Update"/> (double arithmetic, float storage).</summary>
     public static void UpdateReference(
         Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> firstMoment, Span<float> secondMoment,
@@ -53,6 +77,18 @@ public static class AdamKernels
     /// </summary>
     public static void DecayToward(Index1D thread, WorkSplit split, ArrayView<float> parameters, ArrayView<float> anchor, float rate)
     {
+        var end = split.End(thread);
+        for (var i = split.Start(thread); i < end; i += split.Stride)
+        {
+            var p = parameters[i];
+            parameters[i] = p - rate * (p - anchor[i]);
+        }
+    }
+
+    /// <summary><see cref="DecayToward"/> with the rate read from <paramref name="scalars"/>[<paramref name="slot"/>] (float bits), for CUDA graphs.</summary>
+    public static void DecayTowardDeviceRate(Index1D thread, WorkSplit split, ArrayView<float> parameters, ArrayView<float> anchor, ArrayView<uint> scalars, int slot)
+    {
+        var rate = Interop.IntAsFloat(scalars[slot]);
         var end = split.End(thread);
         for (var i = split.Start(thread); i < end; i += split.Stride)
         {

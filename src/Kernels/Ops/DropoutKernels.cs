@@ -36,6 +36,36 @@ public static class DropoutKernels
         }
     }
 
+    /// <summary>
+    /// <see cref="Forward"/> with the mask key read from <paramref name="scalars"/>[slot] (low 32 bits)
+    /// and [slot + 1] (high), for CUDA graphs, whose kernel arguments are frozen at capture.
+    /// </summary>
+    public static void ForwardDeviceKey(
+        Index1D thread, WorkSplit split, ArrayView<float> x, ArrayView<float> y,
+        ArrayView<uint> scalars, int slot, uint threshold, float scale)
+    {
+        var key = ((ulong)scalars[slot + 1] << 32) | scalars[slot];
+        var end = split.End(thread);
+        for (var i = split.Start(thread); i < end; i += split.Stride)
+        {
+            y[i] = DropoutMask.Keeps(key, i, threshold) ? x[i] * scale : 0f;
+        }
+    }
+
+    /// <summary><see cref="Backward"/> with the mask key read from device memory, as in <see cref="ForwardDeviceKey"/>.</summary>
+    public static void BackwardDeviceKey(
+        Index1D thread, WorkSplit split, ArrayView<float> dy, ArrayView<float> dx,
+        ArrayView<uint> scalars, int slot, uint threshold, float scale, int accumulate)
+    {
+        var key = ((ulong)scalars[slot + 1] << 32) | scalars[slot];
+        var end = split.End(thread);
+        for (var i = split.Start(thread); i < end; i += split.Stride)
+        {
+            var g = DropoutMask.Keeps(key, i, threshold) ? dy[i] * scale : 0f;
+            dx[i] = accumulate != 0 ? dx[i] + g : g;
+        }
+    }
+
     /// <summary>Scalar reference of <see cref="Forward"/>.</summary>
     public static void ForwardReference(ReadOnlySpan<float> x, Span<float> y, float keepProbability, ulong seed, ulong step)
     {

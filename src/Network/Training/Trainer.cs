@@ -105,7 +105,8 @@ public sealed class Trainer
         {
             backend.Fill(zeros.View, 0f);
         }
-        var step = new TrainingStep(_model, _options.Loss, _options.FrozenDenseLayers, regularization,
+        // Disposing it frees its CUDA graphs and staging buffers; the backend may be pooled.
+        using var step = new TrainingStep(_model, _options.Loss, _options.FrozenDenseLayers, regularization,
             startingValues?.View ?? default, zeros?.View ?? default, _options.Beta1, _options.Beta2, _options.Epsilon);
         using var trainSet = new ShuffledTrainingSet(backend, train);
         using var validationFeatures = backend.Allocate(validation.Count * _model.InputWidth);

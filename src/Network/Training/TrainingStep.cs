@@ -20,8 +20,13 @@ namespace CrossPropertyILGPU.Network.Training;
 /// Nothing is allocated per step: the tape's record is sized for the model's layers, and the
 /// step's scalars (forward context, Adam step) are value types.
 /// </para>
+/// <para>
+/// On a backend offering <see cref="IStepGraphs"/> (CUDA) a whole step is captured once per batch
+/// size as a CUDA graph and replayed after (<see cref="UseGraphs"/>); where that is unavailable or
+/// refused the same ops launch one by one, with the same results bit for bit.
+/// </para>
 /// </summary>
-public sealed class TrainingStep
+public sealed class TrainingStep : IDisposable
 {
     private readonly Sequential _model;
     private readonly Tape _tape;
@@ -33,6 +38,18 @@ public sealed class TrainingStep
     private readonly BufferView _startingWeights;
     private readonly BufferView _zeros;
     private long _steps;
+    // CUDA graphs (IStepGraphs): one captured step per batch size, replayed on fixed staging buffers.
+    private readonly Dictionary<int, IDisposable> _graphs = [];
+    private DeviceBuffer? _graphFeatures;
+    private DeviceBuffer? _graphTargets;
+    private string? _graphsOff;
+    // Recaptures after a refused replay; past a few the step's ops keep changing and graphs stop.
+    private int _recaptures;
+    private const int MaxRecaptures = 8;
+    private string? _graphsTurnedOff;
+    private readonly Action _recordStep;
+    // The step a capture or replay records; fields, not a closure, so a graph step allocates nothing.
+    private (BufferView Features, BufferView Targets, int Rows, BufferView LossSum, AdamStep Head, AdamStep Trunk) _recorded;
     // Guards the order of the phases, so a benchmark timing them apart cannot skip one.
     private Phase _next = Phase.Forward;
 
@@ -83,6 +100,7 @@ public sealed class TrainingStep
         }
         (_regularization, _startingWeights, _zeros) = (regularization, startingWeights, zeros);
         _model = model;
+        _recordStep = RecordStep;
         _tape = new Tape(model.Backend, capacity: model.Layers.Count + 4);
         _loss = new LossOp(loss);
         (_beta1, _beta2, _epsilon) = (beta1, beta2, epsilon);
@@ -130,6 +148,16 @@ public sealed class TrainingStep
     }
 
     /// <summary>
+    /// Whether <see cref="Step(BufferView, BufferView, int, BufferView, float, float)"/> may run as a
+    /// captured graph on a backend that offers them (<see cref="IStepGraphs"/>; CUDA by default).
+    /// Off, or where capture is unavailable or fails, every step launches its ops one by one.
+    /// </summary>
+    public bool UseGraphs { get; set; } = true;
+
+    /// <summary>Why the last step did not run as a graph (null when it did, or before the first step).</summary>
+    public string? GraphsOffReason => _graphsOff;
+
+    /// <summary>
     /// Runs one whole step on <paramref name="rows"/> samples: <see cref="Forward"/>,
     /// <see cref="Backward"/>, <see cref="Update"/>.
     /// </summary>
@@ -151,9 +179,112 @@ public sealed class TrainingStep
     {
         var head = AdamFor(_steps + 1, headRate);
         var trunk = AdamFor(_steps + 1, trunkRate);
+        if (UseGraphs && _model.Backend is IStepGraphs graphs && graphs.CanCaptureSteps)
+        {
+            if (GraphStep(graphs, features, targets, rows, lossSum, head, trunk))
+            {
+                return;
+            }
+        }
+        else
+        {
+            _graphsOff = !UseGraphs ? _graphsTurnedOff ?? "graphs are turned off for this step"
+                : (_model.Backend as IStepGraphs)?.StepGraphsUnavailableReason ?? "the backend has no graphs";
+        }
         Forward(features, targets, rows, lossSum);
         Backward();
         Apply(head, trunk);
+    }
+
+    /// <summary>
+    /// The step as a graph: the batch is copied into fixed staging buffers (a graph's buffers must
+    /// not move, and batches are slices of the shuffled set), then the step's ops are captured the
+    /// first time a batch size is seen and replayed after. False when the backend refused, with the
+    /// host state as before, so the caller runs the step eagerly.
+    /// </summary>
+    private bool GraphStep(IStepGraphs graphs, BufferView features, BufferView targets, int rows, BufferView lossSum, AdamStep head, AdamStep trunk)
+    {
+        Expect(Phase.Forward);
+        var backend = _model.Backend;
+        // Allocated once, at the first graph step (not per step).
+        _graphFeatures ??= backend.Allocate(_model.MaxRows * _model.InputWidth);
+        _graphTargets ??= backend.Allocate(_model.MaxRows * _model.OutputWidth);
+        var (stagedFeatures, stagedTargets) = (_graphFeatures.View.Slice(0, features.Length), _graphTargets.View.Slice(0, targets.Length));
+        backend.Copy(features, stagedFeatures);
+        backend.Copy(targets, stagedTargets);
+        var before = _steps;
+        _recorded = (stagedFeatures, stagedTargets, rows, lossSum, head, trunk);
+        if (_graphs.TryGetValue(rows, out var graph))
+        {
+            if (graphs.ReplayStep(graph, _recordStep))
+            {
+                _graphsOff = null;
+                return true;
+            }
+            // Other ops or buffers than at capture (the loss sum moved, a rate went to zero): capture again.
+            graph.Dispose();
+            _graphs.Remove(rows);
+            Rewind(before);
+            if (++_recaptures > MaxRecaptures)
+            {
+                UseGraphs = false;
+                _graphsOff = _graphsTurnedOff = $"the step's ops changed between replays {_recaptures} times; graphs are off for this step";
+                return false;
+            }
+        }
+        try
+        {
+            graph = graphs.CaptureStep(_recordStep, out var failure);
+            if (graph is null)
+            {
+                _graphsOff = failure;
+                Rewind(before);
+                return false;
+            }
+        }
+        catch
+        {
+            Rewind(before);
+            throw;
+        }
+        _graphs[rows] = graph;
+        _graphsOff = null;
+        return true;
+    }
+
+    private void RecordStep()
+    {
+        var (features, targets, rows, lossSum, head, trunk) = _recorded;
+        Forward(features, targets, rows, lossSum);
+        Backward();
+        Apply(head, trunk);
+    }
+
+    /// <summary>
+    /// Frees the captured graphs and their staging buffers (the trainer calls it when training
+    /// ends; the backend may be pooled and outlive the step). The next graph step captures anew.
+    /// </summary>
+    public void ReleaseGraphs()
+    {
+        foreach (var graph in _graphs.Values)
+        {
+            graph.Dispose();
+        }
+        _graphs.Clear();
+        _graphFeatures?.Dispose();
+        _graphTargets?.Dispose();
+        (_graphFeatures, _graphTargets) = (null, null);
+    }
+
+    /// <summary>Frees the captured graphs and staging buffers (<see cref="ReleaseGraphs"/>); the step stays usable.</summary>
+    public void Dispose() => ReleaseGraphs();
+
+    // A refused capture or replay launched nothing: the host state goes back to before the step.
+    private void Rewind(long steps)
+    {
+        _tape.Reset();
+        _steps = steps;
+        _next = Phase.Forward;
     }
 
     /// <summary>

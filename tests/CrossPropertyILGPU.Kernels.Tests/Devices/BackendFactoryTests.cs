@@ -100,4 +100,29 @@ public sealed class BackendFactoryTests
         Assert.That(NativeLibraries.Fallbacks("libcublas.so.12"), Does.Contain("libcublas.so.13"));
         Assert.That(NativeLibraries.Fallbacks("m"), Is.Empty);
     }
+    [TestCase(null, StepGraphMode.Cuda)]
+    [TestCase("", StepGraphMode.Cuda)]
+    [TestCase("on", StepGraphMode.Cuda)]
+    [TestCase("off", StepGraphMode.Off)]
+    [TestCase(" OFF ", StepGraphMode.Off)]
+    [TestCase("0", StepGraphMode.Off)]
+    [TestCase("false", StepGraphMode.Off)]
+    public void CudaGraphs_TheEnvironmentSettingTurnsThemOffOnlyWhenAskedTo(string? setting, StepGraphMode expected) =>
+        Assert.That(BackendFactory.CudaGraphs(setting), Is.EqualTo(expected));
+
+    [Test]
+    [Category("Gpu")]
+    public void Create_Cuda_CapturesStepsUnlessCuBlas()
+    {
+        if (!BackendFactory.Discover().Any(d => d.Kind == DeviceKind.Cuda))
+        {
+            Assert.Ignore("No CUDA device on this machine.");
+        }
+        using var custom = (IlgpuBackend)BackendFactory.Create(DeviceKind.Cuda);
+        Assert.That(custom.CanCaptureSteps, Is.EqualTo(BackendFactory.CudaGraphs(Environment.GetEnvironmentVariable(BackendFactory.CudaGraphVariable)) == StepGraphMode.Cuda),
+            custom.StepGraphsUnavailableReason);
+        using var cuBlas = (IlgpuBackend)BackendFactory.Create(DeviceKind.Cuda, gemm: GemmEngine.CuBlas);
+        Assert.That(cuBlas.CanCaptureSteps, Is.False);
+        Assert.That(cuBlas.StepGraphsUnavailableReason, Does.Contain("cuBLAS"));
+    }
 }
