@@ -7,6 +7,9 @@
 #             default filter refuses one, and the self-test on those it accepts (absent runtime: a line)
 #   tests     the Gpu test category of the Kernels, Network (the PyTorch reference step and the
 #             CUDA graph vs eager step) and Cli tests
+#   sgemm     every SGEMM variant against cuBLAS per product at 4096x1024x1024 and ElemNet's shapes
+#             at batch 32 (one table), its winners written to the per-device tuning cache that the
+#             backend, and so the next stage, prefers
 #   bench     the GPU benchmarks: launch cost per layer, SGEMM custom vs cuBLAS per product, ElemNet
 #             train (eager and CUDA graph) and inference samples/s at batch 32/256/1024
 # and ends with one summary table: the benchmarks' rows, then each stage's outcome. Extra arguments
@@ -34,7 +37,7 @@ stage() { # name limit-seconds command...: runs it under a time limit, records o
     stages+=("| stage: $name | $((SECONDS - start)) s | $outcome |")
 }
 
-stage device 30 "$bin/cpilgpu" devices --check
+stage device 25 "$bin/cpilgpu" devices --check
 
 echo "== opencl platforms (clinfo)"
 if command -v clinfo > /dev/null; then
@@ -44,14 +47,15 @@ else
     echo "clinfo is not installed; ILGPU's own query follows"
     stages+=("| opencl: clinfo -l | - | not installed |")
 fi
-stage opencl 20 "$bin/CrossPropertyILGPU.Benchmarks" opencl
+stage opencl 15 "$bin/CrossPropertyILGPU.Benchmarks" opencl
 opencl_verdict="$(grep -E 'device\(s\) offered|refused|accepted|no OpenCL runtime|no device passes|self-test (passed|FAILED)' "$log/opencl.txt" | sed 's/^opencl: *//' | tr '\n' ' ' | cut -c1-300)"
 [[ -n "$opencl_verdict" ]] && stages+=("| opencl: ILGPU | - | $opencl_verdict |")
 
-stage tests-kernels 70 "$bin/CrossPropertyILGPU.Kernels.Tests" --category Gpu
-stage tests-network 40 "$bin/CrossPropertyILGPU.Network.Tests" --category Gpu
-stage tests-cli 30 "$bin/CrossPropertyILGPU.Cli.Tests" --category Gpu
-stage bench 100 "$bin/CrossPropertyILGPU.Benchmarks" gpu "$@"
+stage tests-kernels 60 "$bin/CrossPropertyILGPU.Kernels.Tests" --category Gpu
+stage tests-network 35 "$bin/CrossPropertyILGPU.Network.Tests" --category Gpu
+stage tests-cli 25 "$bin/CrossPropertyILGPU.Cli.Tests" --category Gpu
+stage sgemm 45 "$bin/CrossPropertyILGPU.Benchmarks" sgemm --batches 32 --write-cache
+stage bench 90 "$bin/CrossPropertyILGPU.Benchmarks" gpu "$@"
 
 echo
 echo "== summary (this run: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | head -1))"
