@@ -26,6 +26,7 @@ public sealed partial class AtomicWritesTests
         [("src/Transfer/Training/RunFolder.cs", "FileMode.Append")] = "metrics.csv, begun atomically and appended one whole line per epoch (a failed line is cut off)",
         [("src/Transfer/Reproduce/GridClaim.cs", "new StreamWriter(")] = "a claim file created exclusively (CreateNew): a lock, not an output",
         [("src/Transfer/Reproduce/GridClaim.cs", "FileMode.CreateNew")] = "a claim file created exclusively: a lock, not an output",
+        [("src/Kernels/Backends/GemmTuningCache.cs", "File.WriteAllText(")] = "the SGEMM tuning cache's temporary, renamed over the file (Kernels sits below Transfer's CsvOutput)",
         [("src/Transfer/Reproduce/GridPartition.cs", "File.WriteAllText(")] = "the task-count record's temporary, moved in without overwriting (the first task of an array sets the count) and removed on failure",
     };
 

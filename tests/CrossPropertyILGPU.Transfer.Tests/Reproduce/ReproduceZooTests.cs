@@ -105,8 +105,12 @@ public sealed class ReproduceZooTests
         // The screening's runs and the final one keep no checkpoints and no weights.
         Assert.That(Directory.GetFiles(options.WorkDirectory, "*.safetensors", SearchOption.AllDirectories), Is.Empty);
         Assert.That(Directory.GetFiles(options.WorkDirectory, RunFolder.ScreeningFileName, SearchOption.AllDirectories), Has.Length.EqualTo(2));
-        // The report reads the paper's methods and ensembles only.
-        Assert.That(ResultsReport.ReadResults(options.ResultsDirectory).Select(r => r.Method), Is.EquivalentTo(new[] { "tl-finetune", "tl-modfinetune" }));
+        // The report reads the zoo files too, but keeps them out of the paper's selection.
+        var read = ResultsReport.ReadResults(options.ResultsDirectory);
+        Assert.That(read.Select(r => r.Method), Is.EquivalentTo(new[] { "tl-finetune", "tl-modfinetune", "tl-finetune-zoo", "tl-modfinetune-zoo" }));
+        var summary = ResultsReport.Summarize(read).Values.Single();
+        Assert.That(summary.Results.Select(r => r.Method), Is.EquivalentTo(new[] { "tl-finetune", "tl-modfinetune" }));
+        Assert.That(summary.Zoo.Select(r => r.Method), Is.EquivalentTo(new[] { "tl-finetune-zoo", "tl-modfinetune-zoo" }));
 
         // Again: everything is done. Another screening budget runs the zoo methods again, not the paper's.
         Assert.That(ReproduceRun.Run(options, TextWriter.Null).Select(e => e.Outcome), Is.All.EqualTo(GridOutcome.Skipped));
